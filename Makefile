@@ -1,0 +1,37 @@
+# The targets people run are the ones CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench sandbox clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "The full demo (extract, transform, reverse ETL) is not built yet; starting the sandbox."
+	$(BIN)/zdsync sandbox --port 0
+
+sandbox: $(STAMP)
+	$(BIN)/zdsync sandbox
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.sandbox_pages
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

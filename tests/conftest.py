@@ -1,0 +1,74 @@
+"""Shared fixtures: a real sandbox over loopback, and clients configured for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from zdsync.client import (
+    ApiTokenCredentials,
+    RateLimitSettings,
+    RetrySettings,
+    Settings,
+    ZendeskClient,
+)
+from zdsync.client.secrets import Secret
+from zdsync.sandbox import Sandbox, SandboxConfig
+
+# Tests compress Zendesk's minute-long rate-limit windows to keep the suite quick.
+FAST_RETRY = RetrySettings(
+    max_attempts=6, backoff_base_seconds=0.01, backoff_cap_seconds=0.05,
+    retry_after_default_seconds=0.2, retry_after_cap_seconds=5,
+)
+
+
+def settings_for(sandbox: Sandbox, **overrides: object) -> Settings:
+    config = sandbox.config
+    values: dict[str, object] = {
+        "origin": sandbox.base_url,
+        "credentials": ApiTokenCredentials(sandbox.admin_email, Secret(sandbox.api_token)),
+        "rate_limits": RateLimitSettings(
+            account_per_window=config.account_rpm,
+            incremental_per_window=config.incremental_rpm,
+            users_cursor_per_window=config.users_cursor_rpm,
+            window_seconds=config.window_seconds,
+        ),
+        "retry": FAST_RETRY,
+        "timeout_seconds": 10.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def shared_sandbox() -> Iterator[Sandbox]:
+    """A read-only sandbox for tests that do not change data or spend limits."""
+    with Sandbox(SandboxConfig(rate_limits="off", tickets=1500, users=400)).start() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A fresh sandbox per test; parametrise with a SandboxConfig through ``indirect``."""
+    config = getattr(request, "param", None) or SandboxConfig(rate_limits="off")
+    with Sandbox(config).start() as running:
+        yield running
+
+
+@pytest.fixture
+def client(sandbox: Sandbox) -> Iterator[ZendeskClient]:
+    with ZendeskClient(settings_for(sandbox)) as zendesk:
+        yield zendesk
+
+
+@pytest.fixture
+def shared_client(shared_sandbox: Sandbox) -> Iterator[ZendeskClient]:
+    with ZendeskClient(settings_for(shared_sandbox)) as zendesk:
+        yield zendesk
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    return tmp_path / "tokens" / "oauth.json"

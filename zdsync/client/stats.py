@@ -1,0 +1,46 @@
+"""Counts of every request a run made, by endpoint and outcome, for run summaries."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+_ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32})(?=/|$)")
+
+
+def endpoint_of(path: str) -> str:
+    """Collapse ids so requests group by endpoint: ``/api/v2/users/7/x.json`` -> ``/api/v2/users/{id}/x``."""
+    path = path.removesuffix(".json")
+    return _ID_SEGMENT.sub("/{id}", path)
+
+
+@dataclass
+class RequestStats:
+    """Thread-safe tallies. ``status`` is the HTTP status, or ``"error"`` when none arrived."""
+
+    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, method: str, path: str, status: int | None) -> None:
+        key = (method, endpoint_of(path), "error" if status is None else str(status))
+        with self._lock:
+            self.counts[key] += 1
+
+    def record_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
+        """Requests matching a status and/or an endpoint template."""
+        return sum(
+            n
+            for (_, ep, st), n in self.counts.items()
+            if (status is None or st == str(status)) and (endpoint is None or ep == endpoint)
+        )

@@ -1,0 +1,248 @@
+"""Bulk user upserts as background jobs, the job cap, and job status polling.
+
+A job is queued on arrival, working after a third of its latency, and completed after all of
+it; its upserts take effect at completion, in the order jobs were created. Job state is settled
+lazily, on every request and every read of the store, so no thread runs behind the scenes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.fakedata import USER_FIELDS, Record, iso
+from zdsync.sandbox.limits import RateLimits
+from zdsync.sandbox.store import Store
+from zdsync.sandbox.wire import FORBIDDEN, NOT_FOUND, Reply, Request, error_reply, json_reply
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLES = ("end-user", "agent", "admin")
+UPDATABLE = ("name", "phone", "role", "organization_id", "tags", "details", "notes",
+             "time_zone", "locale", "alias", "signature", "verified")
+BULK_DISABLED = (
+    "Forbidden",
+    "Bulk user imports are not enabled for this account. Ask Zendesk Customer Support to enable "
+    "data imports.",
+)
+
+
+@dataclass
+class Job:
+    id: str
+    rows: list[Record]
+    created: float
+    due: float
+    status: str = "queued"
+    results: list[Record] | None = None
+    completed_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Jobs:
+    """The account's background jobs."""
+
+    def __init__(self, config: SandboxConfig, store: Store, limits: RateLimits) -> None:
+        self.config = config
+        self.store = store
+        self.limits = limits
+        self.jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self.too_many_jobs = 0
+
+    def settle(self) -> None:
+        """Complete every job whose time has come, oldest first."""
+        now = time.monotonic()
+        with self._lock, self.store.lock:
+            for job in sorted(self.jobs.values(), key=lambda j: j.created):
+                if job.status == "completed":
+                    continue
+                if now >= job.due:
+                    job.results = [upsert(self.store, row, i) for i, row in enumerate(job.rows)]
+                    job.status, job.completed_at = "completed", time.time()
+                elif now >= job.created + (job.due - job.created) / 3:
+                    job.status = "working"
+
+    def in_flight(self) -> list[Job]:
+        return [job for job in self.jobs.values() if job.status != "completed"]
+
+    def _cap_header(self, in_flight: list[Job]) -> dict[str, str]:
+        now = time.monotonic()
+        resets = min((job.due - now for job in in_flight), default=0.0)
+        remaining = max(0, self.config.job_cap - len(in_flight))
+        return {"zendesk-ratelimit-inflight-jobs":
+                f"total={self.config.job_cap}; remaining={remaining}; resets={max(0, math.ceil(resets))}"}
+
+    def create_or_update_many(self, request: Request) -> Reply:
+        if not self.config.bulk_imports_enabled:
+            return error_reply(403, *BULK_DISABLED)
+        if request.user is None or request.user["role"] == "end-user":
+            return error_reply(403, *FORBIDDEN)
+        body = request.json() or {}
+        rows = body.get("users")
+        if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+            return error_reply(400, "InvalidValue", "users must be a non-empty array of objects")
+        if len(rows) > 100:
+            return error_reply(400, "InvalidValue", "At most 100 users can be sent per request")
+        self.settle()
+        with self._lock:
+            in_flight = self.in_flight()
+            if len(in_flight) >= self.config.job_cap:
+                self.too_many_jobs += 1
+                headers = self._cap_header(in_flight)
+                wait = headers["zendesk-ratelimit-inflight-jobs"].rsplit("=", 1)[1]
+                return json_reply(429, {
+                    "error": "TooManyJobs",
+                    "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
+                                   "running. Try again later.",
+                    "current_job_ids": [job.id for job in in_flight],
+                }, **headers, **{"Retry-After": str(max(1, int(wait)))})
+            now = time.monotonic()
+            job = Job(secrets.token_hex(16), rows, now, now + self.config.job_latency_seconds)
+            self.jobs[job.id] = job
+            headers = self._cap_header([*in_flight, job])
+        return json_reply(200, {"job_status": self.view(job)}, **headers)
+
+    def view(self, job: Job) -> Record:
+        total = len(job.rows)
+        if job.status == "completed":
+            progress: int | None = total
+        elif job.status == "working":
+            span = job.due - job.created
+            progress = min(total - 1, int(total * (time.monotonic() - job.created) / span))
+        else:
+            progress = None
+        completed = job.completed_at
+        return {
+            "id": job.id,
+            "job_type": "Bulk Create Or Update User",
+            "url": f"{self.store.origin}/api/v2/job_statuses/{job.id}.json",
+            "total": total,
+            "progress": progress,
+            "status": job.status,
+            "message": None if completed is None else datetime.fromtimestamp(completed, UTC)
+            .strftime("Completed at %Y-%m-%d %H:%M:%S +0000"),
+            "results": job.results,
+        }
+
+    def show(self, job_id: str) -> Reply:
+        self.settle()
+        job = self.jobs.get(job_id)
+        return json_reply(200, {"job_status": self.view(job)}) if job else error_reply(404, *NOT_FOUND)
+
+    def show_many(self, request: Request) -> Reply:
+        ids = [i for i in request.query.get("ids", "").split(",") if i]
+        if not ids:
+            return error_reply(400, "InvalidValue", "ids is required")
+        self.settle()
+        found = [self.view(self.jobs[i]) for i in ids if i in self.jobs]
+        return json_reply(200, {"job_statuses": found})
+
+    def create_or_update(self, request: Request) -> Reply:
+        """``POST /api/v2/users/create_or_update``: one user, synchronously, tightly limited."""
+        body = request.json() or {}
+        row = body.get("user")
+        if not isinstance(row, dict):
+            return error_reply(400, "InvalidValue", "user must be an object")
+        headers: dict[str, str] = {}
+        limited = self.limits.check_single_write(
+            str(row.get("external_id") or row.get("email") or ""), headers
+        )
+        if limited is not None:
+            return limited
+        self.settle()
+        with self.store.lock:
+            result = upsert(self.store, row, 0)
+            if not result["success"]:
+                return json_reply(422, {"error": "RecordInvalid",
+                                        "description": "Record validation errors",
+                                        "details": result["details"]})
+            user = self.store.users.records[result["id"]]
+        return json_reply(201 if result["action"] == "create" else 200, {"user": user}, **headers)
+
+
+def upsert(store: Store, row: Record, index: int) -> Record:
+    """Create or update one user; the job result for it (success or a per-row failure)."""
+    external_id, email = row.get("external_id"), row.get("email")
+    echo = {k: row[k] for k in ("email", "external_id") if row.get(k) is not None}
+    problem = _invalid(store, row)
+    match = store.find_user(email=email, external_id=external_id)
+    if problem is None and match is not None and email:
+        owner = store.find_user(email=email)
+        if owner is not None and owner["id"] != match["id"]:
+            problem = ("DuplicateValue", f"Email: {email} is already being used by another user")
+    if problem is None and match is None and not row.get("name"):
+        problem = ("InvalidValue", "Name: is too short (minimum is 1 character)")
+    action = "update" if match is not None else "create"
+    if problem is not None:
+        return {"index": index, "id": match["id"] if match else None, "action": action,
+                "success": False, "status": "Failed", "error": problem[0],
+                "details": problem[1], **echo}
+    user = _apply(store, row, match)
+    status = "Updated" if match is not None else "Created"
+    return {"index": index, "id": user["id"], "action": action, "success": True,
+            "status": status, **echo}
+
+
+def _invalid(store: Store, row: Record) -> tuple[str, str] | None:
+    email, role = row.get("email"), row.get("role")
+    if not email and not row.get("external_id"):
+        return "InvalidValue", "Email: cannot be blank"
+    if email and not EMAIL.match(str(email)):
+        return "InvalidValue", f"Email: {email} is not properly formatted"
+    if role is not None and role not in ROLES:
+        return "InvalidValue", f"Role: {role} is not valid"
+    org = row.get("organization_id")
+    if org is not None and org not in store.organizations.records:
+        return "InvalidValue", f"Organization: {org} does not exist"
+    return _invalid_user_fields(row.get("user_fields") or {})
+
+
+def _invalid_user_fields(values: Record) -> tuple[str, str] | None:
+    specs = {spec["key"]: spec for spec in USER_FIELDS}
+    for key, value in values.items():
+        spec = specs.get(key)
+        if spec is None or value is None:
+            continue
+        options = [o["value"] for o in spec.get("custom_field_options", [])]
+        if spec["type"] == "dropdown" and value not in options:
+            return "InvalidValue", f"{spec['title']}: {value} is not a valid option"
+        if spec["type"] == "checkbox" and not isinstance(value, bool):
+            return "InvalidValue", f"{spec['title']}: must be true or false"
+        if spec["type"] == "decimal" and not _is_number(value):
+            return "InvalidValue", f"{spec['title']}: {value} is not a number"
+    return None
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, bool)
+
+
+def _apply(store: Store, row: Record, match: Record | None) -> Record:
+    fields = {k: row[k] for k in UPDATABLE if k in row}
+    if match is None:
+        fields.update(email=row.get("email"), external_id=row.get("external_id"),
+                      user_fields=row.get("user_fields") or {})
+        return store.create_user(fields)
+    user = {**match, **fields}
+    user["user_fields"] = {**(match.get("user_fields") or {}), **(row.get("user_fields") or {})}
+    if row.get("external_id"):
+        # The match is case-insensitive, but the stored case follows the request.
+        user["external_id"] = row["external_id"]
+    email = row.get("email")
+    if email and email.lower() not in store.emails_of(match):
+        # Email is writeable on create only; on update it becomes a secondary identity.
+        store.add_identity(match, "email", email)
+    user["updated_at"] = iso(store.now())
+    store.put_user(user)
+    return user

@@ -1,0 +1,65 @@
+"""Sandbox options. Points Zendesk leaves unsettled are options here, with the default stated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ADMIN_EMAIL = "admin@example.com"
+AGENT_EMAIL = "agent@example.com"
+API_TOKEN = "sandbox-api-token"  # noqa: S105 - a published credential for a local fake
+OAUTH_CLIENT_ID = "zdsync-sandbox"
+OAUTH_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105
+SUBDOMAIN = "sandbox"
+
+
+@dataclass
+class SandboxConfig:
+    """How big, how strict and how faulty the sandbox is.
+
+    Attributes:
+        seed: Same seed, same data.
+        users, tickets, organizations, deleted_users: Record counts. ``deleted_users`` are split
+            between soft-deleted (still in the users export, ``active: false``) and permanently
+            deleted (scrubbed, only in ``/api/v2/deleted_users``).
+        rate_limits: ``realistic`` enforces Zendesk's limits; ``off`` only reports them.
+        time_scale: Rate-limit windows last ``60 / time_scale`` seconds, so limits that take
+            minutes against Zendesk take seconds here.
+        faults: A seeded random fault spec, see ``faults.FaultPlan.parse``.
+        account_rpm, incremental_rpm, users_cursor_rpm: Requests per window.
+        job_latency_seconds: Wall time from queued to completed for a bulk job.
+        job_cap: Queued or running jobs allowed at once (Zendesk: 30).
+        bulk_imports_enabled: False answers bulk writes with 403, as accounts without the
+            feature do.
+        horizon_seconds: Exports withhold records changed this recently.
+        list_page_over_limit: ``page[size]`` above 100: ``clamp`` (default) or ``error`` (400).
+        users_cursor_uses_incremental_bucket: Whether the users cursor export also spends the
+            10/min incremental budget (default False: it has only its own 20/min).
+        oauth_access_ttl_seconds: Lifetime of issued OAuth access tokens.
+        shared_second_size: How many tickets (and users) share one timestamp second, to make
+            time-based pages exceed ``per_page``. None: a tenth of the records, at most 1,200.
+    """
+
+    seed: int = 42
+    users: int = 500
+    tickets: int = 2000
+    organizations: int = 50
+    deleted_users: int = 40
+    rate_limits: Literal["off", "realistic"] = "realistic"
+    time_scale: float = 1.0
+    faults: str | None = None
+    account_rpm: int = 700
+    incremental_rpm: int = 10
+    users_cursor_rpm: int = 20
+    job_latency_seconds: float = 2.0
+    job_cap: int = 30
+    bulk_imports_enabled: bool = True
+    horizon_seconds: int = 60
+    list_page_over_limit: Literal["clamp", "error"] = "clamp"
+    users_cursor_uses_incremental_bucket: bool = False
+    oauth_access_ttl_seconds: int = 7200
+    shared_second_size: int | None = None
+
+    @property
+    def window_seconds(self) -> float:
+        return 60.0 / self.time_scale

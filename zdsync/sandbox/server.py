@@ -1,0 +1,246 @@
+"""The sandbox HTTP server: routing, auth, limits and faults in Zendesk's order."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from zdsync.sandbox import exports, lists
+from zdsync.sandbox.accounts import Accounts
+from zdsync.sandbox.bulk import Jobs
+from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
+from zdsync.sandbox.control import control
+from zdsync.sandbox.faults import FaultPlan
+from zdsync.sandbox.limits import RateLimits
+from zdsync.sandbox.store import Store
+from zdsync.sandbox.wire import FORBIDDEN, Reply, Request, error_reply, json_reply
+
+Handler = Callable[["App", Request, re.Match[str]], Reply]
+
+
+def _admin_only(handler: Handler) -> Handler:
+    def guarded(app: App, request: Request, match: re.Match[str]) -> Reply:
+        if request.user is None or request.user["role"] != "admin":
+            return error_reply(403, *FORBIDDEN)
+        return handler(app, request, match)
+    return guarded
+
+
+ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(r"/api/v2/incremental/(tickets|users)/cursor"),
+     _admin_only(lambda a, r, m: exports.cursor_export(a.store, m[1], r))),
+    ("GET", re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
+     _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r))),
+    ("GET", re.compile(r"/api/v2/deleted_users"), lambda a, r, m: lists.deleted_users(a.store, r)),
+    ("GET", re.compile(r"/api/v2/users/(\d+)/compliance_deletion_statuses"),
+     lambda a, r, m: lists.compliance_statuses(a.store, r, int(m[1]))),
+    ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
+    ("GET", re.compile(r"/api/v2/users/show_many"),
+     lambda a, r, m: lists.show_many_users(a.store, r)),
+    ("GET", re.compile(r"/api/v2/users/(\d+)"), lambda a, r, m: lists.show_user(a.store, int(m[1]))),
+    ("GET", re.compile(r"/api/v2/(user_fields|ticket_fields)"),
+     lambda a, r, m: lists.field_definitions(a.store, m[1])),
+    ("GET", re.compile(r"/api/v2/organizations/(\d+)"),
+     lambda a, r, m: lists.show_organization(a.store, int(m[1]))),
+    ("POST", re.compile(r"/api/v2/users/create_or_update_many"),
+     lambda a, r, m: a.jobs.create_or_update_many(r)),
+    ("POST", re.compile(r"/api/v2/users/create_or_update"),
+     lambda a, r, m: a.jobs.create_or_update(r)),
+    ("GET", re.compile(r"/api/v2/job_statuses/show_many"), lambda a, r, m: a.jobs.show_many(r)),
+    ("GET", re.compile(r"/api/v2/job_statuses/([\w-]+)"), lambda a, r, m: a.jobs.show(m[1])),
+]
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    at: float
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    user_id: int | None
+
+
+class App:
+    """Everything one sandbox account is: data, credentials, limits, jobs, faults, the log."""
+
+    def __init__(self, config: SandboxConfig, origin: str) -> None:
+        self.config = config
+        self.store = Store(config, origin)
+        self.accounts = Accounts(config, self.store)
+        self.limits = RateLimits(config)
+        self.jobs = Jobs(config, self.store, self.limits)
+        self.faults = FaultPlan(config.faults, config.seed)
+        self.log: deque[LoggedRequest] = deque(maxlen=500_000)
+
+    def handle(self, request: Request) -> Reply:
+        reply = self._dispatch(request)
+        self.log.append(LoggedRequest(
+            time.time(), request.method, request.path, request.query, reply.status,
+            request.user["id"] if request.user else None,
+        ))
+        return reply
+
+    def _dispatch(self, request: Request) -> Reply:
+        if request.path.startswith("/_sandbox/"):
+            return control(self, request)
+        if request.path.startswith("/api/v2/"):
+            fault = self.faults.pick(request.path)
+            reply = fault.reply() if fault else None
+            if reply is not None:
+                return reply
+        if request.method == "POST" and request.path == "/oauth/tokens":
+            return self.accounts.token_endpoint(request)
+        caller = self.accounts.authenticate(request)
+        if isinstance(caller, Reply):
+            return caller
+        request.user = caller
+        headers: dict[str, str] = {}
+        limited = self.limits.check(request.method, request.path, headers)
+        reply = limited or self._route(request)
+        for key, value in headers.items():
+            reply.headers.setdefault(key, value)
+        return reply
+
+    def _route(self, request: Request) -> Reply:
+        path = request.path.removesuffix(".json")
+        for method, pattern, handler in ROUTES:
+            match = pattern.fullmatch(path)
+            if match and method == request.method:
+                self.jobs.settle()
+                return handler(self, request, match)
+        return error_reply(404, "InvalidEndpoint", "Not found")
+
+    def request_log(self) -> list[dict[str, Any]]:
+        return [asdict(entry) for entry in list(self.log)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        request = Request(
+            method=self.command,
+            path=parts.path,
+            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=self.rfile.read(length) if length else b"",
+        )
+        reply = self.server.app.handle(request)
+        if reply.drop:
+            self._drop(reply)
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("X-Zendesk-API-Version", "v2")
+        for key, value in reply.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _drop(self, reply: Reply) -> None:
+        # Promise a long body, send a sliver, hang up: the client sees a broken response.
+        self.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            + reply.body
+        )
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # the App keeps its own request log
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], app_factory: Callable[[str], App]) -> None:
+        super().__init__(address, _Handler)
+        host, port = self.server_address[:2]
+        self.origin = f"http://{host}:{port}"
+        self.app = app_factory(self.origin)
+
+
+class Sandbox:
+    """A running sandbox, in-process.
+
+    Usage::
+
+        with Sandbox(SandboxConfig(tickets=100)).start() as sandbox:
+            ZENDESK_BASE_URL = sandbox.base_url
+            sandbox.store.update_user(...)
+    """
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
+        self._server = _Server((host, port), lambda origin: App(self.config, origin))
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="zdsync-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def serve_forever(self, host: str, port: int) -> None:
+        """Run in the foreground (the CLI)."""
+        self._server = _Server((host, port), lambda origin: App(self.config, origin))
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def app(self) -> App:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._server.app
+
+    @property
+    def base_url(self) -> str:
+        return self.app.store.origin
+
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def admin_email(self) -> str:
+        return ADMIN_EMAIL
+
+    @property
+    def api_token(self) -> str:
+        return self.app.accounts.api_token
