@@ -19,8 +19,11 @@ from zdsync.sandbox import Sandbox, SandboxConfig
 
 # Tests compress Zendesk's minute-long rate-limit windows to keep the suite quick.
 FAST_RETRY = RetrySettings(
-    max_attempts=6, backoff_base_seconds=0.01, backoff_cap_seconds=0.05,
-    retry_after_default_seconds=0.2, retry_after_cap_seconds=5,
+    max_attempts=6,
+    backoff_base_seconds=0.01,
+    backoff_cap_seconds=0.05,
+    retry_after_default_seconds=0.2,
+    retry_after_cap_seconds=5,
 )
 
 

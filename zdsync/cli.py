@@ -52,9 +52,15 @@ def sandbox(
     if rate_limits not in ("off", "realistic"):
         _fail("--rate-limits must be off or realistic")
     config = SandboxConfig(
-        seed=seed, users=users, tickets=tickets, organizations=organizations,
-        deleted_users=deleted_users, rate_limits=rate_limits,  # type: ignore[arg-type]
-        time_scale=time_scale, faults=faults, job_latency_seconds=job_latency,
+        seed=seed,
+        users=users,
+        tickets=tickets,
+        organizations=organizations,
+        deleted_users=deleted_users,
+        rate_limits=rate_limits,  # type: ignore[arg-type]
+        time_scale=time_scale,
+        faults=faults,
+        job_latency_seconds=job_latency,
     )
     server = Sandbox(config)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx
 import pytest
 
@@ -20,8 +22,11 @@ from zdsync.sandbox.store import epoch
 
 def visible_ticket_ids(sandbox: Sandbox) -> list[int]:
     horizon = sandbox.store.horizon()
-    return sorted(t["id"] for t in sandbox.store.tickets.records.values()
-                  if t["generated_timestamp"] <= horizon)
+    return sorted(
+        t["id"]
+        for t in sandbox.store.tickets.records.values()
+        if t["generated_timestamp"] <= horizon
+    )
 
 
 def test_cursor_export_reads_everything_once_and_keeps_the_last_cursor(
@@ -35,29 +40,39 @@ def test_cursor_export_reads_everything_once_and_keeps_the_last_cursor(
     assert sorted(ids) == visible_ticket_ids(shared_sandbox)
     assert len(ids) == len(set(ids))
     last = pages[-1]
-    assert last.is_last and last.body["end_of_stream"] is True
-    assert last.body["after_cursor"] is not None and last.position == last.body["after_cursor"]
+    assert last.is_last
+    assert last.body["end_of_stream"] is True
+    assert last.body["after_cursor"] is not None
+    assert last.position == last.body["after_cursor"]
     assert len(pages) == -(-len(ids) // 200) + (len(ids) % 200 == 0)
 
 
-def test_cursor_export_resumes_from_the_saved_cursor(sandbox: Sandbox, client: ZendeskClient) -> None:
-    first = list(client.paginate(
-        IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", start_time=0)
-    ))
+def test_cursor_export_resumes_from_the_saved_cursor(
+    sandbox: Sandbox, client: ZendeskClient
+) -> None:
+    first = list(
+        client.paginate(
+            IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", start_time=0)
+        )
+    )
     cursor = first[-1].position
     before = client.stats.total
-    again = list(client.paginate(
-        IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", cursor=cursor)
-    ))
+    again = list(
+        client.paginate(
+            IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", cursor=cursor)
+        )
+    )
     assert client.stats.total == before + 1
     assert [t for p in again for t in p.items] == []
     assert sandbox.app.log[-1].query["cursor"] == cursor
 
     changed = sandbox.store.touch_ticket(next(iter(sandbox.store.tickets.records)))
     sandbox.store.advance_clock(61)
-    later = list(client.paginate(
-        IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", cursor=cursor)
-    ))
+    later = list(
+        client.paginate(
+            IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets", cursor=cursor)
+        )
+    )
     assert [t["id"] for p in later for t in p.items] == [changed["id"]]
 
 
@@ -68,7 +83,10 @@ def test_time_export_drops_boundary_repeats_and_allows_oversized_pages(
     sandbox: Sandbox, client: ZendeskClient
 ) -> None:
     paginator = TimeBasedExport(
-        "/api/v2/incremental/users", "users", start_time=0, per_page=10,
+        "/api/v2/incremental/users",
+        "users",
+        start_time=0,
+        per_page=10,
         timestamp_of=lambda user: epoch(user["updated_at"]),
     )
     pages = list(client.paginate(paginator))
@@ -82,42 +100,57 @@ def test_time_export_drops_boundary_repeats_and_allows_oversized_pages(
     served = sum(p.body["count"] for p in pages)
     assert served > len(ids)
     # Zendesk's last page still links onwards; only end_of_stream stops us.
-    assert pages[-1].is_last and pages[-1].body["next_page"]
+    assert pages[-1].is_last
+    assert pages[-1].body["next_page"]
 
 
 def test_time_export_treats_a_too_recent_start_time_as_nothing_new(
     shared_sandbox: Sandbox, shared_client: ZendeskClient
 ) -> None:
     start = shared_sandbox.store.now() - 5
-    pages = list(shared_client.paginate(TimeBasedExport(
-        "/api/v2/incremental/organizations", "organizations", start_time=start,
-        timestamp_of=lambda org: epoch(org["updated_at"]),
-    )))
-    assert len(pages) == 1 and pages[0].items == [] and pages[0].position == start
+    pages = list(
+        shared_client.paginate(
+            TimeBasedExport(
+                "/api/v2/incremental/organizations",
+                "organizations",
+                start_time=start,
+                timestamp_of=lambda org: epoch(org["updated_at"]),
+            )
+        )
+    )
+    assert len(pages) == 1
+    assert pages[0].items == []
+    assert pages[0].position == start
 
 
 def test_cursor_list_stops_on_has_more_not_on_null_cursors(
     shared_sandbox: Sandbox, shared_client: ZendeskClient
 ) -> None:
-    pages = list(shared_client.paginate(CursorList("/api/v2/deleted_users", "deleted_users",
-                                                    page_size=7)))
+    pages = list(
+        shared_client.paginate(CursorList("/api/v2/deleted_users", "deleted_users", page_size=7))
+    )
     ids = [u["id"] for p in pages for u in p.items]
     assert ids == sorted(r["id"] for r in shared_sandbox.store.deleted_users())
     last = pages[-1].body
     assert last["meta"]["has_more"] is False
-    assert last["meta"]["after_cursor"] and last["links"]["next"]
+    assert last["meta"]["after_cursor"]
+    assert last["links"]["next"]
     # Standard base64 cursors carry '+', '/' or '='; every one went back URL-encoded intact.
     cursors = [p.body["meta"]["after_cursor"] for p in pages]
     assert any(c for c in cursors if set(c) & set("+/="))
-    assert all(entry.status == 200 for entry in shared_sandbox.app.log
-               if entry.path == "/api/v2/deleted_users")
+    assert all(
+        entry.status == 200
+        for entry in shared_sandbox.app.log
+        if entry.path == "/api/v2/deleted_users"
+    )
 
 
 def test_offset_list_stops_on_null_next_page(
     shared_sandbox: Sandbox, shared_client: ZendeskClient
 ) -> None:
-    pages = list(shared_client.paginate(OffsetList("/api/v2/deleted_users", "deleted_users",
-                                                    per_page=9)))
+    pages = list(
+        shared_client.paginate(OffsetList("/api/v2/deleted_users", "deleted_users", per_page=9))
+    )
     ids = [u["id"] for p in pages for u in p.items]
     assert ids == sorted(r["id"] for r in shared_sandbox.store.deleted_users())
     assert pages[-1].body["next_page"] is None
@@ -130,25 +163,40 @@ def test_offset_pagination_past_its_depth_limit_is_a_clear_error(
         shared_client.get_json("/api/v2/deleted_users", params={"page": 101, "per_page": 100})
 
 
-def _serve(body: dict[str, object]) -> httpx.MockTransport:
+def _serve(body: Mapping[str, object]) -> httpx.MockTransport:
     return httpx.MockTransport(lambda request: httpx.Response(200, json=body))
 
 
 def test_a_cursor_that_does_not_advance_is_an_error(shared_sandbox: Sandbox) -> None:
     # The sandbox never does this; a stand-in server shows the guard.
-    stuck = {"tickets": [], "after_cursor": "abc", "after_url": None, "end_of_stream": False}
+    stuck: dict[str, object] = {
+        "tickets": [],
+        "after_cursor": "abc",
+        "after_url": None,
+        "end_of_stream": False,
+    }
     with ZendeskClient(settings_for(shared_sandbox), transport=_serve(stuck)) as client:
-        paginator = IncrementalCursorExport("/api/v2/incremental/tickets/cursor", "tickets",
-                                            cursor="abc")
+        paginator = IncrementalCursorExport(
+            "/api/v2/incremental/tickets/cursor", "tickets", cursor="abc"
+        )
         with pytest.raises(PaginationError, match="did not advance"):
             list(client.paginate(paginator))
 
 
 def test_an_end_time_that_does_not_advance_is_an_error(shared_sandbox: Sandbox) -> None:
-    stuck = {"organizations": [{"id": 1, "updated_at": "2026-01-01T00:00:00Z"}],
-             "end_time": 100, "end_of_stream": False, "next_page": None, "count": 1}
+    stuck = {
+        "organizations": [{"id": 1, "updated_at": "2026-01-01T00:00:00Z"}],
+        "end_time": 100,
+        "end_of_stream": False,
+        "next_page": None,
+        "count": 1,
+    }
     with ZendeskClient(settings_for(shared_sandbox), transport=_serve(stuck)) as client:
-        paginator = TimeBasedExport("/api/v2/incremental/organizations", "organizations",
-                                    start_time=100, timestamp_of=lambda o: 99)
+        paginator = TimeBasedExport(
+            "/api/v2/incremental/organizations",
+            "organizations",
+            start_time=100,
+            timestamp_of=lambda o: 99,
+        )
         with pytest.raises(PaginationError, match="did not advance"):
             list(client.paginate(paginator))

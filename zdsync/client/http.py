@@ -14,7 +14,7 @@ import httpx
 from zdsync import __version__
 from zdsync.client import errors
 from zdsync.client.auth import Authenticator, authenticator_for
-from zdsync.client.pagination import Page, Paginator
+from zdsync.client.pagination import Page, PageRequest, Paginator
 from zdsync.client.ratelimit import RateLimiter, WindowLimiter
 from zdsync.client.responses import error_for
 from zdsync.client.settings import RetrySettings, Settings
@@ -80,7 +80,7 @@ class ZendeskClient:
 
     def paginate(self, paginator: Paginator) -> Iterator[Page]:
         """Yield pages until the paginator's stop rule says the stream is done."""
-        request = paginator.first_request()
+        request: PageRequest | None = paginator.first_request()
         while request is not None:
             try:
                 body = self.get_json(request.url, params=request.params)
@@ -115,8 +115,10 @@ class ZendeskClient:
             outcome = self._send(method, target, json, header, limiters)
             if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
                 return outcome
-            error = outcome if isinstance(outcome, errors.ZendeskError) else (
-                error_for(method, target.path, outcome)
+            error = (
+                outcome
+                if isinstance(outcome, errors.ZendeskError)
+                else (error_for(method, target.path, outcome))
             )
             if error.status == 401 and not refreshed:
                 refreshed = self._auth.after_unauthorized(header, self._post_token_request)

@@ -116,7 +116,9 @@ class IncrementalCursorExport(_IncrementalExport):
             raise PaginationError(
                 f"{self.path}: after_cursor did not advance and end_of_stream is false"
             )
-        return page, PageRequest(body.get("after_url") or self.path, {**self._params, "cursor": after})
+        return page, PageRequest(
+            body.get("after_url") or self.path, {**self._params, "cursor": after}
+        )
 
 
 class TimeBasedExport(_IncrementalExport):

@@ -159,14 +159,22 @@ class RateLimiter:
         """Learn from the headers Zendesk sends back with every response."""
         account = self.limiters["account"]
         if account in limiters:
-            _adjust(account, headers.get("x-rate-limit"), headers.get("x-rate-limit-remaining"),
-                    headers.get("ratelimit-reset"))
+            _adjust(
+                account,
+                headers.get("x-rate-limit"),
+                headers.get("x-rate-limit-remaining"),
+                headers.get("ratelimit-reset"),
+            )
         for rule in _RULES:
             value = headers.get(rule.header) if rule.header else None
             if value:
                 fields = dict(_HEADER_FIELDS.findall(value))
-                _adjust(self.limiters[rule.name], fields.get("total"), fields.get("remaining"),
-                        fields.get("resets"))
+                _adjust(
+                    self.limiters[rule.name],
+                    fields.get("total"),
+                    fields.get("remaining"),
+                    fields.get("resets"),
+                )
 
 
 def _adjust(

@@ -76,13 +76,9 @@ def error_for(method: str, path: str, response: httpx.Response) -> errors.Zendes
     if status == 429:
         return errors.RateLimitedError(message, **kwargs)
     if status == 401:
-        return errors.AuthenticationError(
-            f"Zendesk refused the credentials: {message}", **kwargs
-        )
+        return errors.AuthenticationError(f"Zendesk refused the credentials: {message}", **kwargs)
     if status == 403:
-        return errors.PermissionDeniedError(
-            f"the credentials lack permission: {message}", **kwargs
-        )
+        return errors.PermissionDeniedError(f"the credentials lack permission: {message}", **kwargs)
     if status == 404:
         return errors.NotFoundError(message, **kwargs)
     if status in (409,) or status >= 500:

@@ -113,7 +113,7 @@ def _from_dlt(name: str) -> str | None:
         return None
     import dlt
 
-    value = dlt.secrets.get(f"zendesk.{name}")
+    value: object = dlt.secrets.get(f"zendesk.{name}")
     if value is None:
         value = dlt.config.get(f"zendesk.{name}")
     return None if value is None else str(value)
@@ -125,9 +125,7 @@ def origin_from_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"ZENDESK_BASE_URL must be an http(s) origin, got {url!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(
-            f"ZENDESK_BASE_URL must be an origin without a path, got {url!r}"
-        )
+        raise ConfigurationError(f"ZENDESK_BASE_URL must be an origin without a path, got {url!r}")
     if parts.username or parts.password:
         raise ConfigurationError("ZENDESK_BASE_URL must not carry credentials")
     return f"{parts.scheme}://{parts.netloc.lower()}"

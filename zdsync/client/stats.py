@@ -11,7 +11,10 @@ _ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32})(?=/|$)")
 
 
 def endpoint_of(path: str) -> str:
-    """Collapse ids so requests group by endpoint: ``/api/v2/users/7/x.json`` -> ``/api/v2/users/{id}/x``."""
+    """Collapse ids so requests group by endpoint.
+
+    ``/api/v2/users/7/x.json`` becomes ``/api/v2/users/{id}/x``.
+    """
     path = path.removesuffix(".json")
     return _ID_SEGMENT.sub("/{id}", path)
 

@@ -14,21 +14,26 @@ from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import Reply, Request, json_reply
 
 BASIC_REFUSED = Reply(
-    401, b'{"error":"Couldn\'t authenticate you"}',
+    401,
+    b'{"error":"Couldn\'t authenticate you"}',
     {"WWW-Authenticate": 'Basic realm="Web Password"'},
 )
 BEARER_REFUSED = json_reply(
     401,
-    {"error": "invalid_token",
-     "error_description": "The access token provided is expired, revoked, malformed or invalid "
-                          "for other reasons."},
+    {
+        "error": "invalid_token",
+        "error_description": "The access token provided is expired, revoked, malformed or invalid "
+        "for other reasons.",
+    },
 )
 INVALID_GRANT = json_reply(
     400,
-    {"error": "invalid_grant",
-     "error_description": "The provided authorization grant is invalid, expired, revoked, does "
-                          "not match the redirection URI used in the authorization request, or "
-                          "was issued to another client."},
+    {
+        "error": "invalid_grant",
+        "error_description": "The provided authorization grant is invalid, expired, revoked, does "
+        "not match the redirection URI used in the authorization request, or "
+        "was issued to another client.",
+    },
 )
 
 
@@ -102,24 +107,39 @@ class Accounts:
         except ValueError:
             body = {}
         if body.get("grant_type") != "refresh_token":
-            return json_reply(400, {"error": "unsupported_grant_type",
-                                    "error_description": "Only refresh_token is supported here."})
+            return json_reply(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "Only refresh_token is supported here.",
+                },
+            )
         if body.get("client_id") != OAUTH_CLIENT_ID or not secrets.compare_digest(
             str(body.get("client_secret", "")), OAUTH_CLIENT_SECRET
         ):
-            return json_reply(401, {"error": "invalid_client",
-                                    "error_description": "Client authentication failed."})
+            return json_reply(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed."},
+            )
         with self._lock:
             user_id = self._refresh.pop(str(body.get("refresh_token", "")), None)
             if user_id is None:
                 return INVALID_GRANT
             # Rotation: the old pair dies with the refresh.
-            self._access = {t: i for t, i in self._access.items() if i.pair != body["refresh_token"]}
+            self._access = {
+                t: i for t, i in self._access.items() if i.pair != body["refresh_token"]
+            }
             self.refreshes += 1
         expires_in = body.get("expires_in") or self.config.oauth_access_ttl_seconds
         access, refresh = self.issue(user_id, float(expires_in))
-        return json_reply(200, {
-            "access_token": access, "refresh_token": refresh, "token_type": "bearer",
-            "scope": "read write", "expires_in": int(expires_in),
-            "refresh_token_expires_in": 2_592_000,
-        })
+        return json_reply(
+            200,
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "token_type": "bearer",
+                "scope": "read write",
+                "expires_in": int(expires_in),
+                "refresh_token_expires_in": 2_592_000,
+            },
+        )

@@ -24,8 +24,20 @@ from zdsync.sandbox.wire import FORBIDDEN, NOT_FOUND, Reply, Request, error_repl
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = ("end-user", "agent", "admin")
-UPDATABLE = ("name", "phone", "role", "organization_id", "tags", "details", "notes",
-             "time_zone", "locale", "alias", "signature", "verified")
+UPDATABLE = (
+    "name",
+    "phone",
+    "role",
+    "organization_id",
+    "tags",
+    "details",
+    "notes",
+    "time_zone",
+    "locale",
+    "alias",
+    "signature",
+    "verified",
+)
 BULK_DISABLED = (
     "Forbidden",
     "Bulk user imports are not enabled for this account. Ask Zendesk Customer Support to enable "
@@ -76,8 +88,12 @@ class Jobs:
         now = time.monotonic()
         resets = min((job.due - now for job in in_flight), default=0.0)
         remaining = max(0, self.config.job_cap - len(in_flight))
-        return {"zendesk-ratelimit-inflight-jobs":
-                f"total={self.config.job_cap}; remaining={remaining}; resets={max(0, math.ceil(resets))}"}
+        resets_in = max(0, math.ceil(resets))
+        return {
+            "zendesk-ratelimit-inflight-jobs": (
+                f"total={self.config.job_cap}; remaining={remaining}; resets={resets_in}"
+            )
+        }
 
     def create_or_update_many(self, request: Request) -> Reply:
         if not self.config.bulk_imports_enabled:
@@ -97,12 +113,17 @@ class Jobs:
                 self.too_many_jobs += 1
                 headers = self._cap_header(in_flight)
                 wait = headers["zendesk-ratelimit-inflight-jobs"].rsplit("=", 1)[1]
-                return json_reply(429, {
-                    "error": "TooManyJobs",
-                    "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
-                                   "running. Try again later.",
-                    "current_job_ids": [job.id for job in in_flight],
-                }, **headers, **{"Retry-After": str(max(1, int(wait)))})
+                return json_reply(
+                    429,
+                    {
+                        "error": "TooManyJobs",
+                        "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
+                        "running. Try again later.",
+                        "current_job_ids": [job.id for job in in_flight],
+                    },
+                    **headers,
+                    **{"Retry-After": str(max(1, int(wait)))},
+                )
             now = time.monotonic()
             job = Job(secrets.token_hex(16), rows, now, now + self.config.job_latency_seconds)
             self.jobs[job.id] = job
@@ -126,15 +147,20 @@ class Jobs:
             "total": total,
             "progress": progress,
             "status": job.status,
-            "message": None if completed is None else datetime.fromtimestamp(completed, UTC)
-            .strftime("Completed at %Y-%m-%d %H:%M:%S +0000"),
+            "message": None
+            if completed is None
+            else datetime.fromtimestamp(completed, UTC).strftime(
+                "Completed at %Y-%m-%d %H:%M:%S +0000"
+            ),
             "results": job.results,
         }
 
     def show(self, job_id: str) -> Reply:
         self.settle()
         job = self.jobs.get(job_id)
-        return json_reply(200, {"job_status": self.view(job)}) if job else error_reply(404, *NOT_FOUND)
+        return (
+            json_reply(200, {"job_status": self.view(job)}) if job else error_reply(404, *NOT_FOUND)
+        )
 
     def show_many(self, request: Request) -> Reply:
         ids = [i for i in request.query.get("ids", "").split(",") if i]
@@ -160,9 +186,14 @@ class Jobs:
         with self.store.lock:
             result = upsert(self.store, row, 0)
             if not result["success"]:
-                return json_reply(422, {"error": "RecordInvalid",
-                                        "description": "Record validation errors",
-                                        "details": result["details"]})
+                return json_reply(
+                    422,
+                    {
+                        "error": "RecordInvalid",
+                        "description": "Record validation errors",
+                        "details": result["details"],
+                    },
+                )
             user = self.store.users.records[result["id"]]
         return json_reply(201 if result["action"] == "create" else 200, {"user": user}, **headers)
 
@@ -181,13 +212,26 @@ def upsert(store: Store, row: Record, index: int) -> Record:
         problem = ("InvalidValue", "Name: is too short (minimum is 1 character)")
     action = "update" if match is not None else "create"
     if problem is not None:
-        return {"index": index, "id": match["id"] if match else None, "action": action,
-                "success": False, "status": "Failed", "error": problem[0],
-                "details": problem[1], **echo}
+        return {
+            "index": index,
+            "id": match["id"] if match else None,
+            "action": action,
+            "success": False,
+            "status": "Failed",
+            "error": problem[0],
+            "details": problem[1],
+            **echo,
+        }
     user = _apply(store, row, match)
     status = "Updated" if match is not None else "Created"
-    return {"index": index, "id": user["id"], "action": action, "success": True,
-            "status": status, **echo}
+    return {
+        "index": index,
+        "id": user["id"],
+        "action": action,
+        "success": True,
+        "status": status,
+        **echo,
+    }
 
 
 def _invalid(store: Store, row: Record) -> tuple[str, str] | None:
@@ -231,8 +275,11 @@ def _is_number(value: Any) -> bool:
 def _apply(store: Store, row: Record, match: Record | None) -> Record:
     fields = {k: row[k] for k in UPDATABLE if k in row}
     if match is None:
-        fields.update(email=row.get("email"), external_id=row.get("external_id"),
-                      user_fields=row.get("user_fields") or {})
+        fields.update(
+            email=row.get("email"),
+            external_id=row.get("external_id"),
+            user_fields=row.get("user_fields") or {},
+        )
         return store.create_user(fields)
     user = {**match, **fields}
     user["user_fields"] = {**(match.get("user_fields") or {}), **(row.get("user_fields") or {})}

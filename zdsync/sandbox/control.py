@@ -15,19 +15,35 @@ from zdsync.sandbox.wire import Reply, Request, error_reply, json_reply
 if TYPE_CHECKING:
     from zdsync.sandbox.server import App
 
-STORE_OPERATIONS = frozenset({
-    "advance_clock", "update_user", "soft_delete_user", "permanently_delete_user",
-    "complete_compliance_deletion", "update_ticket", "delete_ticket", "touch_ticket",
-    "create_ticket", "update_organization", "delete_organization",
-})
+STORE_OPERATIONS = frozenset(
+    {
+        "advance_clock",
+        "update_user",
+        "soft_delete_user",
+        "permanently_delete_user",
+        "complete_compliance_deletion",
+        "update_ticket",
+        "delete_ticket",
+        "touch_ticket",
+        "create_ticket",
+        "update_organization",
+        "delete_organization",
+    }
+)
 
 
 def control(app: App, request: Request) -> Reply:
     operation = request.path.removeprefix("/_sandbox/")
     if request.method == "GET" and operation == "state":
         app.jobs.settle()
-        return json_reply(200, {k: list(v.values()) for k, v in app.store.snapshot().items()
-                                if isinstance(v, dict) and k != "identities"})
+        return json_reply(
+            200,
+            {
+                k: list(v.values())
+                for k, v in app.store.snapshot().items()
+                if isinstance(v, dict) and k != "identities"
+            },
+        )
     if request.method == "GET" and operation == "requests":
         return json_reply(200, {"requests": app.request_log()})
     if request.method != "POST":
@@ -47,8 +63,9 @@ def _run(app: App, operation: str, args: dict[str, Any]) -> Any:
         return getattr(app.store, operation)(**args)
     if operation == "inject_fault":
         fault = Fault(str(args["kind"]), args.get("arg"))
-        app.faults.queue(fault, path_prefix=args.get("path_prefix", "/api/v2/"),
-                         times=int(args.get("times", 1)))
+        app.faults.queue(
+            fault, path_prefix=args.get("path_prefix", "/api/v2/"), times=int(args.get("times", 1))
+        )
         return None
     if operation == "expire_access_tokens":
         app.accounts.expire_access_tokens()

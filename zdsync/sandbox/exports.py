@@ -78,7 +78,12 @@ def cursor_export(store: Store, kind: str, request: Request) -> Reply:
             position = (start, 0)
         index, hide_deleted = _visible(store, kind, request)
         keys, more = _take(index, position, store.horizon(), per_page, hide_deleted)
-        body = _body(kind, index, [k[1] for k in keys], _cursor_fields(store, kind, request, keys, position, more))
+        body = _body(
+            kind,
+            index,
+            [k[1] for k in keys],
+            _cursor_fields(store, kind, request, keys, position, more),
+        )
     return Reply(200, body)
 
 
@@ -97,15 +102,22 @@ def _take(
 
 
 def _cursor_fields(
-    store: Store, kind: str, request: Request, keys: list[tuple[int, int]],
-    position: tuple[int, int], more: bool,
+    store: Store,
+    kind: str,
+    request: Request,
+    keys: list[tuple[int, int]],
+    position: tuple[int, int],
+    more: bool,
 ) -> dict[str, object]:
     # The last page still carries a cursor: it is where the next run starts.
     after = encode_cursor(keys[-1] if keys else position)
     before = encode_cursor(keys[0]) if keys else None
     url = f"{store.origin}/api/v2/incremental/{kind}/cursor.json?"
-    extra = "".join(f"&{k}={quote(v)}" for k, v in request.query.items()
-                    if k in ("per_page", "exclude_deleted", "include"))
+    extra = "".join(
+        f"&{k}={quote(v)}"
+        for k, v in request.query.items()
+        if k in ("per_page", "exclude_deleted", "include")
+    )
     return {
         "after_cursor": after,
         "after_url": f"{url}cursor={quote(after)}{extra}",

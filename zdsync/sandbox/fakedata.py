@@ -23,12 +23,64 @@ TICKET_ID_JUMP = 2**32
 USER_ID_BASE = 360_000_000_000
 ORG_ID_BASE = 1_000
 
-FIRST = ["Anna", "Ólafur", "José", "Zoë", "Łukasz", "Søren", "Nguyễn", "Aiko", "Chloé", "Mateus",
-         "Amélie", "Björn", "Иван", "Fatima", "李娜", "O'Brien", "Siobhán", "Jürgen", "Priya", "Kwame"]
-LAST = ["Berg", "García", "Müller", "Kowalski", "Nakamura", "Dubois", "Silva", "Andersen",
-        "Petrov", "Haddad", "王", "Smith", "Ó Súilleabháin", "Øvergaard", "Nowak", "Rossi"]
-WORDS = ["printer", "invoice", "login", "refund", "shipping", "password", "crash", "upgrade",
-         "billing", "export", "café", "naïve", "emoji 🎉", "delay", "license", "sync"]
+FIRST = [
+    "Anna",
+    "Ólafur",
+    "José",
+    "Zoë",
+    "Łukasz",
+    "Søren",
+    "Nguyễn",
+    "Aiko",
+    "Chloé",
+    "Mateus",
+    "Amélie",
+    "Björn",
+    "Иван",
+    "Fatima",
+    "李娜",
+    "O'Brien",
+    "Siobhán",
+    "Jürgen",
+    "Priya",
+    "Kwame",
+]
+LAST = [
+    "Berg",
+    "García",
+    "Müller",
+    "Kowalski",
+    "Nakamura",
+    "Dubois",
+    "Silva",
+    "Andersen",
+    "Petrov",
+    "Haddad",
+    "王",
+    "Smith",
+    "Ó Súilleabháin",
+    "Øvergaard",
+    "Nowak",
+    "Rossi",
+]
+WORDS = [
+    "printer",
+    "invoice",
+    "login",
+    "refund",
+    "shipping",
+    "password",
+    "crash",
+    "upgrade",
+    "billing",
+    "export",
+    "café",
+    "naïve",
+    "emoji 🎉",
+    "delay",
+    "license",
+    "sync",
+]
 TIME_ZONES = ["Copenhagen", "Eastern Time (US & Canada)", "Tokyo", "London", "Berlin"]
 CHANNELS = ["web", "email", "api", "voice", "chat", "mobile"]
 STATUSES = ["new", "open", "pending", "hold", "solved", "closed"]
@@ -37,19 +89,31 @@ TYPES = ["problem", "incident", "question", "task", None]
 APPLICATIONS = ["support", "chat", "explore"]
 
 USER_FIELDS: list[Record] = [
-    {"key": "plan", "type": "dropdown", "title": "Plan",
-     "custom_field_options": [{"id": 9001, "name": "Free", "value": "free"},
-                              {"id": 9002, "name": "Pro", "value": "pro"},
-                              {"id": 9003, "name": "Enterprise", "value": "enterprise"}]},
+    {
+        "key": "plan",
+        "type": "dropdown",
+        "title": "Plan",
+        "custom_field_options": [
+            {"id": 9001, "name": "Free", "value": "free"},
+            {"id": 9002, "name": "Pro", "value": "pro"},
+            {"id": 9003, "name": "Enterprise", "value": "enterprise"},
+        ],
+    },
     {"key": "signup_date", "type": "date", "title": "Signup date"},
     {"key": "lifetime_value", "type": "decimal", "title": "Lifetime value"},
     {"key": "vip", "type": "checkbox", "title": "VIP"},
     {"key": "crm_notes", "type": "text", "title": "CRM notes"},
 ]
 TICKET_FIELDS: list[Record] = [
-    {"id": 360_001, "type": "tagger", "title": "Product",
-     "custom_field_options": [{"id": 8001, "name": "Widget", "value": "widget"},
-                              {"id": 8002, "name": "Gadget", "value": "gadget"}]},
+    {
+        "id": 360_001,
+        "type": "tagger",
+        "title": "Product",
+        "custom_field_options": [
+            {"id": 8001, "name": "Widget", "value": "widget"},
+            {"id": 8002, "name": "Gadget", "value": "gadget"},
+        ],
+    },
     {"id": 360_002, "type": "text", "title": "Order number"},
     {"id": 360_003, "type": "decimal", "title": "Refund amount"},
     {"id": 360_004, "type": "checkbox", "title": "Escalated"},
@@ -88,7 +152,9 @@ class Generator:
             data.users.append(user)
             data.identities[user["id"]] = self.identities(user)
         self._delete_some(data)
-        requesters = [u["id"] for u in data.users if u["role"] == "end-user"] or [data.users[0]["id"]]
+        requesters = [u["id"] for u in data.users if u["role"] == "end-user"] or [
+            data.users[0]["id"]
+        ]
         agents = [u["id"] for u in data.users if u["role"] != "end-user"]
         shared = self._shared_second(self.config.tickets)
         data.tickets = [
@@ -136,7 +202,11 @@ class Generator:
         if i % 23 == 5:
             email = f"User{i}.Mixed@Example.COM"
         created = self._moment()
-        updated = ANCHOR - 3600 if shared_second else created + self.rng.randrange(0, ANCHOR - created + 1)
+        updated = (
+            ANCHOR - 3600
+            if shared_second
+            else created + self.rng.randrange(0, ANCHOR - created + 1)
+        )
         return {
             "id": user_id,
             "url": f"{self.origin}/api/v2/users/{user_id}.json",
@@ -155,7 +225,9 @@ class Generator:
             "role": role,
             "verified": self.rng.random() < 0.8,
             "external_id": f"crm-{i}" if i % 4 else None,
-            "tags": self.rng.sample(["vip", "beta", "churn-risk", "newsletter"], self.rng.randrange(3)),
+            "tags": self.rng.sample(
+                ["vip", "beta", "churn-risk", "newsletter"], self.rng.randrange(3)
+            ),
             "alias": "",
             "active": True,
             "shared": False,
@@ -230,7 +302,9 @@ class Generator:
 
     def compliance(self, user: Record, *, complete: bool) -> list[Record]:
         start = self._moment()
-        rows = [compliance_status(user["id"], "request_deletion", "all", start, executer=USER_ID_BASE)]
+        rows = [
+            compliance_status(user["id"], "request_deletion", "all", start, executer=USER_ID_BASE)
+        ]
         for n, app in enumerate(APPLICATIONS):
             rows.append(compliance_status(user["id"], "started", app, start + 10 + n))
             if complete or app != "chat":
@@ -238,13 +312,20 @@ class Generator:
         return rows
 
     def ticket(
-        self, i: int, requesters: list[int], agents: list[int], org_ids: list[int],
-        *, shared_second: bool,
+        self,
+        i: int,
+        requesters: list[int],
+        agents: list[int],
+        org_ids: list[int],
+        *,
+        shared_second: bool,
     ) -> Record:
         rng = self.rng
         ticket_id = i + 1 if i % 50 else TICKET_ID_JUMP + i
         created = self._moment()
-        updated = ANCHOR - 7200 if shared_second else created + rng.randrange(0, ANCHOR - created + 1)
+        updated = (
+            ANCHOR - 7200 if shared_second else created + rng.randrange(0, ANCHOR - created + 1)
+        )
         # Some tickets were touched only by the system: generated_timestamp moved, updated_at not.
         generated = updated + (rng.randrange(1, 86400) if i % 9 == 0 and not shared_second else 0)
         status = "deleted" if i % 97 == 3 else rng.choice(STATUSES)

@@ -38,7 +38,9 @@ class Fault:
         headers = {} if self.arg is None else {"Retry-After": str(int(self.arg))}
         if self.kind == "429":
             return error_reply(
-                429, "APIRateLimitExceeded", "Number of allowed API requests per minute exceeded",
+                429,
+                "APIRateLimitExceeded",
+                "Number of allowed API requests per minute exceeded",
                 **headers,
             )
         if self.kind == "503":

@@ -54,16 +54,19 @@ class RateLimits:
     def check(self, method: str, path: str, headers: dict[str, str]) -> Reply | None:
         """Spend this request's budget; a 429 reply when any limit is exhausted."""
         ok, remaining, reset = self.account.take(self.enforce)
-        headers.update({
-            "X-Rate-Limit": str(self.config.account_rpm),
-            "X-Rate-Limit-Remaining": str(remaining),
-            "ratelimit-limit": str(self.config.account_rpm),
-            "ratelimit-remaining": str(remaining),
-            "ratelimit-reset": _seconds(reset),
-        })
+        headers.update(
+            {
+                "X-Rate-Limit": str(self.config.account_rpm),
+                "X-Rate-Limit-Remaining": str(remaining),
+                "ratelimit-limit": str(self.config.account_rpm),
+                "ratelimit-remaining": str(remaining),
+                "ratelimit-reset": _seconds(reset),
+            }
+        )
         if not ok:
             return text_reply(
-                429, "Number of allowed API requests per minute exceeded",
+                429,
+                "Number of allowed API requests per minute exceeded",
                 **{"Retry-After": _seconds(reset)},
             )
         if path.startswith("/api/v2/incremental/"):
@@ -86,7 +89,8 @@ class RateLimits:
                 )
             if not ok:
                 return error_reply(
-                    429, "APIRateLimitExceeded",
+                    429,
+                    "APIRateLimitExceeded",
                     "Number of allowed incremental export API requests per minute exceeded",
                     **{"Retry-After": _seconds(reset)},
                 )
@@ -103,8 +107,11 @@ class RateLimits:
             f"total=1; remaining={remaining}; resets={_seconds(reset)}"
         )
         if not ok:
-            return text_reply(429, "Number of allowed API requests per second exceeded",
-                              **{"Retry-After": _seconds(reset)})
+            return text_reply(
+                429,
+                "Number of allowed API requests per second exceeded",
+                **{"Retry-After": _seconds(reset)},
+            )
         ok, remaining, reset = per_user.take(self.enforce)
         if not ok:
             return text_reply(

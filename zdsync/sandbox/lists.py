@@ -15,12 +15,14 @@ from zdsync.sandbox.wire import NOT_FOUND, Reply, Request, error_reply, json_rep
 MAX_PAGE = 100
 MAX_OFFSET_RECORDS = 10_000
 DEPTH_ERROR = {
-    "errors": [{
-        "code": "InvalidPaginationDepth",
-        "title": "Pagination requests using Offset Pagination are limited to page 100 or up to "
-                 "10000 records (page * per_page)",
-        "detail": "Use cursor pagination to go further.",
-    }]
+    "errors": [
+        {
+            "code": "InvalidPaginationDepth",
+            "title": "Pagination requests using Offset Pagination are limited to page 100 or up to "
+            "10000 records (page * per_page)",
+            "detail": "Use cursor pagination to go further.",
+        }
+    ]
 }
 
 
@@ -44,9 +46,16 @@ def cursor_page(store: Store, path: str, key: str, rows: list[Record], request: 
     """``page[size]`` pagination over rows sorted by id."""
     raw_size = request.query.get("page[size]", str(MAX_PAGE))
     if not raw_size.isdigit() or int(raw_size) < 1:
-        return json_reply(400, {"error": {"title": "Invalid attribute", "message":
-                          f"You passed an invalid value for the page.size attribute. Invalid "
-                          f"parameter: page.size must be an integer from {path.lstrip('/')}"}})
+        return json_reply(
+            400,
+            {
+                "error": {
+                    "title": "Invalid attribute",
+                    "message": f"You passed an invalid value for the page.size attribute. Invalid "
+                    f"parameter: page.size must be an integer from {path.lstrip('/')}",
+                }
+            },
+        )
     size = int(raw_size)
     if size > MAX_PAGE:
         if store.config.list_page_over_limit == "error":
@@ -58,20 +67,23 @@ def cursor_page(store: Store, path: str, key: str, rows: list[Record], request: 
         if after is None:
             return error_reply(400, "InvalidPaginationParameter", "page[after] is invalid")
         start = next((i for i, row in enumerate(rows) if row["id"] > after), len(rows))
-    page = rows[start:start + size]
+    page = rows[start : start + size]
     has_more = start + size < len(rows)
     first = encode_list_cursor(page[0]["id"]) if page else None
     last = encode_list_cursor(page[-1]["id"]) if page else None
     base = f"{store.origin}{path}?page%5Bsize%5D={size}"
-    return json_reply(200, {
-        key: page,
-        # The last page keeps non-null cursors and links; only has_more says it is the last.
-        "meta": {"has_more": has_more, "after_cursor": last, "before_cursor": first},
-        "links": {
-            "next": f"{base}&page%5Bafter%5D={quote(last, safe='')}" if last else None,
-            "prev": f"{base}&page%5Bbefore%5D={quote(first, safe='')}" if first else None,
+    return json_reply(
+        200,
+        {
+            key: page,
+            # The last page keeps non-null cursors and links; only has_more says it is the last.
+            "meta": {"has_more": has_more, "after_cursor": last, "before_cursor": first},
+            "links": {
+                "next": f"{base}&page%5Bafter%5D={quote(last, safe='')}" if last else None,
+                "prev": f"{base}&page%5Bbefore%5D={quote(first, safe='')}" if first else None,
+            },
         },
-    })
+    )
 
 
 def offset_page(store: Store, path: str, key: str, rows: list[Record], request: Request) -> Reply:
@@ -81,15 +93,18 @@ def offset_page(store: Store, path: str, key: str, rows: list[Record], request: 
     page, per_page = int(page_raw), min(int(per_raw), MAX_PAGE)
     if page > 100 or page * per_page > MAX_OFFSET_RECORDS:
         return json_reply(400, DEPTH_ERROR)
-    chunk = rows[(page - 1) * per_page: page * per_page]
+    chunk = rows[(page - 1) * per_page : page * per_page]
     more = page * per_page < len(rows)
     url = f"{store.origin}{path}.json?per_page={per_page}&page="
-    return json_reply(200, {
-        key: chunk,
-        "next_page": f"{url}{page + 1}" if more else None,
-        "previous_page": f"{url}{page - 1}" if page > 1 else None,
-        "count": len(rows),
-    })
+    return json_reply(
+        200,
+        {
+            key: chunk,
+            "next_page": f"{url}{page + 1}" if more else None,
+            "previous_page": f"{url}{page - 1}" if page > 1 else None,
+            "count": len(rows),
+        },
+    )
 
 
 def deleted_users(store: Store, request: Request) -> Reply:
@@ -126,8 +141,10 @@ def show_many_users(store: Store, request: Request) -> Reply:
         users = [u for u in found if u is not None]
     else:
         return error_reply(400, "InvalidValue", "ids or external_ids is required")
-    return json_reply(200, {"users": users[:100], "next_page": None, "previous_page": None,
-                            "count": len(users[:100])})
+    return json_reply(
+        200,
+        {"users": users[:100], "next_page": None, "previous_page": None, "count": len(users[:100])},
+    )
 
 
 def show_organization(store: Store, org_id: int) -> Reply:
@@ -140,23 +157,29 @@ def field_definitions(store: Store, kind: str) -> Reply:
     source = USER_FIELDS if kind == "user_fields" else TICKET_FIELDS
     for position, spec in enumerate(source):
         field_id = spec.get("id", 20_000 + position)
-        defs.append({
-            "id": field_id,
-            "url": f"{store.origin}/api/v2/{kind}/{field_id}.json",
-            "key": spec.get("key", f"field_{field_id}"),
-            "type": spec["type"],
-            "title": spec["title"],
-            "raw_title": spec["title"],
-            "description": "",
-            "raw_description": "",
-            "position": position,
-            "active": True,
-            "system": False,
-            "regexp_for_validation": None,
-            "created_at": "2024-01-01T00:00:00Z",
-            "updated_at": "2024-01-01T00:00:00Z",
-            **({"custom_field_options": spec["custom_field_options"]}
-               if "custom_field_options" in spec else {}),
-        })
-    return json_reply(200, {kind: defs, "next_page": None, "previous_page": None,
-                            "count": len(defs)})
+        defs.append(
+            {
+                "id": field_id,
+                "url": f"{store.origin}/api/v2/{kind}/{field_id}.json",
+                "key": spec.get("key", f"field_{field_id}"),
+                "type": spec["type"],
+                "title": spec["title"],
+                "raw_title": spec["title"],
+                "description": "",
+                "raw_description": "",
+                "position": position,
+                "active": True,
+                "system": False,
+                "regexp_for_validation": None,
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+                **(
+                    {"custom_field_options": spec["custom_field_options"]}
+                    if "custom_field_options" in spec
+                    else {}
+                ),
+            }
+        )
+    return json_reply(
+        200, {kind: defs, "next_page": None, "previous_page": None, "count": len(defs)}
+    )

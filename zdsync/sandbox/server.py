@@ -31,29 +31,58 @@ def _admin_only(handler: Handler) -> Handler:
         if request.user is None or request.user["role"] != "admin":
             return error_reply(403, *FORBIDDEN)
         return handler(app, request, match)
+
     return guarded
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
-    ("GET", re.compile(r"/api/v2/incremental/(tickets|users)/cursor"),
-     _admin_only(lambda a, r, m: exports.cursor_export(a.store, m[1], r))),
-    ("GET", re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
-     _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r))),
+    (
+        "GET",
+        re.compile(r"/api/v2/incremental/(tickets|users)/cursor"),
+        _admin_only(lambda a, r, m: exports.cursor_export(a.store, m[1], r)),
+    ),
+    (
+        "GET",
+        re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
+        _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
+    ),
     ("GET", re.compile(r"/api/v2/deleted_users"), lambda a, r, m: lists.deleted_users(a.store, r)),
-    ("GET", re.compile(r"/api/v2/users/(\d+)/compliance_deletion_statuses"),
-     lambda a, r, m: lists.compliance_statuses(a.store, r, int(m[1]))),
+    (
+        "GET",
+        re.compile(r"/api/v2/users/(\d+)/compliance_deletion_statuses"),
+        lambda a, r, m: lists.compliance_statuses(a.store, r, int(m[1])),
+    ),
     ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
-    ("GET", re.compile(r"/api/v2/users/show_many"),
-     lambda a, r, m: lists.show_many_users(a.store, r)),
-    ("GET", re.compile(r"/api/v2/users/(\d+)"), lambda a, r, m: lists.show_user(a.store, int(m[1]))),
-    ("GET", re.compile(r"/api/v2/(user_fields|ticket_fields)"),
-     lambda a, r, m: lists.field_definitions(a.store, m[1])),
-    ("GET", re.compile(r"/api/v2/organizations/(\d+)"),
-     lambda a, r, m: lists.show_organization(a.store, int(m[1]))),
-    ("POST", re.compile(r"/api/v2/users/create_or_update_many"),
-     lambda a, r, m: a.jobs.create_or_update_many(r)),
-    ("POST", re.compile(r"/api/v2/users/create_or_update"),
-     lambda a, r, m: a.jobs.create_or_update(r)),
+    (
+        "GET",
+        re.compile(r"/api/v2/users/show_many"),
+        lambda a, r, m: lists.show_many_users(a.store, r),
+    ),
+    (
+        "GET",
+        re.compile(r"/api/v2/users/(\d+)"),
+        lambda a, r, m: lists.show_user(a.store, int(m[1])),
+    ),
+    (
+        "GET",
+        re.compile(r"/api/v2/(user_fields|ticket_fields)"),
+        lambda a, r, m: lists.field_definitions(a.store, m[1]),
+    ),
+    (
+        "GET",
+        re.compile(r"/api/v2/organizations/(\d+)"),
+        lambda a, r, m: lists.show_organization(a.store, int(m[1])),
+    ),
+    (
+        "POST",
+        re.compile(r"/api/v2/users/create_or_update_many"),
+        lambda a, r, m: a.jobs.create_or_update_many(r),
+    ),
+    (
+        "POST",
+        re.compile(r"/api/v2/users/create_or_update"),
+        lambda a, r, m: a.jobs.create_or_update(r),
+    ),
     ("GET", re.compile(r"/api/v2/job_statuses/show_many"), lambda a, r, m: a.jobs.show_many(r)),
     ("GET", re.compile(r"/api/v2/job_statuses/([\w-]+)"), lambda a, r, m: a.jobs.show(m[1])),
 ]
@@ -72,6 +101,9 @@ class LoggedRequest:
 class App:
     """Everything one sandbox account is: data, credentials, limits, jobs, faults, the log."""
 
+    store: Store
+    jobs: Jobs
+
     def __init__(self, config: SandboxConfig, origin: str) -> None:
         self.config = config
         self.store = Store(config, origin)
@@ -83,10 +115,16 @@ class App:
 
     def handle(self, request: Request) -> Reply:
         reply = self._dispatch(request)
-        self.log.append(LoggedRequest(
-            time.time(), request.method, request.path, request.query, reply.status,
-            request.user["id"] if request.user else None,
-        ))
+        self.log.append(
+            LoggedRequest(
+                time.time(),
+                request.method,
+                request.path,
+                request.query,
+                reply.status,
+                request.user["id"] if request.user else None,
+            )
+        )
         return reply
 
     def _dispatch(self, request: Request) -> Reply:
@@ -173,7 +211,7 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], app_factory: Callable[[str], App]) -> None:
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
-        self.origin = f"http://{host}:{port}"
+        self.origin = f"http://{host!s}:{port}"
         self.app = app_factory(self.origin)
 
 

@@ -19,9 +19,23 @@ import orjson
 from zdsync.sandbox.config import SandboxConfig
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
 
-DELETED_USER_KEYS = ("id", "url", "name", "email", "created_at", "updated_at", "time_zone",
-                     "phone", "shared_phone_number", "photo", "locale_id", "locale",
-                     "organization_id", "role", "active")
+DELETED_USER_KEYS = (
+    "id",
+    "url",
+    "name",
+    "email",
+    "created_at",
+    "updated_at",
+    "time_zone",
+    "phone",
+    "shared_phone_number",
+    "photo",
+    "locale_id",
+    "locale",
+    "organization_id",
+    "role",
+    "active",
+)
 
 
 def epoch(timestamp: str) -> int:
@@ -76,7 +90,7 @@ class ExportIndex:
 
     def after(self, position: tuple[int, int], horizon: int) -> Iterator[tuple[int, int]]:
         """Keys strictly after ``position`` and stamped no later than ``horizon``."""
-        for key in self.keys[bisect_right(self.keys, position):]:
+        for key in self.keys[bisect_right(self.keys, position) :]:
             if key[0] > horizon:
                 return
             yield key
@@ -240,9 +254,15 @@ class Store:
             template = next(iter(self.tickets.records.values()))
             ticket_id = max(self.tickets.records) + 1
             now = self.now()
-            ticket = {**template, **fields, "id": ticket_id,
-                      "url": f"{self.origin}/api/v2/tickets/{ticket_id}.json",
-                      "created_at": iso(now), "updated_at": iso(now), "generated_timestamp": now}
+            ticket = {
+                **template,
+                **fields,
+                "id": ticket_id,
+                "url": f"{self.origin}/api/v2/tickets/{ticket_id}.json",
+                "created_at": iso(now),
+                "updated_at": iso(now),
+                "generated_timestamp": now,
+            }
             self.tickets.put(ticket)
             return ticket
 
@@ -261,13 +281,21 @@ class Store:
         self._identity_seq += 1
         identity_id = user["id"] * 10 + 5 + self._identity_seq
         now = iso(self.now())
-        self.identities.setdefault(user["id"], []).append({
-            "id": identity_id,
-            "url": f"{self.origin}/api/v2/users/{user['id']}/identities/{identity_id}.json",
-            "user_id": user["id"], "type": kind, "value": value, "verified": False,
-            "primary": False, "created_at": now, "updated_at": now,
-            "undeliverable_count": 0, "deliverable_state": "deliverable",
-        })
+        self.identities.setdefault(user["id"], []).append(
+            {
+                "id": identity_id,
+                "url": f"{self.origin}/api/v2/users/{user['id']}/identities/{identity_id}.json",
+                "user_id": user["id"],
+                "type": kind,
+                "value": value,
+                "verified": False,
+                "primary": False,
+                "created_at": now,
+                "updated_at": now,
+                "undeliverable_count": 0,
+                "deliverable_state": "deliverable",
+            }
+        )
         if kind == "email" and user["active"]:
             self._by_email[value.lower()] = user["id"]
 
@@ -276,14 +304,31 @@ class Store:
         user_id = self.next_user_id
         self.next_user_id += 17
         now = iso(self.now())
-        user = {key: None for key in template}
+        user: Record = dict.fromkeys(template)
         user.update(
-            id=user_id, url=f"{self.origin}/api/v2/users/{user_id}.json", created_at=now,
-            updated_at=now, role="end-user", active=True, verified=False, tags=[],
-            user_fields={}, locale="en-US", locale_id=1, time_zone="Copenhagen", alias="",
-            details="", notes="", signature="", shared=False, shared_agent=False,
-            suspended=False, moderator=False, only_private_comments=False,
-            restricted_agent=False, report_csv=False,
+            id=user_id,
+            url=f"{self.origin}/api/v2/users/{user_id}.json",
+            created_at=now,
+            updated_at=now,
+            role="end-user",
+            active=True,
+            verified=False,
+            tags=[],
+            user_fields={},
+            locale="en-US",
+            locale_id=1,
+            time_zone="Copenhagen",
+            alias="",
+            details="",
+            notes="",
+            signature="",
+            shared=False,
+            shared_agent=False,
+            suspended=False,
+            moderator=False,
+            only_private_comments=False,
+            restricted_agent=False,
+            report_csv=False,
         )
         user.update(fields)
         self.identities[user_id] = []
@@ -300,4 +345,3 @@ def _ticket_stamp(record: Record) -> int:
 
 def _updated_stamp(record: Record) -> int:
     return epoch(record["updated_at"])
-
