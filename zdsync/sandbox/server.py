@@ -233,7 +233,7 @@ class Sandbox:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
         self._server = _Server((host, port), lambda origin: App(self.config, origin))
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="zdsync-sandbox", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="zdsync-sandbox", daemon=True
         )
         self._thread.start()
         return self
