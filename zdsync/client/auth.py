@@ -174,7 +174,7 @@ class OAuthAuth:
                 "client_secret": self._credentials.client_secret.reveal(),
             },
         )
-        if response.status_code != 200:
+        if response.status_code not in (200, 201):
             raise AuthenticationError(
                 f"OAuth refresh refused ({response.status_code} {_oauth_error(response)}); "
                 "authorise zdsync again and set a new ZENDESK_OAUTH_REFRESH_TOKEN",

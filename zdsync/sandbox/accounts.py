@@ -133,7 +133,7 @@ class Accounts:
         expires_in = body.get("expires_in") or self.config.oauth_access_ttl_seconds
         access, refresh = self.issue(user_id, float(expires_in))
         return json_reply(
-            200,
+            201,
             {
                 "access_token": access,
                 "refresh_token": refresh,

@@ -318,6 +318,7 @@ class Store:
             locale="en-US",
             locale_id=1,
             time_zone="Copenhagen",
+            iana_time_zone="Europe/Copenhagen",
             alias="",
             details="",
             notes="",
