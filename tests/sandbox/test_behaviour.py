@@ -1,0 +1,144 @@
+"""Sandbox behaviours a sync depends on, seen over real HTTP."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
+from zdsync.sandbox.store import Store, epoch
+
+AUTH = (f"{ADMIN_EMAIL}/token", API_TOKEN)
+
+
+def get(sandbox: Sandbox, path: str, **params: object) -> httpx.Response:
+    return httpx.get(sandbox.base_url + path, params=params, auth=AUTH)  # type: ignore[arg-type]
+
+
+def post(sandbox: Sandbox, path: str, body: object) -> httpx.Response:
+    return httpx.post(sandbox.base_url + path, json=body, auth=AUTH)
+
+
+def test_same_seed_same_data_with_the_awkward_cases() -> None:
+    config = SandboxConfig(users=300, tickets=600)
+    one, two = Store(config, "http://a"), Store(config, "http://a")
+    assert one.tickets.records == two.tickets.records
+    assert any(t["id"] > 2**32 for t in one.tickets.records.values())
+    assert any(not u["name"].isascii() for u in one.users.records.values())
+    emails = [u["email"] for u in one.users.records.values()]
+    assert len({e.lower() for e in emails}) < len(emails)
+    stamps = [k[0] for k in one.tickets.keys]
+    assert max(stamps.count(s) for s in set(stamps)) >= 60
+    assert any(
+        t["generated_timestamp"] > epoch(t["updated_at"]) for t in one.tickets.records.values()
+    )
+
+
+def test_auth_is_checked_before_routing(shared_sandbox: Sandbox) -> None:
+    response = httpx.get(shared_sandbox.base_url + "/api/v2/no/such/thing")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Couldn't authenticate you"}
+    assert response.headers["www-authenticate"] == 'Basic realm="Web Password"'
+    bearer = httpx.get(
+        shared_sandbox.base_url + "/api/v2/users/me", headers={"Authorization": "Bearer nope"}
+    )
+    assert bearer.json()["error"] == "invalid_token"
+    assert get(shared_sandbox, "/api/v2/no/such/thing").json()["error"] == "InvalidEndpoint"
+    assert get(shared_sandbox, "/api/v2/users/me.json.json").status_code == 404
+
+
+def test_recent_changes_are_withheld_for_a_minute(sandbox: Sandbox) -> None:
+    first = get(sandbox, "/api/v2/incremental/tickets/cursor", start_time=0).json()
+    while not first["end_of_stream"]:
+        first = get(
+            sandbox, "/api/v2/incremental/tickets/cursor", cursor=first["after_cursor"]
+        ).json()
+    ticket = sandbox.store.update_ticket(
+        next(iter(sandbox.store.tickets.records)), subject="changed"
+    )
+    again = get(sandbox, "/api/v2/incremental/tickets/cursor", cursor=first["after_cursor"]).json()
+    assert again["tickets"] == []
+    assert again["end_of_stream"] is True
+    sandbox.store.advance_clock(61)
+    later = get(sandbox, "/api/v2/incremental/tickets/cursor", cursor=first["after_cursor"]).json()
+    assert [t["id"] for t in later["tickets"]] == [ticket["id"]]
+    too_recent = get(sandbox, "/api/v2/incremental/tickets", start_time=sandbox.store.now() - 10)
+    assert too_recent.status_code == 422
+    assert too_recent.json()["description"].startswith("Too recent start_time")
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="realistic", time_scale=6, incremental_rpm=3)],
+    indirect=True,
+)
+def test_rate_limits_answer_with_zendesks_headers_and_bodies(sandbox: Sandbox) -> None:
+    replies = [get(sandbox, "/api/v2/incremental/organizations", start_time=0) for _ in range(4)]
+    assert [r.status_code for r in replies] == [200, 200, 200, 429]
+    assert replies[0].headers["x-rate-limit"] == "700"
+    assert replies[-1].json()["error"] == "APIRateLimitExceeded"
+    assert 1 <= int(replies[-1].headers["retry-after"]) <= 10
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", job_cap=2, job_latency_seconds=0.5)],
+    indirect=True,
+)
+def test_the_job_cap_answers_too_many_jobs(sandbox: Sandbox) -> None:
+    rows = {"users": [{"name": "X", "email": "x@example.org"}]}
+    first, second, third = (
+        post(sandbox, "/api/v2/users/create_or_update_many", rows) for _ in range(3)
+    )
+    assert first.status_code == second.status_code == 200
+    assert second.headers["zendesk-ratelimit-inflight-jobs"].startswith("total=2; remaining=0")
+    assert third.status_code == 429
+    assert third.json()["error"] == "TooManyJobs"
+    assert "retry-after" in third.headers
+    time.sleep(0.6)
+    assert post(sandbox, "/api/v2/users/create_or_update_many", rows).status_code == 200
+
+
+def test_upserts_match_external_ids_in_any_case_and_add_new_emails(sandbox: Sandbox) -> None:
+    sandbox.app.config.job_latency_seconds = 0.1
+    user = next(
+        u
+        for u in sandbox.store.users.records.values()
+        if u["active"] and u["external_id"] and u["role"] == "end-user"
+    )
+    job = post(
+        sandbox,
+        "/api/v2/users/create_or_update_many",
+        {
+            "users": [
+                {
+                    "external_id": user["external_id"].upper(),
+                    "email": "second@example.org",
+                    "name": "New",
+                },
+            ]
+        },
+    ).json()["job_status"]
+    assert job["status"] == "queued"
+    time.sleep(0.15)
+    done = get(sandbox, f"/api/v2/job_statuses/{job['id']}").json()["job_status"]
+    assert done["status"] == "completed"
+    assert done["results"][0]["id"] == user["id"]
+    assert done["results"][0]["status"] == "Updated"
+    stored = sandbox.store.users.records[user["id"]]
+    assert stored["external_id"] == user["external_id"].upper()
+    assert stored["email"] == user["email"]
+    assert "second@example.org" in sandbox.store.emails_of(stored)
+    assert stored["name"] == "New"
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(rate_limits="off", bulk_imports_enabled=False)], indirect=True
+)
+def test_bulk_imports_disabled_is_a_403(sandbox: Sandbox) -> None:
+    reply = post(sandbox, "/api/v2/users/create_or_update_many", {"users": [{"name": "A"}]})
+    assert reply.status_code == 403
+    assert "data imports" in reply.json()["description"]
