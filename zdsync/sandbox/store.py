@@ -90,7 +90,10 @@ class ExportIndex:
 
     def after(self, position: tuple[int, int], horizon: int) -> Iterator[tuple[int, int]]:
         """Keys strictly after ``position`` and stamped no later than ``horizon``."""
-        for key in self.keys[bisect_right(self.keys, position) :]:
+        # Walk by index: slicing would copy the whole tail of the index on every page.
+        keys = self.keys
+        for at in range(bisect_right(keys, position), len(keys)):
+            key = keys[at]
             if key[0] > horizon:
                 return
             yield key
