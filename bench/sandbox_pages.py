@@ -8,7 +8,13 @@ from __future__ import annotations
 import logging
 import time
 
-from zdsync.client import ApiTokenCredentials, IncrementalCursorExport, Settings, ZendeskClient
+from zdsync.client import (
+    ApiTokenCredentials,
+    IncrementalCursorExport,
+    RateLimitSettings,
+    Settings,
+    ZendeskClient,
+)
 from zdsync.client.secrets import Secret
 from zdsync.sandbox import Sandbox, SandboxConfig
 
@@ -27,6 +33,7 @@ def main(tickets: int = 100_000) -> None:
         settings = Settings(
             origin=sandbox.base_url,
             credentials=ApiTokenCredentials(sandbox.admin_email, Secret(sandbox.api_token)),
+            rate_limits=RateLimitSettings(enabled=False),
         )
         with ZendeskClient(settings) as client:
             started = time.perf_counter()

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from zdsync import __version__
 from zdsync.client import errors
@@ -201,8 +202,8 @@ def _delay(policy: RetrySettings, attempt: int, error: errors.ZendeskError) -> f
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
-        body = response.json()
-    except ValueError:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
         raise errors.InvalidRequestError(
             f"expected JSON from {response.request.url.path}, got "
             f"{response.headers.get('content-type', 'no content type')}",

@@ -53,7 +53,8 @@ class RateLimitSettings:
     """Requests allowed per window, per limit class.
 
     ``window_seconds`` is 60 against Zendesk; the sandbox can compress time so that tests and
-    benchmarks see the same limits in a fraction of the wall time.
+    benchmarks see the same limits in a fraction of the wall time. ``enabled=False`` turns
+    client-side limiting off, for a sandbox run with its own limits off.
     """
 
     account_per_window: int = 700
@@ -61,6 +62,7 @@ class RateLimitSettings:
     users_cursor_per_window: int = 20
     single_user_write_per_second: int = 1
     window_seconds: float = 60.0
+    enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,9 @@ def _oauth(lookup: Lookup) -> OAuthCredentials | None:
 
 def _rate_limits(lookup: Lookup) -> RateLimitSettings:
     high_volume = (lookup("high_volume") or "").lower() in ("1", "true", "yes")
+    enabled = (lookup("rate_limits") or "on").lower() not in ("off", "0", "false", "no")
     return RateLimitSettings(
+        enabled=enabled,
         account_per_window=int(_number(lookup, "rate_limit", 2500 if high_volume else 700)),
         incremental_per_window=int(
             _number(lookup, "incremental_rate_limit", 30 if high_volume else 10)

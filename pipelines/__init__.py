@@ -1,0 +1,1 @@
+"""dlt pipelines that load Zendesk into a warehouse."""

@@ -1,0 +1,21 @@
+"""The Zendesk dlt source: incremental exports, deleted users and GDPR statuses."""
+
+from pipelines.zendesk.extract import (
+    DEFAULT_DB,
+    ExtractError,
+    ExtractOptions,
+    ExtractSummary,
+    ResourceSummary,
+    run_extract,
+)
+from pipelines.zendesk.streams import RESOURCE_NAMES
+
+__all__ = [
+    "DEFAULT_DB",
+    "RESOURCE_NAMES",
+    "ExtractError",
+    "ExtractOptions",
+    "ExtractSummary",
+    "ResourceSummary",
+    "run_extract",
+]

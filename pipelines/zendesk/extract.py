@@ -1,0 +1,342 @@
+"""One extract run: every selected stream, batch by batch, then field definitions and GDPR.
+
+This is what ``zdsync extract``, the Prefect flows and the tests call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import dlt
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from pipelines.zendesk import resources as res
+from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.gdpr import needs_scrub, scrub_statement
+from pipelines.zendesk.state import StateVersionError
+from pipelines.zendesk.streams import (
+    COMPLIANCE_DELETION_STATUSES,
+    DELETED_USERS,
+    EXPORTS,
+    FIELD_DEFINITIONS,
+    RESOURCE_NAMES,
+    Stream,
+)
+from pipelines.zendesk.warehouse import Warehouse
+from zdsync.client import Settings, ZendeskClient
+from zdsync.client.errors import ZendeskError
+
+log = logging.getLogger(__name__)
+
+# Not zendesk.duckdb: DuckDB names a file's catalog after it, and a catalog called "zendesk"
+# beside the schema "zendesk" makes every "zendesk.tickets" ambiguous.
+DEFAULT_DB = Path("data/zdsync.duckdb")
+DATASET = "zendesk"
+RESERVED_FILE_STEMS = ("zendesk", "reverse_etl")
+
+
+class ExtractError(Exception):
+    """A run that could not finish; the message is one line, safe to print."""
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How to run.
+
+    Attributes:
+        db_path: DuckDB file (ignored for other destinations).
+        resources: Which resources to extract.
+        start_date: Where exports begin when no position is saved.
+        full_refresh: Drop the selected resources' tables and positions first.
+        batch_records: Records per committed batch of a long backfill.
+        prefetch_pages: Pages fetched ahead of loading, per stream.
+        destination: A dlt destination name; None means DuckDB at ``db_path``.
+    """
+
+    db_path: Path = DEFAULT_DB
+    resources: tuple[str, ...] = RESOURCE_NAMES
+    start_date: date | None = None
+    full_refresh: bool = False
+    batch_records: int = 50_000
+    prefetch_pages: int = 2
+    destination: str | None = None
+
+
+@dataclass
+class ResourceSummary:
+    name: str
+    new_rows: int = 0
+    updated_rows: int = 0
+    records: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class ExtractSummary:
+    resources: list[ResourceSummary] = field(default_factory=list)
+    scrubbed_users: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    seconds: float = 0.0
+
+
+ProgressCallback = Callable[[res.StreamProgress], None]
+
+
+def run_extract(
+    settings: Settings,
+    options: ExtractOptions = ExtractOptions(),
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> ExtractSummary:
+    """Run one extract and return what it did. Raises ``ExtractError`` with a one-line reason."""
+    unknown = set(options.resources) - set(RESOURCE_NAMES)
+    if unknown:
+        raise ExtractError(f"unknown resources: {', '.join(sorted(unknown))}")
+    if not options.destination and options.db_path.stem in RESERVED_FILE_STEMS:
+        raise ExtractError(
+            f"choose another name than {options.db_path.name}: DuckDB would confuse the "
+            f"file's catalog with the schema {options.db_path.stem}"
+        )
+    with ZendeskClient(settings) as client:
+        extract = _Extract(client, options, on_progress)
+        try:
+            return extract.run()
+        except PipelineStepFailed as exc:
+            raise ExtractError(_reason(exc)) from None
+        except (ZendeskError, StateVersionError) as exc:
+            raise ExtractError(str(exc)) from None
+        finally:
+            extract.close()
+
+
+def _reason(exc: BaseException) -> str:
+    """The root cause a user can act on, in one line."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ZendeskError | StateVersionError):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc).splitlines()[0]
+
+
+class _Extract:
+    def __init__(
+        self, client: ZendeskClient, options: ExtractOptions, on_progress: ProgressCallback | None
+    ) -> None:
+        self.client = client
+        self.options = options
+        self.on_progress = on_progress
+        self.started = time.monotonic()
+        self.pipeline = make_pipeline(options)
+        self.warehouse = Warehouse(self.pipeline)
+        start = _epoch(options.start_date)
+        self.streams = {
+            name: res.StreamRun(
+                EXPORTS[name], client, start, self._progress(name), options.prefetch_pages
+            )
+            for name in options.resources
+            if name in EXPORTS
+        }
+        self.deleted = res.DeletedUsers(client, self._progress(DELETED_USERS.name))
+        self.compliance = self._progress(COMPLIANCE_DELETION_STATUSES.name)
+        self.finished_at: dict[str, float] = {}
+
+    def _progress(self, name: str) -> res.StreamProgress:
+        return res.StreamProgress(name, listener=self.on_progress)
+
+    def run(self) -> ExtractSummary:
+        self._finish_pending()
+        names = list(self.options.resources)
+        before = self.warehouse.row_counts(names)
+        first = True
+        while first or self._active():
+            self._round(first)
+            first = False
+        self._field_definitions()
+        scrubbed = self._scrub()
+        return self._summary(names, before, scrubbed)
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+
+    def _finish_pending(self) -> None:
+        # A run killed after extracting but before loading left packages behind, each with the
+        # positions of its own rows: load them first, so nothing is fetched twice or lost.
+        if self.pipeline.has_pending_data:
+            log.info("loading batches a previous run extracted but did not load")
+            self.pipeline.normalize()
+            self.pipeline.load()
+
+    def _active(self) -> list[res.StreamRun]:
+        return [run for run in self.streams.values() if not run.progress.done]
+
+    def _round(self, first: bool) -> None:
+        batch = [res.export_resource(run, self.options.batch_records) for run in self._active()]
+        if first:
+            batch.extend(self._list_resources())
+        if not batch:
+            return
+        refresh = "drop_resources" if first and self.options.full_refresh else None
+        self.pipeline.run(batch, refresh=refresh)
+        now = time.monotonic() - self.started
+        for name, run in self.streams.items():
+            if run.progress.done:
+                self.finished_at.setdefault(name, now)
+
+    def _list_resources(self) -> list[Any]:
+        chosen = []
+        if DELETED_USERS.name in self.options.resources:
+            chosen.append(
+                _resource(DELETED_USERS, res.deleted_users, self.deleted, _converter(DELETED_USERS))
+            )
+        if COMPLIANCE_DELETION_STATUSES.name in self.options.resources:
+            chosen.append(
+                _resource(
+                    COMPLIANCE_DELETION_STATUSES,
+                    res.compliance_deletion_statuses,
+                    self.deleted,
+                    self.client,
+                    _converter(COMPLIANCE_DELETION_STATUSES),
+                    self.compliance,
+                )
+            )
+        return chosen
+
+    def _field_definitions(self) -> None:
+        # Definitions change rarely; fetch them only when records that use them arrived, so a
+        # run with nothing new costs one request per export stream.
+        wanted = [
+            FIELD_DEFINITIONS[name]
+            for name, run in self.streams.items()
+            if name in FIELD_DEFINITIONS
+            and (run.progress.records or not self.warehouse.has_table(FIELD_DEFINITIONS[name].name))
+        ]
+        if not wanted:
+            return
+        batch = [
+            dlt.resource(
+                res.definitions,
+                name=stream.name,
+                primary_key="id",
+                write_disposition="replace",
+                columns=res.column_hints(stream),
+            )(self.client, stream, _converter(stream))
+            for stream in wanted
+        ]
+        self.pipeline.run(batch)
+
+    def _scrub(self) -> int:
+        if not (self.warehouse.has_table("users") and self.warehouse.has_table("deleted_users")):
+            return 0
+        users = self.warehouse.qualified("users")
+        deleted = self.warehouse.qualified("deleted_users")
+        count = self.warehouse.count(users, needs_scrub(deleted))
+        if count:
+            self.warehouse.execute(scrub_statement(users, deleted))
+            log.info("scrubbed personal data of %d permanently deleted users", count)
+        return count
+
+    def progress(self) -> dict[str, res.StreamProgress]:
+        current = {name: run.progress for name, run in self.streams.items()}
+        if DELETED_USERS.name in self.options.resources:
+            current[DELETED_USERS.name] = self.deleted.progress
+        if COMPLIANCE_DELETION_STATUSES.name in self.options.resources:
+            current[COMPLIANCE_DELETION_STATUSES.name] = self.compliance
+        return current
+
+    def _summary(self, names: list[str], before: dict[str, int], scrubbed: int) -> ExtractSummary:
+        after = self.warehouse.row_counts(names)
+        elapsed = time.monotonic() - self.started
+        summary = ExtractSummary(scrubbed_users=scrubbed, seconds=elapsed)
+        for name, progress in self.progress().items():
+            new = after.get(name, 0) - before.get(name, 0)
+            summary.resources.append(
+                ResourceSummary(
+                    name=name,
+                    new_rows=new,
+                    updated_rows=max(progress.records - new, 0),
+                    records=progress.records,
+                    requests=progress.requests,
+                    rate_limited=self._rate_limited(name),
+                    seconds=self.finished_at.get(name, elapsed),
+                )
+            )
+        summary.requests = self.client.stats.total
+        summary.rate_limited = self.client.stats.count(status=429)
+        return summary
+
+    def _rate_limited(self, name: str) -> int:
+        stream = EXPORTS.get(name) or (
+            DELETED_USERS if name == DELETED_USERS.name else COMPLIANCE_DELETION_STATUSES
+        )
+        endpoint = stream.path.replace("{user_id}", "{id}")
+        return self.client.stats.count(status=429, endpoint=endpoint)
+
+
+def _resource(stream: Stream, function: Callable[..., Iterator[Any]], *args: Any) -> Any:
+    return dlt.resource(
+        function,
+        name=stream.name,
+        primary_key=list(stream.primary_key),
+        write_disposition="merge",
+        columns=res.column_hints(stream),
+    )(*args)
+
+
+def _converter(stream: Stream) -> ArrowConverter:
+    return ArrowConverter(stream)
+
+
+def _epoch(start: date | None) -> int:
+    if start is None:
+        return 0
+    return int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp())
+
+
+class _QuietArrowHints(logging.Filter):
+    """Drop dlt's notice that JSON columns arrive as Arrow strings: the hint is deliberate."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+def make_pipeline(options: ExtractOptions) -> Any:
+    """The dlt pipeline for ``options``: DuckDB at ``db_path`` unless another destination."""
+    dlt_log = logging.getLogger("dlt")
+    if not any(isinstance(f, _QuietArrowHints) for f in dlt_log.filters):
+        dlt_log.addFilter(_QuietArrowHints())
+    # The merge staging tables hold the last batch's rows, personal data included: empty them
+    # after each load. Finished load packages are deleted for the same reason.
+    dlt.config["load.truncate_staging_dataset"] = True
+    dlt.config["load.delete_completed_jobs"] = True
+    if options.destination:
+        destination: Any = options.destination
+        working_dir = options.db_path.parent / f".zendesk-{options.destination}.dlt"
+    else:
+        options.db_path.parent.mkdir(parents=True, exist_ok=True)
+        destination = dlt.destinations.duckdb(str(options.db_path))
+        working_dir = options.db_path.parent / f".{options.db_path.stem}.dlt"
+    return dlt.pipeline(
+        pipeline_name="zendesk",
+        destination=destination,
+        dataset_name=DATASET,
+        pipelines_dir=str(working_dir),
+    )
+
+
+def selected(names: Iterable[str]) -> tuple[str, ...]:
+    """Resource names in canonical order."""
+    wanted = set(names)
+    return tuple(name for name in RESOURCE_NAMES if name in wanted) + tuple(
+        sorted(wanted - set(RESOURCE_NAMES))
+    )

@@ -1,0 +1,66 @@
+"""Carry Zendesk's permanent deletions into the warehouse.
+
+When Zendesk permanently deletes a user, ``/api/v2/deleted_users`` shows it with its personal
+data gone (name "Permanently Deleted User", email and phone null). The same run then scrubs the
+copy zdsync keeps in ``users``: every personal field is cleared, the id stays so tickets still
+join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipelines.zendesk.streams import PERMANENTLY_DELETED_NAME
+
+# Columns of ``users`` that hold personal data, and what each becomes.
+SCRUBBED_USER_COLUMNS: dict[str, str | None] = {
+    "name": PERMANENTLY_DELETED_NAME,
+    "email": None,
+    "phone": None,
+    "shared_phone_number": None,
+    "notes": None,
+    "details": None,
+    "alias": None,
+    "signature": None,
+    "user_fields": None,
+    "photo": None,
+    "external_id": None,
+    "tags": None,
+}
+
+
+def is_permanently_deleted(deleted_user: Mapping[str, Any]) -> bool:
+    """Zendesk's mark of a permanent deletion on a ``deleted_users`` row."""
+    return deleted_user.get("name") == PERMANENTLY_DELETED_NAME and not deleted_user.get("email")
+
+
+def scrub_user(user: Mapping[str, Any]) -> dict[str, Any]:
+    """A users row with its personal data cleared (the pure form of the SQL below)."""
+    return {**user, **{k: v for k, v in SCRUBBED_USER_COLUMNS.items() if k in user}}
+
+
+# Table names come from dlt's qualifier and values are constants of this module: no user input
+# reaches these statements.
+
+
+def needs_scrub(deleted_users_table: str) -> str:
+    """SQL condition: a users row whose user Zendesk has permanently deleted, not yet scrubbed."""
+    name = _literal(PERMANENTLY_DELETED_NAME)
+    return (
+        f"id IN (SELECT id FROM {deleted_users_table} WHERE name = {name} AND email IS NULL) "  # noqa: S608
+        f"AND (name IS DISTINCT FROM {name} OR email IS NOT NULL)"
+    )
+
+
+def scrub_statement(users_table: str, deleted_users_table: str) -> str:
+    """SQL that scrubs every permanently deleted user's row in ``users_table``."""
+    assignments = ", ".join(
+        f"{column} = {_literal(value)}" for column, value in SCRUBBED_USER_COLUMNS.items()
+    )
+    where = needs_scrub(deleted_users_table)
+    return f"UPDATE {users_table} SET {assignments} WHERE {where}"  # noqa: S608
+
+
+def _literal(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,218 @@
+"""The dlt resources: one module-level generator per kind of collection.
+
+Each generator reads its position from dlt's resource state, yields Arrow tables, and saves the
+position after the rows that reach it. Export streams stop after ``batch_records`` so that a long
+backfill commits (rows and cursor together) every batch; the caller runs the pipeline again until
+every stream has ended.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import dlt
+import pyarrow as pa
+from dlt.common.schema.typing import TColumnSchema
+
+from pipelines.zendesk import state as positions
+from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.feed import PageFeed
+from pipelines.zendesk.gdpr import is_permanently_deleted
+from pipelines.zendesk.streams import COMPLIANCE_DELETION_STATUSES, DELETED_USERS, Stream
+from zdsync.client import CursorList, ZendeskClient
+from zdsync.client.errors import NotFoundError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamProgress:
+    """What one stream did in this run; ``notify`` tells a watcher (a progress bar) it moved."""
+
+    name: str
+    records: int = 0
+    requests: int = 0
+    waited_seconds: float = 0.0
+    done: bool = False
+    listener: Callable[[StreamProgress], None] | None = field(default=None, repr=False)
+
+    def notify(self) -> None:
+        if self.listener is not None:
+            self.listener(self)
+
+
+@dataclass
+class StreamRun:
+    """One stream's fetching for the length of a run, across its batches."""
+
+    stream: Stream
+    client: ZendeskClient
+    start_time: int
+    progress: StreamProgress
+    prefetch_pages: int = 2
+    _feed: PageFeed | None = None
+    _converter: ArrowConverter | None = None
+
+    def feed(self, state: dict[str, Any]) -> PageFeed:
+        # Opened on the first batch, when dlt has handed over the saved position.
+        if self._feed is None:
+            paginator = positions.paginator_for(self.stream, state, self.start_time)
+            self._feed = PageFeed(
+                self.client, paginator, depth=self.prefetch_pages, name=self.stream.name
+            )
+        return self._feed
+
+    def table(self, records: list[dict[str, Any]]) -> pa.Table:
+        if self._converter is None:
+            self._converter = ArrowConverter(self.stream)
+        return self._converter.table(records)
+
+    def close(self) -> None:
+        if self._feed is not None:
+            self._feed.close()
+        if self._converter is not None:
+            self._converter.close()
+
+
+def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
+    """dlt hints: the JSON columns, which reach dlt as strings."""
+    return {name: {"data_type": "json"} for name in stream.json_columns}
+
+
+def export_batch(run: StreamRun, batch_records: int) -> Iterator[pa.Table]:
+    """Up to about ``batch_records`` records of an export stream, from its saved position."""
+    state = dlt.current.resource_state()
+    feed = run.feed(state)
+    taken = 0
+    while taken < batch_records:
+        page = feed.next()
+        run.progress.requests = feed.requests
+        run.progress.waited_seconds = feed.waited_seconds
+        if page is None:
+            run.progress.done = True
+            run.progress.notify()
+            return
+        if page.items:
+            yield run.table(page.items)
+        positions.save_position(run.stream, state, page.position)
+        taken += len(page.items)
+        run.progress.records += len(page.items)
+        run.progress.done = page.is_last
+        run.progress.notify()
+        if page.is_last:
+            return
+
+
+def export_resource(run: StreamRun, batch_records: int) -> Any:
+    """The dlt resource for one export stream, merged on its primary key."""
+    return dlt.resource(
+        export_batch,
+        name=run.stream.name,
+        primary_key=list(run.stream.primary_key),
+        write_disposition="merge",
+        columns=column_hints(run.stream),
+    )(run, batch_records)
+
+
+@dataclass
+class DeletedUsers:
+    """The deleted-users list, fetched once per run and shared by the resources that need it."""
+
+    client: ZendeskClient
+    progress: StreamProgress
+    _rows: list[dict[str, Any]] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            paginator = CursorList(
+                DELETED_USERS.path, DELETED_USERS.key, page_size=DELETED_USERS.page_size
+            )
+            rows: list[dict[str, Any]] = []
+            for page in self.client.paginate(paginator):
+                self.progress.requests += 1
+                rows.extend(page.items)
+                self.progress.records = len(rows)
+                self.progress.notify()
+            self._rows = rows
+            self.progress.done = True
+            self.progress.notify()
+        return self._rows
+
+    def permanently_deleted_ids(self) -> list[int]:
+        return [row["id"] for row in self.rows() if is_permanently_deleted(row)]
+
+
+def deleted_users(source: DeletedUsers, converter: ArrowConverter) -> Iterator[pa.Table]:
+    """Every deleted user, soft or permanent; the list is small, so each run reads all of it."""
+    rows = source.rows()
+    for start in range(0, len(rows), 10_000):
+        yield converter.table(rows[start : start + 10_000])
+
+
+def deletion_complete(statuses: list[dict[str, Any]]) -> bool:
+    """True once every application that started the deletion has completed it."""
+    started = {s["application"] for s in statuses if s["application"] != "all"}
+    completed = {s["application"] for s in statuses if s["action"] == "complete"}
+    return bool(started) and started <= completed
+
+
+def compliance_deletion_statuses(
+    source: DeletedUsers,
+    client: ZendeskClient,
+    converter: ArrowConverter,
+    progress: StreamProgress,
+) -> Iterator[pa.Table]:
+    """GDPR deletion progress of each permanently deleted user not yet complete everywhere."""
+    state = dlt.current.resource_state()
+    positions.check_version(state, COMPLIANCE_DELETION_STATUSES.name)
+    complete: list[int] = state.setdefault("complete_user_ids", [])
+    finished = set(complete)
+    pending: list[dict[str, Any]] = []
+    for user_id in source.permanently_deleted_ids():
+        if user_id in finished:
+            continue
+        statuses = _statuses_of(client, user_id, progress)
+        if statuses is None or deletion_complete(statuses):
+            complete.append(user_id)
+        pending.extend(statuses or [])
+        progress.records += len(statuses or [])
+        progress.notify()
+        if len(pending) >= 1000:
+            yield converter.table(pending)
+            pending = []
+    if pending:
+        yield converter.table(pending)
+    progress.done = True
+    progress.notify()
+
+
+def _statuses_of(
+    client: ZendeskClient, user_id: int, progress: StreamProgress
+) -> list[dict[str, Any]] | None:
+    """A user's statuses, or None when Zendesk no longer knows the user."""
+    path = COMPLIANCE_DELETION_STATUSES.path.format(user_id=user_id)
+    paginator = CursorList(path, COMPLIANCE_DELETION_STATUSES.key, page_size=100)
+    statuses: list[dict[str, Any]] = []
+    try:
+        for page in client.paginate(paginator):
+            progress.requests += 1
+            statuses.extend(page.items)
+    except NotFoundError:
+        progress.requests += 1
+        log.info("user %d is no longer in the account; not polling it again", user_id)
+        return None
+    return statuses
+
+
+def definitions(
+    client: ZendeskClient, stream: Stream, converter: ArrowConverter
+) -> Iterator[pa.Table]:
+    """Field definitions (``ticket_fields``, ``user_fields``), replaced as a whole."""
+    rows: list[dict[str, Any]] = []
+    for page in client.paginate(CursorList(stream.path, stream.key, page_size=stream.page_size)):
+        rows.extend(page.items)
+    if rows:
+        yield converter.table(rows)

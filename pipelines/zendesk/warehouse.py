@@ -1,0 +1,43 @@
+"""Small reads and writes on the destination through dlt's SQL client, whatever it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Warehouse:
+    """The dataset a pipeline loads into."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+
+    def has_table(self, name: str) -> bool:
+        return self._existing(name) is not None
+
+    def qualified(self, name: str) -> str:
+        with self.pipeline.sql_client() as client:
+            return str(client.make_qualified_table_name(name))
+
+    def count(self, table: str, where: str = "TRUE") -> int:
+        with self.pipeline.sql_client() as client:
+            rows = client.execute_sql(f"SELECT count(*) FROM {table} WHERE {where}")  # noqa: S608
+        return int(rows[0][0])
+
+    def execute(self, statement: str) -> None:
+        with self.pipeline.sql_client() as client:
+            client.execute_sql(statement)
+
+    def row_counts(self, names: list[str]) -> dict[str, int]:
+        """Rows per table; tables not created yet count zero."""
+        return {name: self.count(self.qualified(name)) for name in names if self.has_table(name)}
+
+    def _existing(self, name: str) -> str | None:
+        try:
+            with self.pipeline.sql_client() as client:
+                if not client.has_dataset():
+                    return None
+                table = client.make_qualified_table_name(name)
+                client.execute_sql(f"SELECT 1 FROM {table} LIMIT 0")  # noqa: S608
+                return str(table)
+        except Exception:  # the destination says the table is not there, each in its own words
+            return None

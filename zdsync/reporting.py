@@ -1,0 +1,114 @@
+"""What the CLI shows while a run works and when it ends: progress, then a summary table.
+
+On a terminal each resource gets a live line (records, requests, seconds spent waiting on the
+API); otherwise progress goes to the log, one line per resource at most every few seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines.zendesk import ExtractSummary
+from pipelines.zendesk.resources import StreamProgress
+
+log = logging.getLogger("zdsync.progress")
+LOG_EVERY_SECONDS = 5.0
+
+
+class ExtractProgress:
+    """A ``StreamProgress`` listener that renders to a terminal or to the log."""
+
+    def __init__(self, console: Console | None = None, *, live: bool | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.live = sys.stderr.isatty() if live is None else live
+        self._lock = threading.Lock()
+        self._last_logged: dict[str, float] = {}
+        self._tasks: dict[str, TaskID] = {}
+        self._bars: Progress | None = None
+
+    def __enter__(self) -> ExtractProgress:
+        if self.live:
+            self._bars = Progress(
+                TextColumn("{task.description:<30}"),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                console=self.console,
+            )
+            self._bars.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._bars is not None:
+            self._bars.stop()
+
+    def __call__(self, progress: StreamProgress) -> None:
+        detail = (
+            f"{progress.records:>9,} records  {progress.requests:>6,} requests  "
+            f"{progress.waited_seconds:>6.1f}s waiting on the API"
+            + ("  done" if progress.done else "")
+        )
+        with self._lock:
+            if self._bars is not None:
+                self._update_bar(progress.name, detail)
+            else:
+                self._log(progress, detail)
+
+    def _update_bar(self, name: str, detail: str) -> None:
+        assert self._bars is not None
+        if name not in self._tasks:
+            self._tasks[name] = self._bars.add_task(name, total=None, detail=detail)
+        self._bars.update(self._tasks[name], detail=detail)
+
+    def _log(self, progress: StreamProgress, detail: str) -> None:
+        now = time.monotonic()
+        if progress.done or now - self._last_logged.get(progress.name, 0.0) >= LOG_EVERY_SECONDS:
+            self._last_logged[progress.name] = now
+            log.info("%s: %s", progress.name, detail)
+
+
+def summary_table(summary: ExtractSummary) -> Table:
+    """One row per resource, and a total."""
+    table = Table(title="zdsync extract")
+    for heading in ("resource", "new", "updated", "requests", "429s", "seconds"):
+        table.add_column(heading, justify="left" if heading == "resource" else "right")
+    for row in summary.resources:
+        table.add_row(
+            *_cells(
+                row.name,
+                row.new_rows,
+                row.updated_rows,
+                row.requests,
+                row.rate_limited,
+                row.seconds,
+            )
+        )
+    table.add_row(
+        *_cells(
+            "total",
+            sum(r.new_rows for r in summary.resources),
+            sum(r.updated_rows for r in summary.resources),
+            summary.requests,
+            summary.rate_limited,
+            summary.seconds,
+        ),
+        style="bold",
+    )
+    if summary.scrubbed_users:
+        table.caption = f"personal data scrubbed for {summary.scrubbed_users} deleted users"
+    return table
+
+
+def _cells(name: str, *values: Any) -> list[str]:
+    *counts, seconds = values
+    return [name, *(f"{int(v):,}" for v in counts), f"{float(seconds):.1f}"]
