@@ -156,7 +156,7 @@ class _Extract:
     def run(self) -> ExtractSummary:
         self._finish_pending()
         names = list(self.options.resources)
-        before = self.warehouse.row_counts(names)
+        before = {} if self.options.full_refresh else self.warehouse.row_counts(names)
         first = True
         while first or self._active():
             self._round(first)

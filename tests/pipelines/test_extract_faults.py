@@ -1,0 +1,181 @@
+"""The extract under faults: injected errors, bad credentials, a killed process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.zendesk import ExtractError, ExtractOptions, run_extract
+from tests.conftest import settings_for
+from tests.pipelines.conftest import assert_matches_truth, extract, rows
+from zdsync.client import ApiTokenCredentials, RateLimitSettings
+from zdsync.client.secrets import Secret
+from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.sandbox.config import AGENT_EMAIL
+
+FAULTY = SandboxConfig(
+    rate_limits="off",
+    tickets=2500,
+    users=1200,
+    organizations=150,
+    deleted_users=60,
+    faults="429:0=0.06,503:0=0.06,500=0.06,drop=0.04",
+    seed=7,
+)
+
+
+@pytest.fixture
+def faulty_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(FAULTY).start() as running:
+        running.store.advance_clock(120)
+        yield running
+
+
+def test_injected_faults_end_exact(faulty_sandbox: Sandbox, db: Path) -> None:
+    summary = extract(faulty_sandbox, db)
+
+    assert faulty_sandbox.app.faults.injected > 0
+    assert summary.rate_limited > 0
+    assert_matches_truth(db, faulty_sandbox)
+
+
+def test_bad_credentials_end_in_one_line_without_the_secret(
+    small_sandbox: Sandbox, db: Path
+) -> None:
+    wrong = "not-the-token-d41d8cd9"
+    settings = settings_for(
+        small_sandbox,
+        credentials=ApiTokenCredentials(small_sandbox.admin_email, Secret(wrong)),
+        rate_limits=RateLimitSettings(enabled=False),
+    )
+
+    with pytest.raises(ExtractError) as raised:
+        run_extract(settings, ExtractOptions(db_path=db))
+
+    message = str(raised.value)
+    assert "401" in message
+    assert "\n" not in message
+    assert wrong not in message
+    # Nothing half-written: the next run with good credentials is exact.
+    extract(small_sandbox, db)
+    assert_matches_truth(db, small_sandbox)
+
+
+def test_a_non_admin_gets_one_clear_line(small_sandbox: Sandbox, db: Path) -> None:
+    settings = settings_for(
+        small_sandbox,
+        credentials=ApiTokenCredentials(AGENT_EMAIL, Secret(small_sandbox.api_token)),
+        rate_limits=RateLimitSettings(enabled=False),
+    )
+
+    with pytest.raises(ExtractError, match="403") as raised:
+        run_extract(settings, ExtractOptions(db_path=db, resources=("tickets",)))
+
+    assert "\n" not in str(raised.value)
+
+
+def test_an_unreachable_host_gets_one_clear_line(small_sandbox: Sandbox, db: Path) -> None:
+    settings = settings_for(
+        small_sandbox, origin="http://127.0.0.1:9", rate_limits=RateLimitSettings(enabled=False)
+    )
+
+    with pytest.raises(ExtractError, match=r"127\.0\.0\.1:9") as raised:
+        run_extract(settings, ExtractOptions(db_path=db, resources=("tickets",)))
+
+    assert "\n" not in str(raised.value)
+
+
+def _cli_env(sandbox: Sandbox) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ZENDESK_BASE_URL": sandbox.base_url,
+        "ZENDESK_EMAIL": sandbox.admin_email,
+        "ZENDESK_API_TOKEN": sandbox.api_token,
+        # Paced at 4 export pages a second, so the kill lands mid-backfill.
+        "ZENDESK_RATE_WINDOW_SECONDS": "1",
+        "ZENDESK_INCREMENTAL_RATE_LIMIT": "4",
+    }
+
+
+def _ticket_pages(sandbox: Sandbox) -> list[dict[str, object]]:
+    return [e for e in sandbox.app.request_log() if "incremental/tickets" in str(e["path"])]
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", tickets=12_000, users=300, organizations=20)],
+    indirect=True,
+)
+def test_a_killed_backfill_resumes_from_its_last_batch(sandbox: Sandbox, db: Path) -> None:
+    sandbox.store.advance_clock(120)
+    command = [
+        str(Path(sys.executable).parent / "zdsync"),
+        "extract",
+        "--db",
+        str(db),
+        "--resources",
+        "tickets",
+        "--batch-records",
+        "2000",
+    ]
+    process = subprocess.Popen(  # noqa: S603
+        command, env=_cli_env(sandbox), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while len(_ticket_pages(sandbox)) < 7 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_after = len(_ticket_pages(sandbox))
+    assert killed_after < 12, "the run finished before it could be killed"
+
+    extract(sandbox, db, resources=("tickets",))
+
+    resumed = _ticket_pages(sandbox)[killed_after]
+    assert "cursor" in resumed["query"]  # type: ignore[operator]
+    # At most one batch (2 pages) plus the pages fetched ahead (2) is fetched twice.
+    assert len(_ticket_pages(sandbox)) <= 13 + 4
+    truth = sandbox.store.snapshot()["tickets"]
+    assert rows(db, "tickets").keys() == truth.keys()
+
+
+def test_the_cli_reports_failure_in_one_line(small_sandbox: Sandbox, db: Path) -> None:
+    env = {**_cli_env(small_sandbox), "ZENDESK_API_TOKEN": "wrong-token-5f4dcc3b"}
+
+    done = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).parent / "zdsync"), "extract", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines[-1].startswith("zdsync: error: ")
+    assert "401" in lines[-1]
+    assert "wrong-token-5f4dcc3b" not in done.stderr + done.stdout
+
+
+def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
+    done = subprocess.run(  # noqa: S603
+        [str(Path(sys.executable).parent / "zdsync"), "extract", "--db", str(db)],
+        env={**_cli_env(small_sandbox), "ZENDESK_RATE_LIMITS": "off"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "tickets" in done.stdout
+    assert "total" in done.stdout
+    assert_matches_truth(db, small_sandbox)
