@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.sandbox_pages
+	$(BIN)/python -m bench.extract
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -6,6 +6,7 @@ This is what ``zdsync extract``, the Prefect flows and the tests call.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import resources as res
@@ -64,7 +66,7 @@ class ExtractOptions:
     start_date: date | None = None
     full_refresh: bool = False
     batch_records: int = 50_000
-    prefetch_pages: int = 2
+    prefetch_pages: int = 16
     destination: str | None = None
 
 
@@ -76,6 +78,8 @@ class ResourceSummary:
     records: int = 0
     requests: int = 0
     rate_limited: int = 0
+    waited_seconds: float = 0.0
+    fetch_seconds: float = 0.0
     seconds: float = 0.0
 
 
@@ -268,6 +272,8 @@ class _Extract:
                     records=progress.records,
                     requests=progress.requests,
                     rate_limited=self._rate_limited(name),
+                    waited_seconds=progress.waited_seconds,
+                    fetch_seconds=progress.fetch_seconds,
                     seconds=self.finished_at.get(name, elapsed),
                 )
             )
@@ -324,7 +330,17 @@ def make_pipeline(options: ExtractOptions) -> Any:
         working_dir = options.db_path.parent / f".zendesk-{options.destination}.dlt"
     else:
         options.db_path.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(str(options.db_path))
+        destination = dlt.destinations.duckdb(
+            DuckDbCredentials(
+                str(options.db_path),
+                # Merges spill to disk past this rather than grow with the batch; row order
+                # within a table carries no meaning, so DuckDB need not keep it.
+                global_config={
+                    "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "128MB"),
+                    "preserve_insertion_order": False,
+                },
+            )
+        )
         working_dir = options.db_path.parent / f".{options.db_path.stem}.dlt"
     return dlt.pipeline(
         pipeline_name="zendesk",

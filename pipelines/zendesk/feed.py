@@ -1,8 +1,9 @@
 """Fetch pages on a background thread so loading the last page overlaps fetching the next.
 
-The client spends most of a rate-limited run waiting for budget; meanwhile the consumer turns
-pages into Arrow tables and dlt writes them. A small bounded queue keeps memory flat: the fetcher
-never runs more than ``depth`` pages ahead of the loader.
+The client spends most of a rate-limited run waiting for budget; meanwhile dlt writes and loads
+what already arrived. The fetcher also turns each page into an Arrow table (DuckDB does that
+without holding the GIL), so conversion runs beside dlt's work too. A bounded queue keeps memory
+flat: the fetcher never runs more than ``depth`` pages ahead of the loader.
 """
 
 from __future__ import annotations
@@ -10,9 +11,59 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from zdsync.client import Page, Paginator, ZendeskClient
+from pipelines.zendesk.arrow import ArrowConverter
+from zdsync.client import PageRequest, Paginator, ZendeskClient
+from zdsync.client.errors import ZendeskError
+
+# What each export body carries besides its records; the paginator reads these.
+CURSOR_EXPORT_FIELDS = {
+    "after_cursor": "VARCHAR",
+    "after_url": "VARCHAR",
+    "before_cursor": "VARCHAR",
+    "end_of_stream": "BOOLEAN",
+}
+
+
+@dataclass(frozen=True)
+class FedPage:
+    """A fetched page: its records as a table (None when empty), how many, where it ends."""
+
+    table: Any
+    count: int
+    position: Any
+    is_last: bool
+
+
+def parsed_pages(
+    client: ZendeskClient, paginator: Paginator, converter: ArrowConverter
+) -> Iterator[FedPage]:
+    """Pages read as JSON by the client, then converted: any paginator."""
+    for page in client.paginate(paginator):
+        table = converter.table(page.items) if page.items else None
+        yield FedPage(table, len(page.items), page.position, page.is_last)
+
+
+def raw_export_pages(
+    client: ZendeskClient, paginator: Paginator, converter: ArrowConverter
+) -> Iterator[FedPage]:
+    """Cursor-export pages parsed straight from the body by DuckDB: the fast path."""
+    request: PageRequest | None = paginator.first_request()
+    while request is not None:
+        try:
+            body = client.get_bytes(request.url, params=request.params)
+        except ZendeskError as exc:
+            page = paginator.recover(exc)
+            yield FedPage(None, 0, page.position, page.is_last)
+            return
+        table, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
+        page, request = paginator.read({**fields, converter.stream.key: []})
+        yield FedPage(
+            table if table.num_rows else None, table.num_rows, page.position, page.is_last
+        )
 
 
 @dataclass
@@ -23,29 +74,30 @@ class _End:
 
 
 class PageFeed:
-    """Pages of one paginator, fetched ahead on a daemon thread.
+    """Pages from ``pages``, produced ahead on a daemon thread.
 
     Args:
-        client: Shared client; its rate limiters pace the fetching.
-        paginator: Where to start and how to follow.
-        depth: Pages fetched ahead of the consumer.
+        pages: The page generator to run on the thread.
+        depth: Pages produced ahead of the consumer.
         name: Thread name, for logs.
     """
 
     def __init__(
-        self, client: ZendeskClient, paginator: Paginator, *, depth: int = 2, name: str = "feed"
+        self, pages: Callable[[], Iterator[FedPage]], *, depth: int = 2, name: str = "feed"
     ) -> None:
         self.requests = 0
         self.waited_seconds = 0.0
-        self._client = client
-        self._paginator = paginator
-        self._queue: queue.Queue[Page | _End] = queue.Queue(maxsize=depth)
+        # From the first request to the last page's arrival: the stream's pace, without loading.
+        self.fetch_seconds = 0.0
+        self._started = time.monotonic()
+        self._pages = pages
+        self._queue: queue.Queue[FedPage | _End] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._finished = False
         self._thread = threading.Thread(target=self._run, name=f"zdsync-{name}", daemon=True)
         self._thread.start()
 
-    def next(self) -> Page | None:
+    def next(self) -> FedPage | None:
         """The next page, or None when the stream has ended. Re-raises the fetcher's error."""
         if self._finished:
             return None
@@ -70,18 +122,17 @@ class PageFeed:
 
     def _run(self) -> None:
         try:
-            for page in self._client.paginate(self._paginator):
+            for page in self._pages():
                 self.requests += 1
-                if not self._put(page):
-                    return
-                if page.is_last:
+                self.fetch_seconds = time.monotonic() - self._started
+                if not self._put(page) or page.is_last:
                     break
         except BaseException as exc:  # handed to the consumer, who raises it in its own thread
             self._put(_End(exc))
             return
         self._put(_End())
 
-    def _put(self, item: Page | _End) -> bool:
+    def _put(self, item: FedPage | _End) -> bool:
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=0.1)

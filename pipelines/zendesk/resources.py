@@ -19,7 +19,7 @@ from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.zendesk import state as positions
 from pipelines.zendesk.arrow import ArrowConverter
-from pipelines.zendesk.feed import PageFeed
+from pipelines.zendesk.feed import PageFeed, parsed_pages, raw_export_pages
 from pipelines.zendesk.gdpr import is_permanently_deleted
 from pipelines.zendesk.streams import COMPLIANCE_DELETION_STATUSES, DELETED_USERS, Stream
 from zdsync.client import CursorList, ZendeskClient
@@ -36,6 +36,7 @@ class StreamProgress:
     records: int = 0
     requests: int = 0
     waited_seconds: float = 0.0
+    fetch_seconds: float = 0.0
     done: bool = False
     listener: Callable[[StreamProgress], None] | None = field(default=None, repr=False)
 
@@ -52,7 +53,7 @@ class StreamRun:
     client: ZendeskClient
     start_time: int
     progress: StreamProgress
-    prefetch_pages: int = 2
+    prefetch_pages: int = 16
     _feed: PageFeed | None = None
     _converter: ArrowConverter | None = None
 
@@ -60,15 +61,19 @@ class StreamRun:
         # Opened on the first batch, when dlt has handed over the saved position.
         if self._feed is None:
             paginator = positions.paginator_for(self.stream, state, self.start_time)
+            pages = raw_export_pages if self.stream.style == "cursor_export" else parsed_pages
+            converter = self.converter()
             self._feed = PageFeed(
-                self.client, paginator, depth=self.prefetch_pages, name=self.stream.name
+                lambda: pages(self.client, paginator, converter),
+                depth=self.prefetch_pages,
+                name=self.stream.name,
             )
         return self._feed
 
-    def table(self, records: list[dict[str, Any]]) -> pa.Table:
+    def converter(self) -> ArrowConverter:
         if self._converter is None:
             self._converter = ArrowConverter(self.stream)
-        return self._converter.table(records)
+        return self._converter
 
     def close(self) -> None:
         if self._feed is not None:
@@ -91,15 +96,16 @@ def export_batch(run: StreamRun, batch_records: int) -> Iterator[pa.Table]:
         page = feed.next()
         run.progress.requests = feed.requests
         run.progress.waited_seconds = feed.waited_seconds
+        run.progress.fetch_seconds = feed.fetch_seconds
         if page is None:
             run.progress.done = True
             run.progress.notify()
             return
-        if page.items:
-            yield run.table(page.items)
+        if page.table is not None:
+            yield page.table
         positions.save_position(run.stream, state, page.position)
-        taken += len(page.items)
-        run.progress.records += len(page.items)
+        taken += page.count
+        run.progress.records += page.count
         run.progress.done = page.is_last
         run.progress.notify()
         if page.is_last:
@@ -114,6 +120,9 @@ def export_resource(run: StreamRun, batch_records: int) -> Any:
         primary_key=list(run.stream.primary_key),
         write_disposition="merge",
         columns=column_hints(run.stream),
+        # Streams are consumed as their pages arrive, not in turn: a rate-limited stream must
+        # not hold back one whose budget is separate.
+        parallelized=True,
     )(run, batch_records)
 
 

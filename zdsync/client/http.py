@@ -76,6 +76,10 @@ class ZendeskClient:
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return _json(self.request("GET", url, params=params))
 
+    def get_bytes(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """The raw body, for callers that parse it themselves."""
+        return self.request("GET", url, params=params).content
+
     def post_json(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return _json(self.request("POST", url, json=body))
 

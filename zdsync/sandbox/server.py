@@ -163,6 +163,9 @@ class App:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the second waits for
+    # the client's delayed ACK and every small response costs about 40 ms.
+    disable_nagle_algorithm = True
     server: _Server
 
     def _serve(self) -> None:
