@@ -6,6 +6,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import settings_for
 from zdsync.client import IncrementalCursorExport, OAuthCredentials, Settings, ZendeskClient
+from zdsync.client.auth import TokenFile, TokenPair
 from zdsync.client.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -293,3 +295,19 @@ def test_settings_fall_back_to_dlt_secrets(tmp_path: Path, monkeypatch: pytest.M
     )
     monkeypatch.chdir(tmp_path)
     assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
+
+
+def test_an_access_token_about_to_expire_is_refreshed_before_use(
+    sandbox: Sandbox, token_file: Path
+) -> None:
+    admin_id = min(sandbox.store.users.records)
+    access, refresh = sandbox.app.accounts.issue(admin_id)
+    # A pair saved by an earlier run, its access token expiring in a few seconds.
+    TokenFile(token_file).save(TokenPair(Secret(access), Secret(refresh), time.time() + 5))
+
+    with ZendeskClient(oauth_settings(sandbox, token_file, access, refresh)) as client:
+        assert client.get_json("/api/v2/users/me")["user"]["id"] == admin_id
+
+    assert sandbox.app.accounts.refreshes == 1
+    assert not [e for e in sandbox.app.request_log() if e["status"] == 401]
+    assert TokenFile(token_file).load().access_token.reveal() != access  # type: ignore[union-attr]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -142,3 +147,83 @@ def test_bulk_imports_disabled_is_a_403(sandbox: Sandbox) -> None:
     reply = post(sandbox, "/api/v2/users/create_or_update_many", {"users": [{"name": "A"}]})
     assert reply.status_code == 403
     assert "data imports" in reply.json()["description"]
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(rate_limits="off", job_latency_seconds=0.05)], indirect=True
+)
+def test_invalid_rows_fail_alone_with_zendesks_vocabulary(sandbox: Sandbox) -> None:
+    rows = [
+        {"name": "Valid Person", "email": "valid.person@example.org"},
+        {"name": "Bad Mail", "email": "not-an-email"},
+        {"name": "Bad Role", "email": "bad.role@example.org", "role": "owner"},
+        {"email": "nameless@example.org"},
+        {"name": "Bad Plan", "email": "plan@example.org", "user_fields": {"plan": "platinum"}},
+    ]
+    job = post(sandbox, "/api/v2/users/create_or_update_many", {"users": rows}).json()
+    time.sleep(0.1)
+
+    results = get(sandbox, f"/api/v2/job_statuses/{job['job_status']['id']}").json()
+    by_index = {r["index"]: r for r in results["job_status"]["results"]}
+
+    assert by_index[0]["status"] == "Created"
+    assert by_index[0]["email"] == "valid.person@example.org"
+    assert [by_index[i]["status"] for i in (1, 2, 3, 4)] == ["Failed"] * 4
+    assert "not properly formatted" in by_index[1]["details"]
+    assert "Role" in by_index[2]["details"]
+    assert "Name" in by_index[3]["details"]
+    assert "not a valid option" in by_index[4]["details"]
+    assert all(by_index[i]["error"] == "InvalidValue" for i in (1, 2, 3, 4))
+
+
+def single_upsert(sandbox: Sandbox, email: str) -> httpx.Response:
+    body = {"user": {"name": "S", "email": email}}
+    return post(sandbox, "/api/v2/users/create_or_update", body)
+
+
+@pytest.mark.parametrize("sandbox", [SandboxConfig()], indirect=True)
+def test_single_upserts_are_limited_to_one_a_second_per_account(sandbox: Sandbox) -> None:
+    assert single_upsert(sandbox, "single@example.org").status_code == 201
+    refused = single_upsert(sandbox, "other@example.org")
+
+    assert refused.status_code == 429
+    assert "per second" in refused.text
+    assert "retry-after" in refused.headers
+
+
+@pytest.mark.parametrize("sandbox", [SandboxConfig(time_scale=60)], indirect=True)
+def test_single_upserts_are_limited_to_five_a_minute_per_user(sandbox: Sandbox) -> None:
+    # A time scale of 60 makes the minute last a second, and the account's second 17 ms.
+    answers = []
+    for _ in range(6):
+        answers.append(single_upsert(sandbox, "single@example.org"))
+        time.sleep(0.03)
+
+    assert [a.status_code for a in answers[:5]] == [201, 200, 200, 200, 200]
+    assert answers[5].status_code == 429
+    assert "single unique user" in answers[5].text
+
+
+def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
+    command = [str(Path(sys.executable).parent / "zdsync"), "sandbox", "--port", "0"]
+    command += ["--tickets", "50", "--users", "30", "--organizations", "5"]
+    process = subprocess.Popen(  # noqa: S603
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        curl = next(line for line in process.stdout if line.strip().startswith("curl -u"))
+        found = re.search(r"curl -u '([^']+)' (\S+)", curl)
+        assert found is not None
+        user, _, password = found[1].partition(":")
+        answer = httpx.get(found[2], auth=(user, password))
+        assert answer.status_code == 200
+        assert answer.json()["user"]["email"] == ADMIN_EMAIL
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
