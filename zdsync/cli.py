@@ -16,7 +16,9 @@ from rich.console import Console
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, ExtractOptions, run_extract
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
-from zdsync.reporting import ExtractProgress, summary_table
+from zdsync.reporting import ExtractProgress, push_table, summary_table
+from zdsync.reverse_etl.push import PushError, PushOptions
+from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 
@@ -130,6 +132,45 @@ def extract(
         _fail(str(exc), code=1)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
+
+
+@app.command("push-users")
+def push_users(
+    input: Annotated[
+        Path | None, typer.Option("--input", help="CSV, Parquet or JSON-lines file of CRM users.")
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option(help="SQL on the database whose rows are the input.")
+    ] = None,
+    db: Annotated[Path, typer.Option(help="DuckDB file holding the sync log.")] = DEFAULT_DB,
+    mapping: Annotated[
+        Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
+    ] = None,
+    mode: Annotated[str, typer.Option(help="upsert, update-only or create-only.")] = "upsert",
+    dry_run: Annotated[
+        bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
+    ] = False,
+    single: Annotated[
+        bool, typer.Option(help="One request per user, for accounts without bulk imports.")
+    ] = False,
+) -> None:
+    """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
+    if mode not in ("upsert", "update-only", "create-only"):
+        _fail("--mode must be upsert, update-only or create-only")
+    options = PushOptions(
+        input=input,
+        query=query,
+        db=db,
+        mapping=mapping,
+        mode=mode,  # type: ignore[arg-type]
+        dry_run=dry_run,
+        single=single,
+    )
+    try:
+        summary = push(Settings.load(), options)
+    except (PushError, ZendeskError) as exc:
+        _fail(str(exc), code=1)
+    Console().print(push_table(summary))
 
 
 def _date(raw: str | None) -> date | None:

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pipelines.zendesk import ExtractSummary
 from pipelines.zendesk.resources import StreamProgress
+from zdsync.reverse_etl.push import PushSummary
 
 log = logging.getLogger("zdsync.progress")
 LOG_EVERY_SECONDS = 5.0
@@ -112,3 +113,30 @@ def summary_table(summary: ExtractSummary) -> Table:
 def _cells(name: str, *values: Any) -> list[str]:
     *counts, seconds = values
     return [name, *(f"{int(v):,}" for v in counts), f"{float(seconds):.1f}"]
+
+
+def push_table(summary: PushSummary) -> Table:
+    """The plan of a dry run, or the outcome of a push, with the reasons rows were refused."""
+    totals = summary.totals
+    if summary.dry_run:
+        table = Table(title="zdsync push-users --dry-run (nothing was sent)")
+        table.add_column("plan")
+        table.add_column("rows", justify="right")
+        for name, count in summary.plan.items():
+            table.add_row(name, f"{count:,}")
+    else:
+        table = Table(title=f"zdsync push-users, run {summary.run_id}")
+        table.add_column("outcome")
+        table.add_column("rows", justify="right")
+        for name in ("created", "updated", "unchanged", "failed", "invalid"):
+            table.add_row(name, f"{getattr(totals, name):,}")
+        table.caption = (
+            f"{totals.rows:,} rows, {totals.post_requests:,} bulk requests, {totals.jobs:,} jobs, "
+            f"{totals.too_many_jobs} TooManyJobs, {totals.rate_limited} 429s, "
+            f"{totals.seconds:.1f}s"
+        )
+    for row_number, reason in summary.invalid[:20]:
+        table.add_row(f"  row {row_number}", reason, style="dim")
+    if len(summary.invalid) > 20:
+        table.add_row(f"  ... {len(summary.invalid) - 20} more invalid rows", "", style="dim")
+    return table

@@ -1,0 +1,177 @@
+"""Validation, diffing and reconciliation, with literal rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from zdsync.reverse_etl.plan import Previous, diff, validate
+from zdsync.reverse_etl.reconcile import reconcile
+from zdsync.reverse_etl.rows import InputRow
+from zdsync.reverse_etl.validation import (
+    Invalid,
+    UserFieldSpec,
+    identity_of,
+    payload_hash,
+    payload_of,
+)
+
+SPECS = {
+    "plan": UserFieldSpec("plan", "dropdown", ("free", "pro")),
+    "signup_date": UserFieldSpec("signup_date", "date"),
+    "lifetime_value": UserFieldSpec("lifetime_value", "decimal"),
+    "vip": UserFieldSpec("vip", "checkbox"),
+    "crm_notes": UserFieldSpec("crm_notes", "text"),
+}
+
+
+def row(number: int = 1, **values: str | None) -> InputRow:
+    return InputRow(number, dict(values))
+
+
+def test_a_full_row_becomes_a_typed_payload() -> None:
+    payload = payload_of(
+        row(
+            external_id="CRM-1",
+            email="ann@example.com",
+            name="Ann Ö",
+            phone="+44 20 7946 0958",
+            role="end-user",
+            organization_id="1001",
+            tags="vip, emea,vip",
+            **{
+                "user_fields.plan": "pro",
+                "user_fields.signup_date": "2024-02-29",
+                "user_fields.lifetime_value": "12.50",
+                "user_fields.vip": "yes",
+            },
+        ),
+        SPECS,
+    )
+
+    assert payload == {
+        "external_id": "CRM-1",
+        "email": "ann@example.com",
+        "name": "Ann Ö",
+        "phone": "+442079460958",
+        "role": "end-user",
+        "organization_id": 1001,
+        "tags": ["emea", "vip"],
+        "user_fields": {
+            "plan": "pro",
+            "signup_date": "2024-02-29",
+            "lifetime_value": 12.5,
+            "vip": True,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"name": "No Identity"}, "no external_id or email"),
+        ({"email": "ann@", "name": "A"}, "not a valid address"),
+        ({"email": "a@example.com", "phone": "020 7946 0958"}, "E.164"),
+        ({"email": "a@example.com", "role": "owner"}, "role 'owner'"),
+        ({"email": "a@example.com", "organization_id": "acme"}, "whole number"),
+        ({"email": "a@example.com", "user_fields.tier": "x"}, "does not exist"),
+        ({"email": "a@example.com", "user_fields.plan": "gold"}, "not one of free, pro"),
+        ({"email": "a@example.com", "user_fields.signup_date": "29/02/2024"}, "YYYY-MM-DD"),
+        ({"email": "a@example.com", "user_fields.lifetime_value": "lots"}, "not a number"),
+        ({"email": "a@example.com", "user_fields.vip": "maybe"}, "true or false"),
+        ({"email": "a@example.com", "favourite_colour": "red"}, "unknown columns"),
+    ],
+)
+def test_invalid_rows_say_why(values: dict[str, str], reason: str) -> None:
+    with pytest.raises(Invalid, match=reason):
+        payload_of(row(**values), SPECS)
+
+
+def test_identity_prefers_the_external_id_and_ignores_case() -> None:
+    assert identity_of(row(external_id="CRM-7", email="X@Y.com")) == "external_id:crm-7"
+    assert identity_of(row(email="X@Y.com")) == "email:x@y.com"
+
+
+def test_the_same_identity_twice_is_invalid_after_its_first_row() -> None:
+    planned = validate(
+        [
+            row(1, external_id="A-1", email="one@example.com", name="One"),
+            row(2, external_id="a-1", email="two@example.com", name="Two"),
+            row(3, email="ONE@example.com", name="Three"),
+            row(4, email="four@example.com", name="Four"),
+        ],
+        SPECS,
+    )
+
+    assert [p.decision for p in planned] == ["send", "invalid", "invalid", "send"]
+    assert planned[1].reason == "same identity as row 1; each user may appear once"
+
+
+def test_hashes_ignore_key_order_and_see_every_value() -> None:
+    assert payload_hash({"a": 1, "b": [1, 2]}) == payload_hash({"b": [1, 2], "a": 1})
+    assert payload_hash({"a": 1}) != payload_hash({"a": 2})
+
+
+def test_rows_pushed_unchanged_are_skipped_and_failures_are_retried() -> None:
+    planned = validate(
+        [row(1, email="a@example.com", name="A"), row(2, email="b@example.com", name="B")],
+        SPECS,
+    )
+    previous = {
+        "email:a@example.com": Previous(planned[0].digest or "", "updated", 11),
+        "email:b@example.com": Previous(planned[1].digest or "", "failed", None),
+    }
+
+    diff(planned, previous)
+
+    assert [p.decision for p in planned] == ["unchanged", "send"]
+    assert planned[0].existing_user_id == 11
+
+
+def job(results: list[dict[str, Any]], status: str = "completed") -> dict[str, Any]:
+    return {"id": "j1", "status": status, "results": results}
+
+
+def test_results_map_back_by_index_and_are_checked_against_the_row() -> None:
+    batch = validate(
+        [
+            row(1, email="a@example.com", name="A"),
+            row(2, external_id="E-2", name="B"),
+            row(3, email="c@example.com", name="C"),
+            row(4, email="d@example.com", name="D"),
+        ],
+        SPECS,
+    )
+    results = [
+        {"index": 1, "id": 22, "status": "Updated", "success": True, "external_id": "e-2"},
+        {"index": 0, "id": 21, "status": "Created", "success": True, "email": "a@example.com"},
+        {
+            "index": 2,
+            "status": "Failed",
+            "success": False,
+            "error": "DuplicateValue",
+            "details": "Email: c@example.com is already being used",
+            "email": "c@example.com",
+        },
+        {"index": 3, "id": 24, "status": "Created", "success": True, "email": "x@example.com"},
+    ]
+
+    outcomes = reconcile(batch, job(results))
+
+    assert [(o.action, o.zendesk_user_id) for o in outcomes[:3]] == [
+        ("created", 21),
+        ("updated", 22),
+        ("failed", None),
+    ]
+    assert outcomes[2].error == "DuplicateValue: Email: c@example.com is already being used"
+    assert outcomes[3].action == "failed"
+    assert "does not match" in (outcomes[3].error or "")
+
+
+def test_a_failed_job_fails_every_row() -> None:
+    batch = validate([row(1, email="a@example.com", name="A")], SPECS)
+
+    (outcome,) = reconcile(batch, {"id": "j", "status": "failed", "message": "boom"})
+
+    assert (outcome.action, outcome.error) == ("failed", "job failed: boom")

@@ -1,0 +1,1 @@
+"""CRM-to-Zendesk user sync: plan (validate, diff), send (bulk jobs), reconcile, log."""

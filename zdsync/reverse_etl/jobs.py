@@ -1,0 +1,160 @@
+"""Sending batches as ``create_or_update_many`` jobs under the account's job cap, and polling.
+
+Several jobs are in flight at once, never more than the cap (30, or what the
+``zendesk-ratelimit-inflight-jobs`` header reports) minus a margin left for other tools.
+``TooManyJobs`` and 429s are waited out by the client, which honours ``Retry-After``. Finished
+jobs are found with one ``job_statuses/show_many`` per poll; polls are timed for when the oldest
+job should be done (jobs finish in order), and back off while none is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from zdsync.client import ZendeskClient
+from zdsync.client.errors import PermissionDeniedError, ZendeskError
+from zdsync.reverse_etl.plan import PlannedRow
+
+log = logging.getLogger(__name__)
+
+BULK_PATH = "/api/v2/users/create_or_update_many"
+SHOW_MANY_PATH = "/api/v2/job_statuses/show_many"
+DEFAULT_JOB_CAP = 30
+_CAP_TOTAL = re.compile(r"total=(\d+)")
+
+
+class BulkImportsDisabledError(Exception):
+    """The account refuses bulk user imports (403)."""
+
+
+@dataclass
+class InFlight:
+    job_id: str
+    batch: list[PlannedRow]
+    submitted: float
+
+
+JobDone = Callable[[list[PlannedRow], dict[str, Any] | None, str | None], None]
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """How polling paces itself: never more often than ``min_interval``."""
+
+    min_interval: float = 0.25
+    max_interval: float = 10.0
+    first_guess: float = 1.0
+
+
+class BulkSender:
+    """Runs batches through bulk jobs and reports each finished job to ``on_done``.
+
+    ``on_done(batch, job_status, None)`` for a finished job, ``on_done(batch, None, reason)``
+    for a batch that could not be sent.
+    """
+
+    def __init__(
+        self,
+        client: ZendeskClient,
+        on_done: JobDone,
+        *,
+        margin: int = 1,
+        poll: PollPolicy = PollPolicy(),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.on_done = on_done
+        self.margin = margin
+        self.poll = poll
+        self.cap = DEFAULT_JOB_CAP
+        self.jobs = 0
+        self.polls = 0
+        self._clock = clock
+        self._sleep = sleep
+        self._in_flight: deque[InFlight] = deque()
+        self._latency: float | None = None
+        self._backoff = poll.min_interval
+        self._last_poll = float("-inf")
+
+    @property
+    def allowed(self) -> int:
+        return max(1, self.cap - self.margin)
+
+    def run(self, batches: Iterable[list[PlannedRow]]) -> None:
+        waiting = deque(batches)
+        while waiting or self._in_flight:
+            while waiting and len(self._in_flight) < self.allowed:
+                self._submit(waiting.popleft())
+            if self._in_flight:
+                self._poll_once()
+
+    def _submit(self, batch: list[PlannedRow]) -> None:
+        body = {"users": [item.payload for item in batch]}
+        try:
+            response = self.client.request("POST", BULK_PATH, json=body)
+        except PermissionDeniedError as exc:
+            raise BulkImportsDisabledError(str(exc)) from None
+        except ZendeskError as exc:
+            self.on_done(batch, None, f"not sent: {exc}")
+            return
+        self._learn_cap(response)
+        job = _json(response).get("job_status") or {}
+        self.jobs += 1
+        self._in_flight.append(InFlight(str(job.get("id")), batch, self._clock()))
+
+    def _learn_cap(self, response: httpx.Response) -> None:
+        found = _CAP_TOTAL.search(response.headers.get("zendesk-ratelimit-inflight-jobs", ""))
+        if found:
+            self.cap = int(found[1])
+
+    def _poll_once(self) -> None:
+        self._sleep(max(0.0, self._next_poll() - self._clock()))
+        ids = [job.job_id for job in list(self._in_flight)[:100]]
+        self._last_poll = self._clock()
+        self.polls += 1
+        try:
+            body = self.client.get_json(SHOW_MANY_PATH, params={"ids": ",".join(ids)})
+        except ZendeskError as exc:
+            log.warning("polling jobs failed, will poll again: %s", exc)
+            self._backoff = min(self.poll.max_interval, self._backoff * 2)
+            return
+        statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
+        finished = [
+            job
+            for job in self._in_flight
+            if statuses.get(job.job_id, {}).get("status") in ("completed", "failed", "killed")
+        ]
+        for job in finished:
+            self._in_flight.remove(job)
+            self._observe(self._last_poll - job.submitted)
+            self.on_done(job.batch, statuses[job.job_id], None)
+        self._backoff = (
+            self.poll.min_interval if finished else min(self.poll.max_interval, self._backoff * 2)
+        )
+
+    def _observe(self, latency: float) -> None:
+        # The shortest latency seen is the best guess: longer ones include our own poll delay.
+        self._latency = latency if self._latency is None else min(self._latency, latency)
+
+    def _next_poll(self) -> float:
+        earliest = self._last_poll + max(self.poll.min_interval, self._backoff)
+        oldest = self._in_flight[0].submitted
+        expected = oldest + (self._latency if self._latency is not None else self.poll.first_guess)
+        return max(earliest, expected) if self._backoff == self.poll.min_interval else earliest
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

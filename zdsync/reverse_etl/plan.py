@@ -1,0 +1,131 @@
+"""The plan: which rows are sent, which are unchanged, which are invalid and why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from zdsync.reverse_etl.rows import InputRow
+from zdsync.reverse_etl.validation import (
+    Invalid,
+    UserFieldSpec,
+    identity_of,
+    payload_hash,
+    payload_of,
+)
+
+Mode = Literal["upsert", "update-only", "create-only"]
+Decision = Literal["send", "unchanged", "invalid"]
+SUCCESSES = ("created", "updated", "unchanged")
+
+
+@dataclass
+class PlannedRow:
+    """One input row and what the run will do with it."""
+
+    row: InputRow
+    decision: Decision = "send"
+    reason: str | None = None
+    identity: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    digest: str | None = None
+    existing_user_id: int | None = None
+    exists: bool | None = None
+
+    def invalid(self, reason: str) -> None:
+        self.decision, self.reason = "invalid", reason
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last push of an identity left behind."""
+
+    digest: str
+    action: str
+    zendesk_user_id: int | None
+
+
+def validate(rows: Iterable[InputRow], specs: dict[str, UserFieldSpec]) -> list[PlannedRow]:
+    """Check every row on its own, then flag identities that appear twice."""
+    planned = []
+    for row in rows:
+        item = PlannedRow(row)
+        try:
+            item.payload = payload_of(row, specs)
+            item.identity = identity_of(row)
+            item.digest = payload_hash(item.payload)
+        except Invalid as exc:
+            item.invalid(str(exc))
+        planned.append(item)
+    _flag_duplicates(planned)
+    return planned
+
+
+def _flag_duplicates(planned: list[PlannedRow]) -> None:
+    # Zendesk matches on external id and on email, case-insensitively, so two rows that share
+    # either would race for the same user.
+    first_seen: dict[str, int] = {}
+    for item in planned:
+        if item.decision == "invalid":
+            continue
+        keys = [
+            f"{name}:{value.lower()}"
+            for name in ("external_id", "email")
+            if (value := item.payload.get(name))
+        ]
+        earlier = next((first_seen[k] for k in keys if k in first_seen), None)
+        if earlier is not None:
+            item.invalid(f"same identity as row {earlier}; each user may appear once")
+            continue
+        for key in keys:
+            first_seen[key] = item.row.row_number
+
+
+def check_organizations(planned: list[PlannedRow], exists: Callable[[int], bool]) -> None:
+    """Rows naming an organization Zendesk does not have are invalid."""
+    known: dict[int, bool] = {}
+    for item in planned:
+        org = item.payload.get("organization_id")
+        if item.decision != "send" or org is None:
+            continue
+        if org not in known:
+            known[org] = exists(org)
+        if not known[org]:
+            item.invalid(f"organization {org} does not exist in Zendesk")
+
+
+def diff(planned: list[PlannedRow], previous: dict[str, Previous]) -> None:
+    """Rows whose payload is what was last pushed successfully are left alone."""
+    for item in planned:
+        if item.decision != "send" or item.identity is None:
+            continue
+        before = previous.get(item.identity)
+        if before and before.digest == item.digest and before.action in SUCCESSES:
+            item.decision = "unchanged"
+            item.existing_user_id = before.zendesk_user_id
+
+
+def apply_mode(planned: list[PlannedRow], mode: Mode) -> None:
+    """Enforce the mode and the name a create needs, where the user's existence is known."""
+    for item in planned:
+        if item.decision != "send":
+            continue
+        if item.exists is False and not item.payload.get("name"):
+            item.invalid("name is required to create a user")
+        elif mode == "update-only" and item.exists is not True:
+            item.invalid("no existing Zendesk user matches (--mode update-only)")
+        elif mode == "create-only" and item.exists is True:
+            item.invalid("a Zendesk user already matches (--mode create-only)")
+
+
+def counts(planned: list[PlannedRow]) -> dict[str, int]:
+    """How many rows each way, with sends split by whether the user exists."""
+    tally = {"create": 0, "update": 0, "create or update": 0, "unchanged": 0, "invalid": 0}
+    for item in planned:
+        if item.decision == "send":
+            key = {True: "update", False: "create", None: "create or update"}[item.exists]
+            tally[key] += 1
+        else:
+            tally[item.decision] += 1
+    return tally

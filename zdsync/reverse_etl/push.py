@@ -1,0 +1,192 @@
+"""One push: read, plan, send, reconcile, log. What ``zdsync push-users`` and the flows call."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from zdsync.client import Settings, ZendeskClient
+from zdsync.client.errors import ZendeskError
+from zdsync.reverse_etl import lookup
+from zdsync.reverse_etl import plan as planning
+from zdsync.reverse_etl.jobs import BULK_PATH, BulkImportsDisabledError, BulkSender, PollPolicy
+from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
+from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
+from zdsync.reverse_etl.rows import InputError, InputRow, load_mapping, read_file, read_query
+from zdsync.reverse_etl.single import SingleSender
+from zdsync.reverse_etl.validation import specs_from
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 100
+DEFAULT_DB = Path("data/zdsync.duckdb")
+
+
+class PushError(Exception):
+    """The push could not run; the message is one line, safe to print."""
+
+
+@dataclass(frozen=True)
+class PushOptions:
+    """What to push and how.
+
+    Attributes:
+        input: A CSV, Parquet or JSON-lines file (or None with ``query``).
+        query: SQL run on ``db`` whose rows are the input.
+        db: DuckDB file holding the ledger (and the query's tables).
+        mapping: TOML file renaming CRM columns.
+        mode: upsert, update-only or create-only.
+        dry_run: Plan and report only: nothing is written to Zendesk or to the database.
+        single: One ``create_or_update`` request per user, for accounts without bulk imports.
+        job_margin: Job slots left free for other tools.
+    """
+
+    input: Path | None = None
+    query: str | None = None
+    db: Path = DEFAULT_DB
+    mapping: Path | None = None
+    mode: planning.Mode = "upsert"
+    dry_run: bool = False
+    single: bool = False
+    job_margin: int = 1
+    poll: PollPolicy = field(default_factory=PollPolicy)
+
+
+@dataclass
+class PushSummary:
+    run_id: str
+    totals: RunTotals
+    plan: dict[str, int]
+    invalid: list[tuple[int, str]]
+    dry_run: bool
+
+
+def push_users(settings: Settings, options: PushOptions) -> PushSummary:
+    """Run one push. Raises ``PushError`` for what stops the whole run."""
+    started = time.monotonic()
+    rows = _rows(options)
+    try:
+        with ZendeskClient(settings) as client:
+            summary = _Push(client, options, rows).run()
+    except BulkImportsDisabledError:
+        raise PushError(
+            "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
+            "Support to enable data imports, or run again with --single (one user a second)"
+        ) from None
+    except ZendeskError as exc:
+        raise PushError(str(exc)) from None
+    summary.totals.seconds = time.monotonic() - started
+    return summary
+
+
+def _rows(options: PushOptions) -> list[InputRow]:
+    try:
+        mapping = load_mapping(options.mapping)
+        if options.query:
+            if not options.db.exists():
+                raise InputError(f"no database at {options.db} to run --query on")
+            return read_query(options.db, options.query, mapping)
+        if options.input is None:
+            raise InputError("give --input FILE or --query SQL")
+        return read_file(options.input, mapping)
+    except InputError as exc:
+        raise PushError(str(exc)) from None
+
+
+class _Push:
+    def __init__(self, client: ZendeskClient, options: PushOptions, rows: list[InputRow]):
+        self.client = client
+        self.options = options
+        self.rows = rows
+        self.run_id = uuid.uuid4().hex
+        self.totals = RunTotals(rows=len(rows))
+        self.ledger: Ledger | None = None
+
+    def run(self) -> PushSummary:
+        planned = self._plan()
+        tally = planning.counts(planned)
+        invalid = [(p.row.row_number, p.reason or "") for p in planned if p.decision == "invalid"]
+        if not self.options.dry_run:
+            self._execute(planned)
+        self._count_requests()
+        return PushSummary(self.run_id, self.totals, tally, invalid, self.options.dry_run)
+
+    def _plan(self) -> list[planning.PlannedRow]:
+        specs = specs_from(lookup.user_field_definitions(self.client))
+        planned = planning.validate(self.rows, specs)
+        planning.check_organizations(
+            planned, lambda org: lookup.organization_exists(self.client, org)
+        )
+        planning.diff(planned, previous_state(self.options.db))
+        if self._needs_lookup(planned):
+            lookup.mark_existing(self.client, planned)
+        planning.apply_mode(planned, self.options.mode)
+        return planned
+
+    def _needs_lookup(self, planned: list[planning.PlannedRow]) -> bool:
+        # Zendesk itself refuses a nameless create, so a plain upsert only asks when it must.
+        return (
+            self.options.dry_run
+            or self.options.mode != "upsert"
+            or any(p.decision == "send" and not p.payload.get("name") for p in planned)
+        )
+
+    def _execute(self, planned: list[planning.PlannedRow]) -> None:
+        source = str(self.options.input) if self.options.input else "query"
+        self.ledger = Ledger(self.options.db, self.run_id, self.options.mode, source)
+        try:
+            unsent = [p for p in planned if p.decision != "send"]
+            self.ledger.log_unsent(unsent)
+            for item in unsent:
+                self._tally(item.decision)
+            to_send = [p for p in planned if p.decision == "send"]
+            if self.options.single:
+                SingleSender(self.client, self._record).run(to_send)
+            else:
+                sender = BulkSender(
+                    self.client,
+                    self._job_done,
+                    margin=self.options.job_margin,
+                    poll=self.options.poll,
+                )
+                sender.run(_batches(to_send))
+                self.totals.jobs = sender.jobs
+            self._count_requests()
+            self.ledger.finish(self.totals)
+        finally:
+            self.ledger.close()
+
+    def _job_done(
+        self, batch: list[planning.PlannedRow], job: dict[str, Any] | None, reason: str | None
+    ) -> None:
+        outcomes = reconcile(batch, job) if job is not None else failed(batch, reason or "")
+        self._record(outcomes)
+
+    def _record(self, outcomes: list[RowOutcome]) -> None:
+        assert self.ledger is not None
+        self.ledger.record(outcomes)
+        for outcome in outcomes:
+            self._tally(outcome.action)
+            if outcome.action == "failed":
+                log.info("row %d failed: %s", outcome.item.row.row_number, outcome.error)
+
+    def _tally(self, action: str) -> None:
+        setattr(self.totals, action, getattr(self.totals, action) + 1)
+
+    def _count_requests(self) -> None:
+        stats = self.client.stats
+        self.totals.requests = stats.total
+        self.totals.post_requests = stats.count(endpoint=BULK_PATH) - stats.count(
+            endpoint=BULK_PATH, status=429
+        )
+        self.totals.too_many_jobs = stats.count(endpoint=BULK_PATH, status=429)
+        self.totals.rate_limited = stats.count(status=429)
+
+
+def _batches(items: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:
+    for start in range(0, len(items), BATCH_SIZE):
+        yield items[start : start + BATCH_SIZE]

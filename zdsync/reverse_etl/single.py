@@ -1,0 +1,36 @@
+"""``--single``: one ``POST /api/v2/users/create_or_update`` per user, for accounts without bulk
+imports. The client paces it at Zendesk's limit of one request a second per account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from zdsync.client import ZendeskClient
+from zdsync.client.errors import InvalidRequestError, ZendeskError
+from zdsync.reverse_etl.plan import PlannedRow
+from zdsync.reverse_etl.reconcile import RowOutcome
+
+SINGLE_PATH = "/api/v2/users/create_or_update"
+
+
+class SingleSender:
+    def __init__(self, client: ZendeskClient, record: Callable[[list[RowOutcome]], None]):
+        self.client = client
+        self.record = record
+
+    def run(self, items: list[PlannedRow]) -> None:
+        for item in items:
+            self.record([self._send(item)])
+
+    def _send(self, item: PlannedRow) -> RowOutcome:
+        try:
+            response = self.client.request("POST", SINGLE_PATH, json={"user": item.payload})
+        except InvalidRequestError as exc:
+            return RowOutcome(item, "failed", None, None, str(exc))
+        except ZendeskError as exc:
+            if exc.status in (401, 403):
+                raise
+            return RowOutcome(item, "failed", None, None, f"not sent: {exc}")
+        user = (response.json() or {}).get("user") or {}
+        action = "created" if response.status_code == 201 else "updated"
+        return RowOutcome(item, action, user.get("id"), None)

@@ -1,0 +1,149 @@
+"""Turning a CRM row into a Zendesk user payload, or a reason it cannot be sent.
+
+Pure functions: every check a row must pass before it may leave the machine, in the order a
+user would fix them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+
+from zdsync.reverse_etl.rows import COLUMNS, USER_FIELD_PREFIX, InputRow
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}$")
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+ROLES = ("end-user", "agent", "admin")
+TRUE = ("true", "1", "yes", "y")
+FALSE = ("false", "0", "no", "n")
+
+
+@dataclass(frozen=True)
+class UserFieldSpec:
+    """One ``/api/v2/user_fields`` definition, as far as validation needs it."""
+
+    key: str
+    type: str
+    options: tuple[str, ...] = ()
+
+
+class Invalid(ValueError):
+    """A row that must not be sent; the message is the per-row reason."""
+
+
+def specs_from(definitions: list[dict[str, Any]]) -> dict[str, UserFieldSpec]:
+    """Specs keyed by field key, from the API's definitions."""
+    return {
+        d["key"]: UserFieldSpec(
+            d["key"],
+            d["type"],
+            tuple(str(o["value"]) for o in d.get("custom_field_options") or []),
+        )
+        for d in definitions
+        if d.get("key") and d.get("active", True)
+    }
+
+
+def identity_of(row: InputRow) -> str:
+    """The key a row is matched on in Zendesk, and diffed on here: external id, else email."""
+    external_id, email = row.values.get("external_id"), row.values.get("email")
+    if external_id:
+        return "external_id:" + external_id.lower()
+    if email:
+        return "email:" + email.lower()
+    raise Invalid("no external_id or email to match the user on")
+
+
+def payload_of(row: InputRow, specs: dict[str, UserFieldSpec]) -> dict[str, Any]:
+    """The user object for ``create_or_update_many``; raises ``Invalid`` with the reason."""
+    values = row.values
+    unknown = [
+        k for k in values if k not in COLUMNS and not k.startswith(USER_FIELD_PREFIX) and values[k]
+    ]
+    if unknown:
+        raise Invalid(f"unknown columns: {', '.join(sorted(unknown))} (map them or drop them)")
+    identity_of(row)
+    payload: dict[str, Any] = {}
+    for column in ("external_id", "email", "name"):
+        if values.get(column):
+            payload[column] = values[column]
+    if "email" in payload and not EMAIL.match(payload["email"]):
+        raise Invalid(f"email {payload['email']!r} is not a valid address")
+    if values.get("phone"):
+        payload["phone"] = _phone(values["phone"] or "")
+    if values.get("role"):
+        if values["role"] not in ROLES:
+            raise Invalid(f"role {values['role']!r} is not one of {', '.join(ROLES)}")
+        payload["role"] = values["role"]
+    if values.get("organization_id"):
+        payload["organization_id"] = _integer("organization_id", values["organization_id"] or "")
+    if values.get("tags"):
+        payload["tags"] = sorted(
+            {t.strip() for t in (values["tags"] or "").split(",") if t.strip()}
+        )
+    fields = _user_fields(values, specs)
+    if fields:
+        payload["user_fields"] = fields
+    return payload
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    """A stable digest of what would be sent: equal payloads, equal hashes."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _phone(raw: str) -> str:
+    compact = re.sub(r"[\s().-]", "", raw)
+    if not E164.match(compact):
+        raise Invalid(f"phone {raw!r} is not in E.164 form (+ and up to 15 digits)")
+    return compact
+
+
+def _integer(column: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise Invalid(f"{column} {raw!r} is not a whole number") from None
+
+
+def _user_fields(values: dict[str, str | None], specs: dict[str, UserFieldSpec]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for column, raw in values.items():
+        if not column.startswith(USER_FIELD_PREFIX) or raw is None:
+            continue
+        key = column.removeprefix(USER_FIELD_PREFIX)
+        spec = specs.get(key)
+        if spec is None:
+            raise Invalid(f"user field {key!r} does not exist in Zendesk")
+        fields[key] = _field_value(spec, raw)
+    return fields
+
+
+def _field_value(spec: UserFieldSpec, raw: str) -> Any:
+    if spec.type == "dropdown":
+        if raw not in spec.options:
+            raise Invalid(f"{spec.key} {raw!r} is not one of {', '.join(spec.options)}")
+        return raw
+    if spec.type == "date":
+        try:
+            return date.fromisoformat(raw).isoformat()
+        except ValueError:
+            raise Invalid(f"{spec.key} {raw!r} is not a date (YYYY-MM-DD)") from None
+    if spec.type in ("decimal", "integer"):
+        try:
+            number = float(raw) if spec.type == "decimal" else int(raw)
+        except ValueError:
+            raise Invalid(f"{spec.key} {raw!r} is not a number") from None
+        return number
+    if spec.type == "checkbox":
+        if raw.lower() in TRUE:
+            return True
+        if raw.lower() in FALSE:
+            return False
+        raise Invalid(f"{spec.key} {raw!r} is not true or false")
+    return raw
