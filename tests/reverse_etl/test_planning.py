@@ -26,7 +26,7 @@ SPECS = {
 }
 
 
-def row(number: int = 1, **values: str | None) -> InputRow:
+def row(number: int = 1, /, **values: str | None) -> InputRow:
     return InputRow(number, dict(values))
 
 
