@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.sandbox_pages
 	$(BIN)/python -m bench.extract
+	$(BIN)/python -m bench.push
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

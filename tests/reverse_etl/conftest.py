@@ -17,7 +17,7 @@ from zdsync.reverse_etl.push import PushOptions, PushSummary, push_users
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 COLUMNS = ["external_id", "email", "name", "phone", "role", "organization_id", "tags"]
-FAST_POLL = PollPolicy(min_interval=0.02, max_interval=0.2, first_guess=0.05)
+FAST_POLL = PollPolicy(min_interval=0.02, max_interval=0.2)
 
 
 @pytest.fixture

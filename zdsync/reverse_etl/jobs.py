@@ -49,9 +49,10 @@ JobDone = Callable[[list[PlannedRow], dict[str, Any] | None, str | None], None]
 class PollPolicy:
     """How polling paces itself: never more often than ``min_interval``."""
 
-    min_interval: float = 0.25
+    min_interval: float = 0.2
     max_interval: float = 10.0
-    first_guess: float = 1.0
+    # Until the first job finishes its latency is unknown; look at least this often.
+    first_job_interval: float = 1.0
 
 
 class BulkSender:
@@ -82,7 +83,7 @@ class BulkSender:
         self._sleep = sleep
         self._in_flight: deque[InFlight] = deque()
         self._latency: float | None = None
-        self._backoff = poll.min_interval
+        self._empty_polls = 0
         self._last_poll = float("-inf")
 
     @property
@@ -91,11 +92,16 @@ class BulkSender:
 
     def run(self, batches: Iterable[list[PlannedRow]]) -> None:
         waiting = deque(batches)
-        while waiting or self._in_flight:
+        finished: list[tuple[InFlight, dict[str, Any]]] = []
+        while waiting or self._in_flight or finished:
             while waiting and len(self._in_flight) < self.allowed:
                 self._submit(waiting.popleft())
-            if self._in_flight:
-                self._poll_once()
+            # Freed slots are refilled before the finished jobs are written down, so the new
+            # jobs' latency runs while we reconcile. A crash in between only means those rows
+            # are sent again next run, and an upsert of the same row changes nothing.
+            for job, status in finished:
+                self.on_done(job.batch, status, None)
+            finished = self._poll_once() if self._in_flight else []
 
     def _submit(self, batch: list[PlannedRow]) -> None:
         body = {"users": [item.payload for item in batch]}
@@ -116,7 +122,8 @@ class BulkSender:
         if found:
             self.cap = int(found[1])
 
-    def _poll_once(self) -> None:
+    def _poll_once(self) -> list[tuple[InFlight, dict[str, Any]]]:
+        """Poll once (when it is time); the jobs found finished, taken out of flight."""
         self._sleep(max(0.0, self._next_poll() - self._clock()))
         ids = [job.job_id for job in list(self._in_flight)[:100]]
         self._last_poll = self._clock()
@@ -125,8 +132,8 @@ class BulkSender:
             body = self.client.get_json(SHOW_MANY_PATH, params={"ids": ",".join(ids)})
         except ZendeskError as exc:
             log.warning("polling jobs failed, will poll again: %s", exc)
-            self._backoff = min(self.poll.max_interval, self._backoff * 2)
-            return
+            self._empty_polls += 1
+            return []
         statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
         finished = [
             job
@@ -135,21 +142,27 @@ class BulkSender:
         ]
         for job in finished:
             self._in_flight.remove(job)
-            self._observe(self._last_poll - job.submitted)
-            self.on_done(job.batch, statuses[job.job_id], None)
-        self._backoff = (
-            self.poll.min_interval if finished else min(self.poll.max_interval, self._backoff * 2)
-        )
-
-    def _observe(self, latency: float) -> None:
-        # The shortest latency seen is the best guess: longer ones include our own poll delay.
-        self._latency = latency if self._latency is None else min(self._latency, latency)
+            latency = self._last_poll - job.submitted
+            self._latency = latency if self._latency is None else min(self._latency, latency)
+        self._empty_polls = 0 if finished else self._empty_polls + 1
+        return [(job, statuses[job.job_id]) for job in finished]
 
     def _next_poll(self) -> float:
-        earliest = self._last_poll + max(self.poll.min_interval, self._backoff)
+        """When to poll next: just before the oldest job should finish, then often until it has.
+
+        The latency estimate is the shortest time any job took to be seen finished, so it only
+        ever tightens. Before any job has finished, and when a job runs late, the interval
+        doubles from ``min_interval``: a slow account is not polled hard.
+        """
+        step = self.poll.min_interval
         oldest = self._in_flight[0].submitted
-        expected = oldest + (self._latency if self._latency is not None else self.poll.first_guess)
-        return max(earliest, expected) if self._backoff == self.poll.min_interval else earliest
+        if self._latency is None:
+            gap = min(self.poll.first_job_interval, step * 2.0**self._empty_polls)
+            return max(self._last_poll, oldest) + gap
+        expected = oldest + self._latency - 2 * step
+        late = max(0, self._empty_polls - 3)
+        gap = min(self.poll.max_interval, step * 2.0**late)
+        return max(self._last_poll + gap, expected)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:

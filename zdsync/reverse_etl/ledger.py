@@ -8,12 +8,14 @@ leaves only whole jobs behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from zdsync.reverse_etl.plan import PlannedRow, Previous
 from zdsync.reverse_etl.reconcile import RowOutcome
@@ -121,34 +123,40 @@ class Ledger:
             for item in items
         ]
         if rows:
-            self._con.executemany(_INSERT_LOG, rows)
+            self._insert(_LOG_COLUMNS, rows, _INSERT_LOG)
 
     def record(self, outcomes: list[RowOutcome]) -> None:
         """A finished job: its log rows and the state they change, in one transaction."""
         now = _now()
+        log_rows = [
+            _log_row(self.run_id, o.item, o.action, o.zendesk_user_id, o.job_id, o.error, now)
+            for o in outcomes
+        ]
+        state_rows = [
+            [o.item.identity, o.item.digest, o.zendesk_user_id, o.action, self.run_id, now]
+            for o in outcomes
+            if o.item.identity and o.item.digest
+        ]
         self._con.execute("BEGIN TRANSACTION")
         try:
-            self._con.executemany(
-                _INSERT_LOG,
-                [
-                    _log_row(
-                        self.run_id, o.item, o.action, o.zendesk_user_id, o.job_id, o.error, now
-                    )
-                    for o in outcomes
-                ],
-            )
-            self._con.executemany(
-                _UPSERT_STATE,
-                [
-                    [o.item.identity, o.item.digest, o.zendesk_user_id, o.action, self.run_id, now]
-                    for o in outcomes
-                    if o.item.identity and o.item.digest
-                ],
-            )
+            self._insert(_LOG_COLUMNS, log_rows, _INSERT_LOG)
+            if state_rows:
+                self._insert(_STATE_COLUMNS, state_rows, _UPSERT_STATE)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
+
+    def _insert(
+        self, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], statement: str
+    ) -> None:
+        # One statement over an Arrow table: executemany costs a round trip per row.
+        batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
+        self._con.register("incoming", batch)
+        try:
+            self._con.execute(statement)
+        finally:
+            self._con.unregister("incoming")
 
     def finish(self, totals: RunTotals) -> None:
         values = asdict(totals)
@@ -167,14 +175,27 @@ _SELECT_STATE = (
     "SELECT identity, payload_hash, last_action, zendesk_user_id "  # noqa: S608
     f"FROM {SCHEMA}.user_sync_state"
 )
-_INSERT_LOG = (
-    f"INSERT INTO {SCHEMA}.user_sync_log (run_id, row_number, external_id, email, action, "  # noqa: S608
-    "zendesk_user_id, job_id, error, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_LOG_COLUMNS = (
+    "run_id",
+    "row_number",
+    "external_id",
+    "email",
+    "action",
+    "zendesk_user_id",
+    "job_id",
+    "error",
+    "synced_at",
 )
-_UPSERT_STATE = (
-    f"INSERT OR REPLACE INTO {SCHEMA}.user_sync_state (identity, payload_hash, "  # noqa: S608
-    "zendesk_user_id, last_action, last_run_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+_STATE_COLUMNS = (
+    "identity",
+    "payload_hash",
+    "zendesk_user_id",
+    "last_action",
+    "last_run_id",
+    "updated_at",
 )
+_INSERT_LOG = f"INSERT INTO {SCHEMA}.user_sync_log BY NAME SELECT * FROM incoming"  # noqa: S608
+_UPSERT_STATE = f"INSERT OR REPLACE INTO {SCHEMA}.user_sync_state BY NAME SELECT * FROM incoming"  # noqa: S608
 
 
 def _log_row(

@@ -119,6 +119,8 @@ class Store:
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
         self.compliance = data.compliance
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
+        # Every user has the same keys; new ones copy them from the first generated user.
+        self._user_keys = list(next(iter(self.users.records.values())))
         self._identity_seq = 0
         self._by_email: dict[str, int] = {}
         self._by_external_id: dict[str, int] = {}
@@ -307,11 +309,10 @@ class Store:
             self._by_email[value.lower()] = user["id"]
 
     def create_user(self, fields: Record) -> Record:
-        template = self.users.records[min(self.users.records)]
         user_id = self.next_user_id
         self.next_user_id += 17
         now = iso(self.now())
-        user: Record = dict.fromkeys(template)
+        user: Record = dict.fromkeys(self._user_keys)
         user.update(
             id=user_id,
             url=f"{self.origin}/api/v2/users/{user_id}.json",
