@@ -21,6 +21,7 @@ from zdsync.reverse_etl.push import PushError, PushOptions
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from zdsync.transform import TransformError, run_models
 
 app = typer.Typer(
     help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
@@ -171,6 +172,19 @@ def push_users(
     except (PushError, ZendeskError) as exc:
         _fail(str(exc), code=1)
     Console().print(push_table(summary))
+
+
+@app.command()
+def transform(
+    db: Annotated[Path, typer.Option(help="DuckDB file to run the SQL models on.")] = DEFAULT_DB,
+) -> None:
+    """Run the SQL models in sql/ (schema ``analytics``)."""
+    try:
+        runs = run_models(db)
+    except TransformError as exc:
+        _fail(str(exc), code=1)
+    for run in runs:
+        typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
 
 
 def _date(raw: str | None) -> date | None:

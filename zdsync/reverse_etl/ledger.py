@@ -96,6 +96,11 @@ def previous_state(db: Path) -> dict[str, Previous]:
     return {identity: Previous(digest, action, user) for identity, digest, action, user in rows}
 
 
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the reverse-ETL schema and tables if they are not there yet."""
+    con.execute(_DDL)
+
+
 class Ledger:
     """An open ledger for one run."""
 

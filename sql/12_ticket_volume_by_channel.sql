@@ -1,0 +1,10 @@
+-- Tickets created per week and channel (deleted tickets left out).
+CREATE OR REPLACE VIEW analytics.ticket_volume_by_channel AS
+SELECT
+    CAST(date_trunc('week', created_at) AS DATE) AS week,
+    coalesce(channel, 'unknown') AS channel,
+    count(*) AS tickets
+FROM analytics.stg_tickets
+WHERE NOT is_deleted
+GROUP BY ALL
+ORDER BY week, channel;
