@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	@echo "The full demo (extract, transform, reverse ETL) is not built yet; starting the sandbox."
-	$(BIN)/zdsync sandbox --port 0
+	$(BIN)/zdsync demo
 
 sandbox: $(STAMP)
 	$(BIN)/zdsync sandbox

@@ -6,6 +6,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,11 +17,19 @@ from rich.console import Console
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, ExtractOptions, run_extract
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
-from zdsync.reporting import ExtractProgress, push_table, summary_table
+from zdsync.demo import DEMO_DB, run_demo
+from zdsync.reporting import (
+    ExtractProgress,
+    print_demo,
+    print_status,
+    push_table,
+    summary_table,
+)
 from zdsync.reverse_etl.push import PushError, PushOptions
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from zdsync.status import read_status
 from zdsync.transform import TransformError, run_models
 
 app = typer.Typer(
@@ -185,6 +194,28 @@ def transform(
         _fail(str(exc), code=1)
     for run in runs:
         typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option(help="Where the demo's DuckDB file goes.")] = DEMO_DB,
+) -> None:
+    """Sandbox, extract, transform, push a sample CRM file, then a short report."""
+    if db.stem in ("zendesk", "reverse_etl"):
+        _fail(f"choose another name than {db.name}")
+    started = time.monotonic()
+    report = run_demo(db)
+    print_demo(Console(), report, time.monotonic() - started)
+
+
+@app.command()
+def status(
+    db: Annotated[Path, typer.Option(help="DuckDB file to describe.")] = DEFAULT_DB,
+) -> None:
+    """Where each resource would resume, its rows and last load; recent pushes and failures."""
+    if not db.exists():
+        _fail(f"no database at {db}: run zdsync extract first", code=1)
+    print_status(Console(), read_status(db))
 
 
 def _date(raw: str | None) -> date | None:

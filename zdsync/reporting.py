@@ -19,7 +19,9 @@ from rich.table import Table
 
 from pipelines.zendesk import ExtractSummary
 from pipelines.zendesk.resources import StreamProgress
+from zdsync.demo import DemoReport
 from zdsync.reverse_etl.push import PushSummary
+from zdsync.status import Status
 
 log = logging.getLogger("zdsync.progress")
 LOG_EVERY_SECONDS = 5.0
@@ -140,3 +142,86 @@ def push_table(summary: PushSummary) -> Table:
     if len(summary.invalid) > 20:
         table.add_row(f"  ... {len(summary.invalid) - 20} more invalid rows", "", style="dim")
     return table
+
+
+def extract_markdown(summary: ExtractSummary) -> str:
+    """The extract summary as a Markdown table, for a Prefect artifact."""
+    lines = [
+        "| resource | new | updated | requests | 429s | seconds |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in summary.resources:
+        lines.append(
+            f"| {r.name} | {r.new_rows:,} | {r.updated_rows:,} | {r.requests:,} | "
+            f"{r.rate_limited:,} | {r.seconds:.1f} |"
+        )
+    lines.append(
+        f"| **total** | | | {summary.requests:,} | {summary.rate_limited:,} | "
+        f"{summary.seconds:.1f} |"
+    )
+    if summary.scrubbed_users:
+        lines.append(f"\nPersonal data scrubbed for {summary.scrubbed_users} deleted users.")
+    return "\n".join(lines)
+
+
+def push_markdown(summary: PushSummary) -> str:
+    """The push outcome as Markdown, for a Prefect artifact."""
+    t = summary.totals
+    lines = [
+        f"Run `{summary.run_id}`: {t.rows:,} rows in {t.seconds:.1f}s",
+        "",
+        "| created | updated | unchanged | failed | invalid | bulk requests | jobs | "
+        "TooManyJobs | 429s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| {t.created:,} | {t.updated:,} | {t.unchanged:,} | {t.failed:,} | {t.invalid:,} | "
+        f"{t.post_requests:,} | {t.jobs:,} | {t.too_many_jobs:,} | {t.rate_limited:,} |",
+    ]
+    return "\n".join(lines)
+
+
+def _table(title: str, headings: list[str], rows: list[tuple[Any, ...]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for heading in headings:
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    return table
+
+
+PUSH_COLUMNS = ("rows", "created", "updated", "unchanged", "failed", "invalid", "post_requests")
+
+
+def print_demo(console: Console, report: DemoReport, seconds: float) -> None:
+    """The demo's closing report."""
+    show = console.print
+    show(_table("Rows per table", ["table", "rows"], list(report.table_rows.items())))
+    show(_table("Tickets by channel", ["channel", "tickets"], report.channels))
+    show(_table("Open tickets on the last day", ["status", "open"], report.backlog))
+    show(_table("GDPR deletions", ["state", "users"], report.gdpr))
+    push = report.push
+    headings = [*PUSH_COLUMNS[:-1], "bulk requests", "jobs"]
+    values = tuple(push[k] for k in (*PUSH_COLUMNS, "jobs"))
+    show(_table("CRM push (reverse ETL)", headings, [values]))
+    show(_table("Rows refused, with reasons", ["row", "action", "reason"], report.invalid))
+    show(f"Demo finished in {seconds:.0f}s. The data is in {report.db}; for example:")
+    sql = "SELECT * FROM analytics.ticket_volume_by_channel LIMIT 10"
+    snippet = f"import duckdb; duckdb.connect('{report.db}').sql('{sql}').show()"
+    show(f'  .venv/bin/python -c "{snippet}"', soft_wrap=True)
+
+
+def print_status(console: Console, status: Status) -> None:
+    """``zdsync status``."""
+    resources = [
+        (
+            r.name,
+            r.position or "-",
+            r.rows if r.rows is not None else "-",
+            r.last_loaded_at or "-",
+        )
+        for r in status.resources
+    ]
+    headings = ["resource", "resumes from", "rows", "last load"]
+    console.print(_table("Extract", headings, resources))
+    for title, rows in (("Last pushes", status.pushes), ("Rows still failing", status.failing)):
+        if rows:
+            console.print(_table(title, list(rows[0]), [tuple(r.values()) for r in rows]))

@@ -32,7 +32,7 @@ from pipelines.zendesk.streams import (
 )
 from pipelines.zendesk.warehouse import Warehouse
 from zdsync.client import Settings, ZendeskClient
-from zdsync.client.errors import ZendeskError
+from zdsync.client.errors import RetryLaterError, ZendeskError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,15 @@ RESERVED_FILE_STEMS = ("zendesk", "reverse_etl")
 
 
 class ExtractError(Exception):
-    """A run that could not finish; the message is one line, safe to print."""
+    """A run that could not finish; the message is one line, safe to print.
+
+    ``transient`` says whether trying again later can help (429s, 5xx, a dropped connection,
+    once the client's own retries are spent), as opposed to bad credentials or settings.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -115,11 +123,20 @@ def run_extract(
         try:
             return extract.run()
         except PipelineStepFailed as exc:
-            raise ExtractError(_reason(exc)) from None
+            raise ExtractError(_reason(exc), transient=_transient(exc)) from None
         except (ZendeskError, StateVersionError) as exc:
-            raise ExtractError(str(exc)) from None
+            raise ExtractError(str(exc), transient=_transient(exc)) from None
         finally:
             extract.close()
+
+
+def _transient(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RetryLaterError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _reason(exc: BaseException) -> str:
@@ -167,7 +184,15 @@ class _Extract:
             first = False
         self._field_definitions()
         scrubbed = self._scrub()
-        return self._summary(names, before, scrubbed)
+        summary = self._summary(names, before, scrubbed)
+        log.info(
+            "extract finished: %d new and %d updated rows in %d requests (%d rate-limited)",
+            sum(r.new_rows for r in summary.resources),
+            sum(r.updated_rows for r in summary.resources),
+            summary.requests,
+            summary.rate_limited,
+        )
+        return summary
 
     def close(self) -> None:
         for stream in self.streams.values():

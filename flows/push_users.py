@@ -1,0 +1,56 @@
+"""The reverse-ETL flow: push CRM users into Zendesk and publish the run's summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
+from zdsync.client.settings import Settings
+from zdsync.reporting import push_markdown
+from zdsync.reverse_etl.push import PushOptions
+from zdsync.reverse_etl.push import push_users as push
+
+
+@task
+def push_task(options: PushOptions) -> dict[str, Any]:
+    with one_writer(options.db), forward_logs():
+        summary = push(Settings.load(), options)
+    create_markdown_artifact(push_markdown(summary), key="zdsync-push-users")
+    totals = summary.totals
+    return {
+        "run_id": summary.run_id,
+        "created": totals.created,
+        "updated": totals.updated,
+        "unchanged": totals.unchanged,
+        "failed": totals.failed,
+        "invalid": totals.invalid,
+    }
+
+
+@flow(name="zdsync-push-users")
+def push_users(
+    input: str | None = None,
+    query: str | None = None,
+    db: str = DEFAULT_DB_PATH,
+    mapping: str | None = None,
+    mode: Literal["upsert", "update-only", "create-only"] = "upsert",
+    dry_run: bool = False,
+) -> dict[str, Any]:
+    """Create or update Zendesk users from a CRM file or query."""
+    options = PushOptions(
+        input=Path(input) if input else None,
+        query=query,
+        db=Path(db),
+        mapping=Path(mapping) if mapping else None,
+        mode=mode,
+        dry_run=dry_run,
+    )
+    return push_task(options)
+
+
+if __name__ == "__main__":
+    push_users()

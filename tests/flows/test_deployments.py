@@ -1,0 +1,42 @@
+"""prefect.yaml: every deployment's entrypoint imports and its parameters fit the flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from prefect.flows import load_flow_from_entrypoint
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENTS: list[dict[str, Any]] = yaml.safe_load((ROOT / "prefect.yaml").read_text())[
+    "deployments"
+]
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_each_deployment_loads_and_its_parameters_validate(
+    deployment: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    flow: Any = load_flow_from_entrypoint(deployment["entrypoint"])
+
+    flow.validate_parameters(deployment.get("parameters") or {})
+
+
+@pytest.mark.parametrize("deployment", DEPLOYMENTS, ids=lambda d: d["name"])
+def test_each_deployment_has_a_timezone_schedule_and_the_shared_pool(
+    deployment: dict[str, Any],
+) -> None:
+    assert deployment["work_pool"]["name"] == "zdsync"
+    assert all(schedule["timezone"] for schedule in deployment["schedules"])
+    text = str(deployment.get("parameters"))
+    assert "token" not in text.lower()
+    assert "secret" not in text.lower()
+
+
+def test_a_parameter_the_flow_does_not_take_is_refused() -> None:
+    flow: Any = load_flow_from_entrypoint(str(ROOT / "flows/sync.py") + ":sync")
+    with pytest.raises(Exception, match="nope"):
+        flow.validate_parameters({"nope": 1})
