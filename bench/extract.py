@@ -33,16 +33,17 @@ from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 
 log = logging.getLogger("bench")
 BIN = Path(sys.executable).parent
-DATASET = ["--tickets", "100000", "--organizations", "10000"]
-DATASET += ["--deleted-users", "5000"]
+DATASET = ["--organizations", "10000", "--deleted-users", "5000"]
+MEMORY_SIZES = (20_000, 100_000, 200_000)
 TIME_SCALE = 10  # limits' one-minute windows last 6 s
 BASELINE_PAGES = 20
 
 
 @contextmanager
-def sandbox(*extra: str) -> Iterator[str]:
+def sandbox(*extra: str, tickets: int = 100_000) -> Iterator[str]:
     """A sandbox process; yields its base URL once it listens."""
-    size = [*DATASET, *([] if "--users" in extra else ["--users", "50000"])]
+    size = [*DATASET, "--tickets", str(tickets)]
+    size += [] if "--users" in extra else ["--users", "50000"]
     process = subprocess.Popen(  # noqa: S603
         [str(BIN / "zdsync"), "sandbox", "--port", "0", *size, *extra],
         stdout=subprocess.PIPE,
@@ -129,6 +130,25 @@ def unlimited(work: Path) -> None:
         )
 
 
+def memory(work: Path) -> None:
+    """Peak memory against the number of tickets: bounded by the batch, not the backfill."""
+    for tickets in MEMORY_SIZES:
+        with sandbox("--rate-limits", "off", tickets=tickets) as url:
+            result = measure(
+                url,
+                work / f"memory-{tickets}.duckdb",
+                "--resources",
+                "tickets",
+                ZENDESK_RATE_LIMITS="off",
+            )
+        log.info(
+            "memory: %d tickets, peak %.0f MB (%.0f tickets/s)",
+            tickets,
+            result["peak_rss_mb"],
+            result["records"] / result["seconds"],
+        )
+
+
 def limited(work: Path) -> None:
     window = 60.0 / TIME_SCALE
     with sandbox("--rate-limits", "realistic", "--time-scale", str(TIME_SCALE)) as url:
@@ -179,6 +199,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="zdsync-bench-") as tmp:
         started = time.perf_counter()
         unlimited(Path(tmp))
+        memory(Path(tmp))
         limited(Path(tmp))
         log.info("benchmark finished in %.0fs", time.perf_counter() - started)
 

@@ -6,9 +6,13 @@ from pipelines.zendesk.extract import (
     ExtractOptions,
     ExtractSummary,
     ResourceSummary,
+    keep_memory_flat,
     run_extract,
 )
 from pipelines.zendesk.streams import RESOURCE_NAMES
+
+# Before any extract thread starts, so every thread's allocations follow it.
+keep_memory_flat()
 
 __all__ = [
     "DEFAULT_DB",

@@ -27,9 +27,9 @@ class ArrowConverter:
     def __init__(self, stream: Stream) -> None:
         self.stream = stream
         self._columns = dict(stream.columns)
-        # One connection per converter, used by one thread at a time.
-        self._db = duckdb.connect()
-        self._db.execute("SET threads = 1")
+        # Its own small in-memory database, used by one thread at a time: parsing a page needs
+        # a few megabytes, and the cap keeps five streams' parsers from adding up.
+        self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
         self._lock = threading.Lock()
 
     def table(self, records: Sequence[dict[str, Any]]) -> pa.Table:
@@ -40,7 +40,7 @@ class ArrowConverter:
                 io.BytesIO(data),
                 columns=self._columns,
                 format="array",
-                maximum_object_size=max(16 * 1024 * 1024, len(data) + 1),
+                maximum_object_size=len(data) + 1,
             )
             table = relation.to_arrow_table()
         return _utc(table)
@@ -56,7 +56,7 @@ class ArrowConverter:
             relation = self._db.read_json(
                 io.BytesIO(body),
                 columns=columns,
-                maximum_object_size=max(16 * 1024 * 1024, len(body) + 1),
+                maximum_object_size=len(body) + 1,
             )
             whole = relation.to_arrow_table()
         fields = {name: whole.column(name)[0].as_py() for name in meta}

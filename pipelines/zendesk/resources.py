@@ -1,14 +1,15 @@
 """The dlt resources: one module-level generator per kind of collection.
 
 Each generator reads its position from dlt's resource state, yields Arrow tables, and saves the
-position after the rows that reach it. Export streams stop after ``batch_records`` so that a long
-backfill commits (rows and cursor together) every batch; the caller runs the pipeline again until
-every stream has ended.
+position after the rows that reach it. Export streams stop once their batch's record budget is
+spent, so that a long backfill commits (rows and cursor together) every batch; the caller runs the
+pipeline again until every stream has ended.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,7 @@ class StreamRun:
     client: ZendeskClient
     start_time: int
     progress: StreamProgress
-    prefetch_pages: int = 16
+    prefetch_pages: int = 2
     _feed: PageFeed | None = None
     _converter: ArrowConverter | None = None
 
@@ -87,12 +88,32 @@ def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
     return {name: {"data_type": "json"} for name in stream.json_columns}
 
 
-def export_batch(run: StreamRun, batch_records: int) -> Iterator[pa.Table]:
-    """Up to about ``batch_records`` records of an export stream, from its saved position."""
+class BatchBudget:
+    """Records one committed batch may hold, shared by every stream extracted in it.
+
+    Streams draw on one budget so a batch stays about ``records`` big however many streams run
+    at once: the load that commits it, and the memory it needs, do not grow with the streams.
+    """
+
+    def __init__(self, records: int) -> None:
+        self._left = records
+        self._lock = threading.Lock()
+
+    def spend(self, records: int) -> None:
+        with self._lock:
+            self._left -= records
+
+    @property
+    def spent(self) -> bool:
+        with self._lock:
+            return self._left <= 0
+
+
+def export_batch(run: StreamRun, budget: BatchBudget) -> Iterator[pa.Table]:
+    """Pages of an export stream from its saved position, until the batch's budget is spent."""
     state = dlt.current.resource_state()
     feed = run.feed(state)
-    taken = 0
-    while taken < batch_records:
+    while not budget.spent:
         page = feed.next()
         run.progress.requests = feed.requests
         run.progress.waited_seconds = feed.waited_seconds
@@ -104,7 +125,7 @@ def export_batch(run: StreamRun, batch_records: int) -> Iterator[pa.Table]:
         if page.table is not None:
             yield page.table
         positions.save_position(run.stream, state, page.position)
-        taken += page.count
+        budget.spend(page.count)
         run.progress.records += page.count
         run.progress.done = page.is_last
         run.progress.notify()
@@ -112,7 +133,7 @@ def export_batch(run: StreamRun, batch_records: int) -> Iterator[pa.Table]:
             return
 
 
-def export_resource(run: StreamRun, batch_records: int) -> Any:
+def export_resource(run: StreamRun, budget: BatchBudget) -> Any:
     """The dlt resource for one export stream, merged on its primary key."""
     return dlt.resource(
         export_batch,
@@ -123,7 +144,7 @@ def export_resource(run: StreamRun, batch_records: int) -> Any:
         # Streams are consumed as their pages arrive, not in turn: a rate-limited stream must
         # not hold back one whose budget is separate.
         parallelized=True,
-    )(run, batch_records)
+    )(run, budget)
 
 
 @dataclass
