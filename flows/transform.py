@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
 from zdsync.transform import run_models
@@ -13,7 +14,11 @@ from zdsync.transform import run_models
 @task
 def run_models_task(db: str) -> list[str]:
     with one_writer(Path(db)), forward_logs():
-        return [run.name for run in run_models(Path(db))]
+        runs = run_models(Path(db))
+    table = ["| model | seconds |", "| --- | ---: |"]
+    table += [f"| {run.name} | {run.seconds:.2f} |" for run in runs]
+    create_markdown_artifact("\n".join(table), key="zdsync-transform")
+    return [run.name for run in runs]
 
 
 @flow(name="zdsync-transform")

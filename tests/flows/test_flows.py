@@ -65,6 +65,7 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     artifacts = {a["key"]: a["data"] for a in api("artifacts/filter", {"limit": 50})}
     assert "| tickets | 800 |" in artifacts["zdsync-extract"]
     assert "| 30 |" in artifacts["zdsync-push-users"]
+    assert "| 11_ticket_backlog_daily |" in artifacts["zdsync-transform"]
     # Records from zdsync's own loggers reach the run's logs; they are sent in batches.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
