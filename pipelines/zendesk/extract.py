@@ -198,9 +198,10 @@ class _Extract:
         names = list(self.options.resources)
         before = {} if self.options.full_refresh else self.warehouse.row_counts(names)
         first = True
-        while first or self._active():
+        while self._active():
             self._round(first)
             first = False
+        self._lists()
         self._field_definitions()
         scrubbed = self._scrub()
         summary = self._summary(names, before, scrubbed)
@@ -231,16 +232,19 @@ class _Extract:
     def _round(self, first: bool) -> None:
         budget = res.BatchBudget(self.options.batch_records)
         batch = [res.export_resource(run, budget) for run in self._active()]
-        if first:
-            batch.extend(self._list_resources())
-        if not batch:
-            return
         refresh = "drop_resources" if first and self.options.full_refresh else None
         self.pipeline.run(batch, refresh=refresh)
         now = time.monotonic() - self.started
         for name, run in self.streams.items():
             if run.progress.done:
                 self.finished_at.setdefault(name, now)
+
+    def _lists(self) -> None:
+        # Loaded in a batch of their own, after the exports, so no load holds both at once.
+        batch = self._list_resources()
+        if batch:
+            refresh = "drop_resources" if self.options.full_refresh else None
+            self.pipeline.run(batch, refresh=refresh)
 
     def _list_resources(self) -> list[Any]:
         chosen = []

@@ -69,12 +69,13 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     # Records from zdsync's own loggers reach the run's logs; they are sent in batches.
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        messages = [log["message"] for log in api("logs/filter", {"limit": 200})]
+        newest = api("logs/filter", {"limit": 200, "sort": "TIMESTAMP_DESC"})
+        messages = [log["message"] for log in newest]
         if "extract finished" in " ".join(messages):
             break
         time.sleep(0.5)
     else:
-        pytest.fail(f"no extract record among {len(messages)} run log lines")
+        pytest.fail(f"no extract record among the last {len(messages)} run log lines")
 
 
 def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
