@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 DATA = Path("data")
@@ -117,9 +118,9 @@ def _report(db: Path) -> DemoReport:
 
 
 def _last_push(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    relation = con.execute(
+    (last,) = records(
+        con,
         "SELECT rows, created, updated, unchanged, failed, invalid, post_requests, jobs, "
-        "seconds FROM reverse_etl.sync_runs ORDER BY started_at DESC LIMIT 1"
+        "seconds FROM reverse_etl.sync_runs ORDER BY started_at DESC LIMIT 1",
     )
-    names = [c[0] for c in relation.description or []]
-    return dict(zip(names, relation.fetchall()[0], strict=True))
+    return last

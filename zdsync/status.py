@@ -11,6 +11,7 @@ import duckdb
 
 from pipelines.zendesk import RESOURCE_NAMES, ExtractOptions
 from pipelines.zendesk.extract import make_pipeline
+from zdsync.records import records
 
 
 @dataclass(frozen=True)
@@ -76,19 +77,13 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: S608
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    relation = con.execute(sql)
-    names = [c[0] for c in relation.description or []]
-    return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
-
-
 def _pushes(con: duckdb.DuckDBPyConnection) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    pushes = _rows(
+    pushes = records(
         con,
         "SELECT run_id, started_at, rows, created, updated, unchanged, failed, invalid "
         "FROM reverse_etl.sync_runs ORDER BY started_at DESC LIMIT 5",
     )
-    failing = _rows(
+    failing = records(
         con,
         "SELECT s.identity, s.updated_at, l.error FROM reverse_etl.user_sync_state s "
         "LEFT JOIN reverse_etl.user_sync_log l ON l.run_id = s.last_run_id "

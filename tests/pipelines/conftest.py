@@ -15,6 +15,7 @@ from pipelines.zendesk.gdpr import SCRUBBED_USER_COLUMNS
 from pipelines.zendesk.streams import PERMANENTLY_DELETED_NAME, epoch_of
 from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
+from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 SMALL = SandboxConfig(
@@ -43,12 +44,10 @@ def extract(sandbox: Sandbox, db: Path, **options: Any) -> ExtractSummary:
 def rows(db: Path, table: str) -> dict[Any, dict[str, Any]]:
     """A warehouse table keyed by id (or by its natural key for compliance statuses)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        relation = con.sql(f"SELECT * FROM zendesk.{table}")  # noqa: S608
-        names = relation.columns
-        records = [dict(zip(names, values, strict=True)) for values in relation.fetchall()]
+        found = records(con, f"SELECT * FROM zendesk.{table}")  # noqa: S608
     if table == "compliance_deletion_statuses":
-        return {(r["user_id"], r["application"], r["action"]): r for r in records}
-    return {r["id"]: r for r in records}
+        return {(r["user_id"], r["application"], r["action"]): r for r in found}
+    return {r["id"]: r for r in found}
 
 
 def _epoch(value: Any) -> int | None:

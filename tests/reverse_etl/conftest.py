@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
+from zdsync.records import records
 from zdsync.reverse_etl.jobs import PollPolicy
 from zdsync.reverse_etl.push import PushOptions, PushSummary, push_users
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -60,12 +61,11 @@ def push(sandbox: Sandbox, tmp_path: Path, **options: Any) -> PushSummary:
 def sync_log(db: Path, run_id: str | None = None) -> list[dict[str, Any]]:
     with duckdb.connect(str(db), read_only=True) as con:
         where = "WHERE run_id = ?" if run_id else ""
-        relation = con.execute(
+        return records(
+            con,
             f"SELECT * FROM reverse_etl.user_sync_log {where} ORDER BY row_number",  # noqa: S608
             [run_id] if run_id else [],
         )
-        names = [c[0] for c in relation.description or []]
-        return [dict(zip(names, values, strict=True)) for values in relation.fetchall()]
 
 
 def bulk_posts(sandbox: Sandbox) -> int:

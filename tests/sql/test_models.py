@@ -14,6 +14,7 @@ import pytest
 
 from tests.pipelines.conftest import extract
 from tests.reverse_etl.conftest import crm_rows, push, write_csv
+from zdsync.records import records
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.transform import TransformError, run_models
@@ -51,9 +52,7 @@ def warehouse(
 
 def query(db: Path, sql: str) -> list[dict[str, Any]]:
     with duckdb.connect(str(db), read_only=True) as con:
-        relation = con.execute(sql)
-        names = [c[0] for c in relation.description or []]
-        return [dict(zip(names, row, strict=True)) for row in relation.fetchall()]
+        return records(con, sql)
 
 
 def test_staging_has_every_ticket_and_no_dlt_columns(warehouse: Any) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from zdsync.records import records
+
 COLUMNS = ("external_id", "email", "name", "phone", "role", "organization_id", "tags")
 USER_FIELD_PREFIX = "user_fields."
 
@@ -78,12 +80,10 @@ def _query(
 ) -> list[InputRow]:
     try:
         with duckdb.connect(str(db) if db else ":memory:", read_only=db is not None) as con:
-            relation = con.execute(sql, params)
-            names = [column[0] for column in relation.description or []]
-            records = [dict(zip(names, values, strict=True)) for values in relation.fetchall()]
+            found = records(con, sql, params)
     except duckdb.Error as exc:
         raise InputError(f"cannot read the input: {str(exc).splitlines()[0]}") from None
-    return list(_renamed(records, mapping))
+    return list(_renamed(found, mapping))
 
 
 def _renamed(
