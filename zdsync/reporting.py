@@ -99,8 +99,8 @@ def summary_table(summary: ExtractSummary) -> Table:
     table.add_row(
         *_cells(
             "total",
-            sum(r.new_rows for r in summary.resources),
-            sum(r.updated_rows for r in summary.resources),
+            summary.new_rows,
+            summary.updated_rows,
             summary.requests,
             summary.rate_limited,
             summary.seconds,

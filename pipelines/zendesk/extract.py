@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from pipelines.zendesk.streams import (
     EXPORTS,
     FIELD_DEFINITIONS,
     RESOURCE_NAMES,
+    STREAMS,
     Stream,
 )
 from pipelines.zendesk.warehouse import Warehouse
@@ -102,6 +103,14 @@ class ExtractSummary:
     requests: int = 0
     rate_limited: int = 0
     seconds: float = 0.0
+
+    @property
+    def new_rows(self) -> int:
+        return sum(r.new_rows for r in self.resources)
+
+    @property
+    def updated_rows(self) -> int:
+        return sum(r.updated_rows for r in self.resources)
 
 
 ProgressCallback = Callable[[res.StreamProgress], None]
@@ -189,6 +198,7 @@ class _Extract:
         self.deleted = res.DeletedUsers(client, self._progress(DELETED_USERS.name))
         self.compliance = self._progress(COMPLIANCE_DELETION_STATUSES.name)
         self.finished_at: dict[str, float] = {}
+        self._converters: list[ArrowConverter] = []
 
     def _progress(self, name: str) -> res.StreamProgress:
         return res.StreamProgress(name, listener=self.on_progress)
@@ -207,8 +217,8 @@ class _Extract:
         summary = self._summary(names, before, scrubbed)
         log.info(
             "extract finished: %d new and %d updated rows in %d requests (%d rate-limited)",
-            sum(r.new_rows for r in summary.resources),
-            sum(r.updated_rows for r in summary.resources),
+            summary.new_rows,
+            summary.updated_rows,
             summary.requests,
             summary.rate_limited,
         )
@@ -217,6 +227,13 @@ class _Extract:
     def close(self) -> None:
         for stream in self.streams.values():
             stream.close()
+        for converter in self._converters:
+            converter.close()
+
+    def _converter(self, stream: Stream) -> ArrowConverter:
+        converter = ArrowConverter(stream)
+        self._converters.append(converter)
+        return converter
 
     def _finish_pending(self) -> None:
         # A run killed after extracting but before loading left packages behind, each with the
@@ -250,7 +267,9 @@ class _Extract:
         chosen = []
         if DELETED_USERS.name in self.options.resources:
             chosen.append(
-                _resource(DELETED_USERS, res.deleted_users, self.deleted, _converter(DELETED_USERS))
+                _resource(
+                    DELETED_USERS, res.deleted_users, self.deleted, self._converter(DELETED_USERS)
+                )
             )
         if COMPLIANCE_DELETION_STATUSES.name in self.options.resources:
             chosen.append(
@@ -259,7 +278,7 @@ class _Extract:
                     res.compliance_deletion_statuses,
                     self.deleted,
                     self.client,
-                    _converter(COMPLIANCE_DELETION_STATUSES),
+                    self._converter(COMPLIANCE_DELETION_STATUSES),
                     self.compliance,
                 )
             )
@@ -283,7 +302,7 @@ class _Extract:
                 primary_key="id",
                 write_disposition="replace",
                 columns=res.column_hints(stream),
-            )(self.client, stream, _converter(stream))
+            )(self.client, stream, self._converter(stream))
             for stream in wanted
         ]
         self.pipeline.run(batch)
@@ -331,10 +350,7 @@ class _Extract:
         return summary
 
     def _rate_limited(self, name: str) -> int:
-        stream = EXPORTS.get(name) or (
-            DELETED_USERS if name == DELETED_USERS.name else COMPLIANCE_DELETION_STATUSES
-        )
-        endpoint = stream.path.replace("{user_id}", "{id}")
+        endpoint = STREAMS[name].path.replace("{user_id}", "{id}")
         return self.client.stats.count(status=429, endpoint=endpoint)
 
 
@@ -346,10 +362,6 @@ def _resource(stream: Stream, function: Callable[..., Iterator[Any]], *args: Any
         write_disposition="merge",
         columns=res.column_hints(stream),
     )(*args)
-
-
-def _converter(stream: Stream) -> ArrowConverter:
-    return ArrowConverter(stream)
 
 
 def _epoch(start: date | None) -> int:
@@ -401,12 +413,4 @@ def make_pipeline(options: ExtractOptions) -> Any:
         destination=destination,
         dataset_name=DATASET,
         pipelines_dir=str(working_dir),
-    )
-
-
-def selected(names: Iterable[str]) -> tuple[str, ...]:
-    """Resource names in canonical order."""
-    wanted = set(names)
-    return tuple(name for name in RESOURCE_NAMES if name in wanted) + tuple(
-        sorted(wanted - set(RESOURCE_NAMES))
     )

@@ -230,6 +230,10 @@ USER_FIELDS = Stream(
 )
 
 EXPORTS = {stream.name: stream for stream in (TICKETS, USERS, ORGANIZATIONS)}
+STREAMS = {
+    stream.name: stream
+    for stream in (*EXPORTS.values(), DELETED_USERS, COMPLIANCE_DELETION_STATUSES)
+}
 RESOURCE_NAMES = (
     "users",
     "tickets",

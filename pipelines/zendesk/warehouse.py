@@ -29,7 +29,8 @@ class Warehouse:
 
     def row_counts(self, names: list[str]) -> dict[str, int]:
         """Rows per table; tables not created yet count zero."""
-        return {name: self.count(self.qualified(name)) for name in names if self.has_table(name)}
+        tables = {name: self._existing(name) for name in names}
+        return {name: self.count(table) for name, table in tables.items() if table is not None}
 
     def _existing(self, name: str) -> str | None:
         try:
