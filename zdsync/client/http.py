@@ -10,14 +10,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
 
 from zdsync import __version__
 from zdsync.client import errors
 from zdsync.client.auth import Authenticator, authenticator_for
 from zdsync.client.pagination import Page, PageRequest, Paginator
 from zdsync.client.ratelimit import RateLimiter, WindowLimiter
-from zdsync.client.responses import error_for
+from zdsync.client.responses import error_for, json_object
 from zdsync.client.settings import RetrySettings, Settings
 from zdsync.client.stats import RequestStats
 
@@ -74,14 +73,14 @@ class ZendeskClient:
         return f"ZendeskClient(origin={self.origin!r})"
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return _json(self.request("GET", url, params=params))
+        return json_object(self.request("GET", url, params=params))
 
     def get_bytes(self, url: str, params: Mapping[str, Any] | None = None) -> bytes:
         """The raw body, for callers that parse it themselves."""
         return self.request("GET", url, params=params).content
 
     def post_json(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        return _json(self.request("POST", url, json=body))
+        return json_object(self.request("POST", url, json=body))
 
     def paginate(self, paginator: Paginator) -> Iterator[Page]:
         """Yield pages until the paginator's stop rule says the stream is done."""
@@ -202,20 +201,3 @@ def _delay(policy: RetrySettings, attempt: int, error: errors.ZendeskError) -> f
     backoff = min(policy.backoff_cap_seconds, policy.backoff_base_seconds * 2 ** (attempt - 1))
     # Full jitter keeps parallel workers from retrying in lockstep.
     return random.uniform(backoff / 2, backoff)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        raise errors.InvalidRequestError(
-            f"expected JSON from {response.request.url.path}, got "
-            f"{response.headers.get('content-type', 'no content type')}",
-            status=response.status_code,
-        ) from None
-    if not isinstance(body, dict):
-        raise errors.InvalidRequestError(
-            f"expected a JSON object from {response.request.url.path}",
-            status=response.status_code,
-        )
-    return body

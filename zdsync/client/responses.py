@@ -1,4 +1,4 @@
-"""Turning an error response into the right error class, with a one-line message."""
+"""Reading responses: bodies as JSON objects, errors as the right class with a one-line message."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from zdsync.client import errors
 
@@ -84,3 +85,21 @@ def error_for(method: str, path: str, response: httpx.Response) -> errors.Zendes
     if status in (409,) or status >= 500:
         return errors.ServerError(message, **kwargs)
     return errors.InvalidRequestError(message, **kwargs)
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The body as a JSON object; anything else is an ``InvalidRequestError``."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        raise errors.InvalidRequestError(
+            f"expected JSON from {response.request.url.path}, got "
+            f"{response.headers.get('content-type', 'no content type')}",
+            status=response.status_code,
+        ) from None
+    if not isinstance(body, dict):
+        raise errors.InvalidRequestError(
+            f"expected a JSON object from {response.request.url.path}",
+            status=response.status_code,
+        )
+    return body

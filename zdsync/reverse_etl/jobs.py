@@ -21,6 +21,7 @@ import httpx
 
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError, ZendeskError
+from zdsync.client.responses import json_object
 from zdsync.reverse_etl.plan import PlannedRow
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ class BulkSender:
             self.on_done(batch, None, f"not sent: {exc}")
             return
         self._learn_cap(response)
-        job = _json(response).get("job_status") or {}
+        job = json_object(response).get("job_status") or {}
         self.jobs += 1
         self._in_flight.append(InFlight(str(job.get("id")), batch, self._clock()))
 
@@ -163,11 +164,3 @@ class BulkSender:
         late = max(0, self._empty_polls - 3)
         gap = min(self.poll.max_interval, step * 2.0**late)
         return max(self._last_poll + gap, expected)
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

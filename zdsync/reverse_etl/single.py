@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidRequestError, ZendeskError
+from zdsync.client.responses import json_object
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
 
@@ -31,6 +32,6 @@ class SingleSender:
             if exc.status in (401, 403):
                 raise
             return RowOutcome(item, "failed", None, None, f"not sent: {exc}")
-        user = (response.json() or {}).get("user") or {}
+        user = json_object(response).get("user") or {}
         action = "created" if response.status_code == 201 else "updated"
         return RowOutcome(item, action, user.get("id"), None)
