@@ -34,16 +34,7 @@ class ArrowConverter:
 
     def table(self, records: Sequence[dict[str, Any]]) -> pa.Table:
         """A table with exactly the stream's columns, in order."""
-        data = orjson.dumps(records)
-        with self._lock:
-            relation = self._db.read_json(
-                io.BytesIO(data),
-                columns=self._columns,
-                format="array",
-                maximum_object_size=len(data) + 1,
-            )
-            table = relation.to_arrow_table()
-        return _utc(table)
+        return _utc(self._read(orjson.dumps(records), self._columns, format="array"))
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[pa.Table, dict[str, Any]]:
         """A whole response body: its records as a table, and its ``meta`` fields as a dict.
@@ -51,18 +42,18 @@ class ArrowConverter:
         Parsing the body once, in DuckDB, skips building a Python dict per record: for a
         1,000-record export page that is most of the cost of reading it.
         """
-        columns = {self.stream.key: _struct_list(self._columns), **meta}
-        with self._lock:
-            relation = self._db.read_json(
-                io.BytesIO(body),
-                columns=columns,
-                maximum_object_size=len(body) + 1,
-            )
-            whole = relation.to_arrow_table()
+        whole = self._read(body, {self.stream.key: _struct_list(self._columns), **meta})
         fields = {name: whole.column(name)[0].as_py() for name in meta}
         records = whole.column(self.stream.key).combine_chunks().flatten()
         table = pa.Table.from_batches([pa.RecordBatch.from_struct_array(records)])
         return _utc(table), fields
+
+    def _read(self, data: bytes, columns: dict[str, str], **options: Any) -> pa.Table:
+        with self._lock:
+            relation = self._db.read_json(
+                io.BytesIO(data), columns=columns, maximum_object_size=len(data) + 1, **options
+            )
+            return relation.to_arrow_table()
 
     def close(self) -> None:
         self._db.close()
