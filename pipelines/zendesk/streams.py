@@ -168,6 +168,8 @@ class Stream:
         columns: Column name to DuckDB type, in table order.
         primary_key: Merge key.
         page_size: Records asked for per request.
+        version: The column that orders a record's versions, when one run can read a record
+            twice (an export sends it again if it changes while the export is read).
     """
 
     name: str
@@ -178,22 +180,38 @@ class Stream:
     primary_key: tuple[str, ...] = ("id",)
     page_size: int = 1000
     params: dict[str, Any] = field(default_factory=dict)
+    version: str | None = None
 
     @property
     def json_columns(self) -> list[str]:
         return [name for name, kind in self.columns.items() if kind == "JSON"]
 
 
+# Each export orders records by the field it compares; a record read twice in one run carries a
+# later value there the second time.
 TICKETS = Stream(
-    "tickets", "/api/v2/incremental/tickets/cursor", "tickets", "cursor_export", _TICKET_COLUMNS
+    "tickets",
+    "/api/v2/incremental/tickets/cursor",
+    "tickets",
+    "cursor_export",
+    _TICKET_COLUMNS,
+    version="generated_timestamp",
 )
-USERS = Stream("users", "/api/v2/incremental/users/cursor", "users", "cursor_export", _USER_COLUMNS)
+USERS = Stream(
+    "users",
+    "/api/v2/incremental/users/cursor",
+    "users",
+    "cursor_export",
+    _USER_COLUMNS,
+    version="updated_at",
+)
 ORGANIZATIONS = Stream(
     "organizations",
     "/api/v2/incremental/organizations",
     "organizations",
     "time_export",
     _ORGANIZATION_COLUMNS,
+    version="updated_at",
 )
 DELETED_USERS = Stream(
     "deleted_users",

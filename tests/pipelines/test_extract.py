@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from pipelines.zendesk import ExtractOptions, run_extract
 from tests.conftest import settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, rows
+from zdsync.client import RateLimitSettings
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 
@@ -117,6 +119,33 @@ def test_a_backfill_commits_in_batches(small_sandbox: Sandbox, db: Path) -> None
         loads = con.execute("SELECT count(*) FROM zendesk._dlt_loads WHERE status = 0").fetchall()
     # 2,500 tickets in batches of 1,000, then the ticket field definitions.
     assert loads == [(3 + 1,)]
+
+
+def test_a_record_changed_during_the_run_lands_in_its_newest_version(
+    small_sandbox: Sandbox, db: Path
+) -> None:
+    # Zendesk's export sends a ticket again, later in the stream, when it changes while the
+    # export is being read: both versions then sit in one batch, and the newer must win.
+    store = small_sandbox.store
+    tickets = store.snapshot()["tickets"]
+    first_ticket = min(tickets, key=lambda t: (tickets[t]["generated_timestamp"], t))
+    changed: list[dict[str, Any]] = []
+
+    def change_once(progress: Any) -> None:
+        if not changed and progress.name == "tickets" and progress.records:
+            changed.append(store.update_ticket(first_ticket, subject="Changed mid-run"))
+            store.advance_clock(120)
+
+    settings = settings_for(small_sandbox, rate_limits=RateLimitSettings(enabled=False))
+    summary = run_extract(
+        settings, ExtractOptions(db_path=db, resources=("tickets",)), on_progress=change_once
+    )
+
+    assert changed
+    # Both versions were read in this run's one batch.
+    assert summary.resources[0].records == len(tickets) + 1
+    assert rows(db, "tickets")[first_ticket]["subject"] == "Changed mid-run"
+    assert_matches_truth_for_tickets(db, small_sandbox)
 
 
 def test_full_refresh_starts_over(small_sandbox: Sandbox, db: Path) -> None:
