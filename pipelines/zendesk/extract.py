@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import dlt
+import duckdb
 import pyarrow as pa
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -132,7 +133,11 @@ def run_extract(
             f"file's catalog with the schema {options.db_path.stem}"
         )
     with ZendeskClient(settings) as client:
-        extract = _Extract(client, options, on_progress)
+        try:
+            extract = _Extract(client, options, on_progress)
+        except duckdb.Error as exc:
+            # Most often another process holds the file: DuckDB allows one writer.
+            raise ExtractError(f"cannot open {options.db_path}: {_first_line(exc)}") from None
         try:
             return extract.run()
         except PipelineStepFailed as exc:
@@ -167,6 +172,10 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def _reason(exc: BaseException) -> str:
     """The root cause a user can act on, in one line."""
     seen: BaseException | None = exc
@@ -174,7 +183,7 @@ def _reason(exc: BaseException) -> str:
         if isinstance(seen, ZendeskError | StateVersionError):
             return str(seen)
         seen = seen.__cause__ or seen.__context__
-    return str(exc).splitlines()[0]
+    return _first_line(exc)
 
 
 class _Extract:
@@ -185,7 +194,13 @@ class _Extract:
         self.options = options
         self.on_progress = on_progress
         self.started = time.monotonic()
-        self.pipeline = make_pipeline(options)
+        self.connection = None if options.destination else open_warehouse(options.db_path)
+        try:
+            self.pipeline = make_pipeline(options, self.connection)
+        except BaseException:
+            if self.connection is not None:
+                self.connection.close()
+            raise
         self.warehouse = Warehouse(self.pipeline)
         start = _epoch(options.start_date)
         self.streams = {
@@ -229,6 +244,8 @@ class _Extract:
             stream.close()
         for converter in self._converters:
             converter.close()
+        if self.connection is not None:
+            self.connection.close()
 
     def _converter(self, stream: Stream) -> ArrowConverter:
         converter = ArrowConverter(stream)
@@ -377,8 +394,36 @@ class _QuietArrowHints(logging.Filter):
         return "when merging arrow schema with dlt schema" not in record.getMessage()
 
 
-def make_pipeline(options: ExtractOptions) -> Any:
-    """The dlt pipeline for ``options``: DuckDB at ``db_path`` unless another destination."""
+def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """The DuckDB file, opened once for a whole run and shared by every load job.
+
+    Left to itself dlt opens and closes the file around each load job, and each close
+    checkpoints: a 50,000-ticket batch then spent longer opening, checkpointing and closing than
+    inserting. Held open, the file checkpoints when its log fills and once at the end; a killed
+    run's committed work is replayed from the log on the next open.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        str(path),
+        config={
+            # Merges spill to disk past this rather than grow with the batch; one thread keeps
+            # scan buffers to one set; row order within a table carries no meaning, so DuckDB
+            # need not keep it.
+            "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "64MB"),
+            "preserve_insertion_order": False,
+            "threads": int(os.environ.get("ZDSYNC_DUCKDB_THREADS", "1")),
+        },
+    )
+
+
+def make_pipeline(
+    options: ExtractOptions, warehouse: duckdb.DuckDBPyConnection | None = None
+) -> Any:
+    """The dlt pipeline for ``options``: DuckDB at ``db_path`` unless another destination.
+
+    ``warehouse``, from ``open_warehouse``, is the connection the loads use; without one dlt
+    opens the file itself for each job.
+    """
     dlt_log = logging.getLogger("dlt")
     if not any(isinstance(f, _QuietArrowHints) for f in dlt_log.filters):
         dlt_log.addFilter(_QuietArrowHints())
@@ -393,20 +438,12 @@ def make_pipeline(options: ExtractOptions) -> Any:
         destination: Any = options.destination
         working_dir = options.db_path.parent / f".zendesk-{options.destination}.dlt"
     else:
-        options.db_path.parent.mkdir(parents=True, exist_ok=True)
-        destination = dlt.destinations.duckdb(
-            DuckDbCredentials(
-                str(options.db_path),
-                # Merges spill to disk past this rather than grow with the batch; one thread
-                # keeps scan buffers to one set (the load is not the bottleneck); row order
-                # within a table carries no meaning, so DuckDB need not keep it.
-                global_config={
-                    "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "64MB"),
-                    "preserve_insertion_order": False,
-                    "threads": int(os.environ.get("ZDSYNC_DUCKDB_THREADS", "1")),
-                },
-            )
-        )
+        if warehouse is None:
+            options.db_path.parent.mkdir(parents=True, exist_ok=True)
+            credentials = DuckDbCredentials(str(options.db_path))
+        else:
+            credentials = DuckDbCredentials(warehouse)
+        destination = dlt.destinations.duckdb(credentials)
         working_dir = options.db_path.parent / f".{options.db_path.stem}.dlt"
     return dlt.pipeline(
         pipeline_name="zendesk",

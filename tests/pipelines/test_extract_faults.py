@@ -92,6 +92,36 @@ def test_an_unreachable_host_gets_one_clear_line(small_sandbox: Sandbox, db: Pat
     assert "\n" not in str(raised.value)
 
 
+def test_a_database_held_by_another_writer_gets_one_clear_line(
+    small_sandbox: Sandbox, db: Path
+) -> None:
+    holder = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        settings = settings_for(small_sandbox, rate_limits=RateLimitSettings(enabled=False))
+
+        with pytest.raises(ExtractError, match=r"cannot open .*lock") as raised:
+            run_extract(settings, ExtractOptions(db_path=db, resources=("tickets",)))
+    finally:
+        holder.communicate("")
+
+    assert "\n" not in str(raised.value)
+    # Nothing was fetched, so the next run starts from the beginning.
+    assert not small_sandbox.app.request_log()
+
+
 def _cli_env(sandbox: Sandbox) -> dict[str, str]:
     return {
         **os.environ,
