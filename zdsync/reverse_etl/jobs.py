@@ -43,30 +43,33 @@ class InFlight:
     submitted: float
 
 
-JobDone = Callable[[list[PlannedRow], dict[str, Any] | None, str | None], None]
+# A batch, with its finished job's status, or with the reason it could not be sent.
+Finished = tuple[list[PlannedRow], dict[str, Any] | None, str | None]
+JobsDone = Callable[[list[Finished]], None]
 
 
 @dataclass(frozen=True)
 class PollPolicy:
     """How polling paces itself: never more often than ``min_interval``."""
 
-    min_interval: float = 0.2
+    min_interval: float = 0.1
     max_interval: float = 10.0
-    # Until the first job finishes its latency is unknown; look at least this often.
-    first_job_interval: float = 1.0
+    # Until the first job finishes its latency is unknown; look at least this often. Every
+    # second lost here is lost once per slot's first job.
+    first_job_interval: float = 0.5
 
 
 class BulkSender:
-    """Runs batches through bulk jobs and reports each finished job to ``on_done``.
+    """Runs batches through bulk jobs and reports finished jobs to ``on_done``.
 
-    ``on_done(batch, job_status, None)`` for a finished job, ``on_done(batch, None, reason)``
-    for a batch that could not be sent.
+    ``on_done`` gets the jobs one poll found finished, together, as ``(batch, job_status,
+    None)``; a batch that could not be sent comes as ``(batch, None, reason)``.
     """
 
     def __init__(
         self,
         client: ZendeskClient,
-        on_done: JobDone,
+        on_done: JobsDone,
         *,
         margin: int = 1,
         poll: PollPolicy = PollPolicy(),
@@ -99,9 +102,11 @@ class BulkSender:
                 self._submit(waiting.popleft())
             # Freed slots are refilled before the finished jobs are written down, so the new
             # jobs' latency runs while we reconcile. A crash in between only means those rows
-            # are sent again next run, and an upsert of the same row changes nothing.
-            for job, status in finished:
-                self.on_done(job.batch, status, None)
+            # are sent again next run, and an upsert of the same row changes nothing. What one
+            # poll found is written down at once: per job, the writes outlasted the poll
+            # interval and held back the next poll.
+            if finished:
+                self.on_done([(job.batch, status, None) for job, status in finished])
             finished = self._poll_once() if self._in_flight else []
 
     def _submit(self, batch: list[PlannedRow]) -> None:
@@ -111,7 +116,7 @@ class BulkSender:
         except PermissionDeniedError as exc:
             raise BulkImportsDisabledError(str(exc)) from None
         except ZendeskError as exc:
-            self.on_done(batch, None, f"not sent: {exc}")
+            self.on_done([(batch, None, f"not sent: {exc}")])
             return
         self._learn_cap(response)
         job = json_object(response).get("job_status") or {}
@@ -160,7 +165,7 @@ class BulkSender:
         if self._latency is None:
             gap = min(self.poll.first_job_interval, step * 2.0**self._empty_polls)
             return max(self._last_poll, oldest) + gap
-        expected = oldest + self._latency - 2 * step
+        expected = oldest + self._latency - step
         late = max(0, self._empty_polls - 3)
         gap = min(self.poll.max_interval, step * 2.0**late)
         return max(self._last_poll + gap, expected)

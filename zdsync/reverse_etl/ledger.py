@@ -131,7 +131,7 @@ class Ledger:
             self._insert(_LOG_COLUMNS, rows, _INSERT_LOG)
 
     def record(self, outcomes: list[RowOutcome]) -> None:
-        """A finished job: its log rows and the state they change, in one transaction."""
+        """Finished rows: their log rows and the state they change, in one transaction."""
         now = _now()
         log_rows = [
             _log_row(self.run_id, o.item, o.action, o.zendesk_user_id, o.job_id, o.error, now)
@@ -173,9 +173,6 @@ class Ledger:
         )
 
 
-_SELECT_STATE = (
-    f"SELECT identity, payload_hash, last_action, zendesk_user_id FROM {SCHEMA}.user_sync_state"  # noqa: S608
-)
 _SELECT_STATE = (
     "SELECT identity, payload_hash, last_action, zendesk_user_id "  # noqa: S608
     f"FROM {SCHEMA}.user_sync_state"

@@ -8,13 +8,18 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import ZendeskError
 from zdsync.reverse_etl import lookup
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import BULK_PATH, BulkImportsDisabledError, BulkSender, PollPolicy
+from zdsync.reverse_etl.jobs import (
+    BULK_PATH,
+    BulkImportsDisabledError,
+    BulkSender,
+    Finished,
+    PollPolicy,
+)
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputError, InputRow, load_mapping, read_file, read_query
@@ -149,7 +154,7 @@ class _Push:
             else:
                 sender = BulkSender(
                     self.client,
-                    self._job_done,
+                    self._jobs_done,
                     margin=self.options.job_margin,
                     poll=self.options.poll,
                 )
@@ -160,11 +165,16 @@ class _Push:
         finally:
             self.ledger.close()
 
-    def _job_done(
-        self, batch: list[planning.PlannedRow], job: dict[str, Any] | None, reason: str | None
-    ) -> None:
-        outcomes = reconcile(batch, job) if job is not None else failed(batch, reason or "")
-        self._record(outcomes)
+    def _jobs_done(self, finished: list[Finished]) -> None:
+        self._record(
+            [
+                outcome
+                for batch, job, reason in finished
+                for outcome in (
+                    reconcile(batch, job) if job is not None else failed(batch, reason or "")
+                )
+            ]
+        )
 
     def _record(self, outcomes: list[RowOutcome]) -> None:
         assert self.ledger is not None
