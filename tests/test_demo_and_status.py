@@ -60,3 +60,30 @@ def test_status_without_a_database_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip().splitlines() == [
         f"zdsync: error: no database at {tmp_path / 'none.duckdb'}: run zdsync extract first"
     ]
+
+
+def test_status_of_a_database_held_by_a_writer_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        done = run("status", "--db", str(db))
+    finally:
+        holder.communicate("")
+
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"zdsync: error: cannot read {db}: ")
+    assert "lock" in line

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import duckdb
 import typer
 from rich.console import Console
 
@@ -215,7 +216,12 @@ def status(
     """Where each resource would resume, its rows and last load; recent pushes and failures."""
     if not db.exists():
         _fail(f"no database at {db}: run zdsync extract first", code=1)
-    print_status(Console(), read_status(db))
+    try:
+        found = read_status(db)
+    except duckdb.IOException as exc:
+        # A running extract or push holds the file; DuckDB says which process.
+        _fail(f"cannot read {db}: {str(exc).splitlines()[0]}", code=1)
+    print_status(Console(), found)
 
 
 def _date(raw: str | None) -> date | None:
