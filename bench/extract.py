@@ -105,11 +105,13 @@ def unlimited(work: Path) -> None:
             **off,
         )
         log.info(
-            "rate limits off, all resources: %d records in %.2fs, %d requests, peak %.0f MB",
+            "rate limits off, all resources: %d records in %.2fs, %d requests, peak %.0f MB "
+            "(%.0f MB of it held before the first request)",
             everything["records"],
             everything["seconds"],
             everything["requests"],
             everything["peak_rss_mb"],
+            everything["imports_rss_mb"],
         )
         base = measure(
             url,
