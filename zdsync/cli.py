@@ -19,6 +19,7 @@ from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, ExtractO
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
+from zdsync.errors import first_line
 from zdsync.reporting import (
     ExtractProgress,
     print_demo,
@@ -220,7 +221,7 @@ def status(
         found = read_status(db)
     except duckdb.IOException as exc:
         # A running extract or push holds the file; DuckDB says which process.
-        _fail(f"cannot read {db}: {str(exc).splitlines()[0]}", code=1)
+        _fail(f"cannot read {db}: {first_line(exc)}", code=1)
     print_status(Console(), found)
 
 

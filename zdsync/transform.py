@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from zdsync.errors import first_line
 from zdsync.reverse_etl.ledger import ensure_tables
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,7 @@ def run_models(db: Path, sql_dir: Path = SQL_DIR) -> list[ModelRun]:
             try:
                 con.execute(path.read_text())
             except duckdb.Error as exc:
-                first = str(exc).splitlines()[0]
-                raise TransformError(f"model {path.name} failed: {first}") from None
+                raise TransformError(f"model {path.name} failed: {first_line(exc)}") from None
             runs.append(ModelRun(path.stem, time.monotonic() - started))
             log.debug("model %s done", path.stem)
     return runs

@@ -38,6 +38,7 @@ from pipelines.zendesk.streams import (
 from pipelines.zendesk.warehouse import Warehouse
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import RetryLaterError, ZendeskError
+from zdsync.errors import first_line
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def run_extract(
             extract = _Extract(client, options, on_progress)
         except duckdb.Error as exc:
             # Most often another process holds the file: DuckDB allows one writer.
-            raise ExtractError(f"cannot open {options.db_path}: {_first_line(exc)}") from None
+            raise ExtractError(f"cannot open {options.db_path}: {first_line(exc)}") from None
         try:
             return extract.run()
         except PipelineStepFailed as exc:
@@ -172,10 +173,6 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
 def _reason(exc: BaseException) -> str:
     """The root cause a user can act on, in one line."""
     seen: BaseException | None = exc
@@ -183,7 +180,7 @@ def _reason(exc: BaseException) -> str:
         if isinstance(seen, ZendeskError | StateVersionError):
             return str(seen)
         seen = seen.__cause__ or seen.__context__
-    return _first_line(exc)
+    return first_line(exc)
 
 
 class _Extract:

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from zdsync.errors import first_line
 from zdsync.records import records
 
 COLUMNS = ("external_id", "email", "name", "phone", "role", "organization_id", "tags")
@@ -82,7 +83,7 @@ def _query(
         with duckdb.connect(str(db) if db else ":memory:", read_only=db is not None) as con:
             found = records(con, sql, params)
     except duckdb.Error as exc:
-        raise InputError(f"cannot read the input: {str(exc).splitlines()[0]}") from None
+        raise InputError(f"cannot read the input: {first_line(exc)}") from None
     return list(_renamed(found, mapping))
 
 
