@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,29 @@ FAST_RETRY = RetrySettings(
     retry_after_default_seconds=0.2,
     retry_after_cap_seconds=5,
 )
+
+
+@contextmanager
+def held_by_another_process(db: Path) -> Iterator[None]:
+    """``db`` opened for writing by another process, as a running extract or push holds it."""
+    holder = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        yield
+    finally:
+        holder.communicate("")
 
 
 def settings_for(sandbox: Sandbox, **overrides: object) -> Settings:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from tests.conftest import held_by_another_process
+
 ROOT = Path(__file__).resolve().parents[1]
 ZDSYNC = str(Path(sys.executable).parent / "zdsync")
 
@@ -64,24 +66,8 @@ def test_status_without_a_database_is_one_line(tmp_path: Path) -> None:
 
 def test_status_of_a_database_held_by_a_writer_is_one_line(tmp_path: Path) -> None:
     db = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
-            "sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "open"
+    with held_by_another_process(db):
         done = run("status", "--db", str(db))
-    finally:
-        holder.communicate("")
 
     assert done.returncode == 1
     (line,) = done.stderr.strip().splitlines()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.zendesk import ExtractError, ExtractOptions, run_extract
-from tests.conftest import settings_for
+from tests.conftest import held_by_another_process, settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, rows
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
 from zdsync.client.secrets import Secret
@@ -95,27 +95,13 @@ def test_an_unreachable_host_gets_one_clear_line(small_sandbox: Sandbox, db: Pat
 def test_a_database_held_by_another_writer_gets_one_clear_line(
     small_sandbox: Sandbox, db: Path
 ) -> None:
-    holder = subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('open', flush=True); "
-            "sys.stdin.read()",
-            str(db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "open"
-        settings = settings_for(small_sandbox, rate_limits=RateLimitSettings(enabled=False))
+    settings = settings_for(small_sandbox, rate_limits=RateLimitSettings(enabled=False))
 
-        with pytest.raises(ExtractError, match=r"cannot open .*lock") as raised:
-            run_extract(settings, ExtractOptions(db_path=db, resources=("tickets",)))
-    finally:
-        holder.communicate("")
+    with (
+        held_by_another_process(db),
+        pytest.raises(ExtractError, match=r"cannot open .*lock") as raised,
+    ):
+        run_extract(settings, ExtractOptions(db_path=db, resources=("tickets",)))
 
     assert "\n" not in str(raised.value)
     # Nothing was fetched, so the next run starts from the beginning.
