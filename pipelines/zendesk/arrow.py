@@ -1,66 +1,59 @@
-"""Records to Arrow tables with a fixed schema, parsed by DuckDB.
-
-A fixed schema keeps every page's table identical whatever values it happens to hold (a page of
-null ``assignee_id``s is still BIGINT), so dlt never sees a column change type. DuckDB does the
-parsing and the type conversion in C++, which is what lets a run keep up with 1,000-record pages.
-JSON columns arrive as strings; the resource's column hints tell dlt they are JSON (dlt does not
-accept Arrow's JSON extension type).
-"""
+"""Arrow tables for destinations other than DuckDB: dlt turns them into whatever those load."""
 
 from __future__ import annotations
 
-import io
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-import duckdb
 import orjson
 import pyarrow as pa
 
+from pipelines.zendesk.convert import STAGED, Batch, Converted, Converter, struct_list
 from pipelines.zendesk.streams import Stream
 
 
-class ArrowConverter:
-    """Turns lists of Zendesk records into ``pyarrow.Table``s for one stream."""
+class ArrowConverter(Converter):
+    """Turns one stream's records into ``pyarrow.Table``s with exactly its columns, in order.
+
+    JSON columns arrive as strings; the resource's column hints tell dlt they are JSON (dlt does
+    not accept Arrow's JSON extension type).
+    """
 
     def __init__(self, stream: Stream) -> None:
-        self.stream = stream
-        self._columns = dict(stream.columns)
-        # Its own small in-memory database, used by one thread at a time: parsing a page needs
-        # a few megabytes, and the cap keeps five streams' parsers from adding up.
-        self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
-        self._lock = threading.Lock()
+        super().__init__(stream)
+        # Arrow's own pool keeps freed pages for reuse; over a long backfill that reads as growth.
+        pa.set_memory_pool(pa.system_memory_pool())
 
-    def table(self, records: Sequence[dict[str, Any]]) -> pa.Table:
-        """A table with exactly the stream's columns, in order."""
-        return _utc(self._read(orjson.dumps(records), self._columns, format="array"))
-
-    def page(self, body: bytes, meta: dict[str, str]) -> tuple[pa.Table, dict[str, Any]]:
-        """A whole response body: its records as a table, and its ``meta`` fields as a dict.
-
-        Parsing the body once, in DuckDB, skips building a Python dict per record: for a
-        1,000-record export page that is most of the cost of reading it.
-        """
-        whole = self._read(body, {self.stream.key: _struct_list(self._columns), **meta})
-        fields = {name: whole.column(name)[0].as_py() for name in meta}
-        records = whole.column(self.stream.key).combine_chunks().flatten()
-        table = pa.Table.from_batches([pa.RecordBatch.from_struct_array(records)])
-        return _utc(table), fields
-
-    def _read(self, data: bytes, columns: dict[str, str], **options: Any) -> pa.Table:
+    def records(self, records: Sequence[dict[str, Any]]) -> Converted:
+        data = orjson.dumps(records)
         with self._lock:
-            relation = self._db.read_json(
-                io.BytesIO(data), columns=columns, maximum_object_size=len(data) + 1, **options
-            )
-            return relation.to_arrow_table()
+            self._stage(data, self._columns, materialize=False, format="array")
+            return self._table(f"SELECT * FROM {STAGED}", len(records))  # noqa: S608
 
-    def close(self) -> None:
-        self._db.close()
+    def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
+        key = self.stream.key
+        with self._lock:
+            count, fields = self._stage_page(body, struct_list(self._columns), meta)
+            if not count:
+                return None, fields
+            records = f'SELECT record.* FROM (SELECT unnest("{key}") AS record FROM {STAGED})'  # noqa: S608
+            return self._table(records, count), fields
+
+    def batch(self) -> Batch:
+        return _TableBatch()
+
+    def _table(self, query: str, count: int) -> Converted:
+        return Converted(_utc(self._query(query).to_arrow_table()), count)
 
 
-def _struct_list(columns: dict[str, str]) -> str:
-    return "STRUCT(" + ", ".join(f'"{name}" {kind}' for name, kind in columns.items()) + ")[]"
+class _TableBatch:
+    """Hands each page's table on as it comes: dlt writes tables out as it receives them."""
+
+    def add(self, part: Converted) -> Iterator[Any]:
+        yield part.data
+
+    def finish(self) -> Iterator[Any]:
+        yield from ()
 
 
 def _utc(table: pa.Table) -> pa.Table:

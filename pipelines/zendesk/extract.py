@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,12 +19,12 @@ from typing import Any
 
 import dlt
 import duckdb
-import pyarrow as pa
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import resources as res
-from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.convert import Converter, JsonLinesConverter
+from pipelines.zendesk.destination import TypedDuckDb
 from pipelines.zendesk.gdpr import needs_scrub, scrub_statement
 from pipelines.zendesk.state import StateVersionError
 from pipelines.zendesk.streams import (
@@ -152,11 +153,9 @@ def run_extract(
 def keep_memory_flat() -> None:
     """Hand freed memory back to the system between batches.
 
-    Arrow's jemalloc pool and glibc's per-thread arenas both keep freed pages for reuse; over a
-    long backfill with several threads that reads as growth. The system allocator and two arenas
-    cost nothing measurable in throughput here.
+    glibc's per-thread arenas keep freed pages for reuse; over a long backfill with several
+    threads that reads as growth. Two arenas cost nothing measurable in throughput here.
     """
-    pa.set_memory_pool(pa.system_memory_pool())
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
@@ -199,10 +198,19 @@ class _Extract:
                 self.connection.close()
             raise
         self.warehouse = Warehouse(self.pipeline)
+        # Files for dlt to import; any left here by a killed run were already linked into its
+        # package, or belonged to a batch that will be fetched again.
+        self.pages_dir = Path(self.pipeline.working_dir) / "pages"
+        shutil.rmtree(self.pages_dir, ignore_errors=True)
         start = _epoch(options.start_date)
         self.streams = {
             name: res.StreamRun(
-                EXPORTS[name], client, start, self._progress(name), options.prefetch_pages
+                EXPORTS[name],
+                client,
+                start,
+                self._progress(name),
+                self._new_converter,
+                options.prefetch_pages,
             )
             for name in options.resources
             if name in EXPORTS
@@ -210,7 +218,7 @@ class _Extract:
         self.deleted = res.DeletedUsers(client, self._progress(DELETED_USERS.name))
         self.compliance = self._progress(COMPLIANCE_DELETION_STATUSES.name)
         self.finished_at: dict[str, float] = {}
-        self._converters: list[ArrowConverter] = []
+        self._converters: list[Converter] = []
 
     def _progress(self, name: str) -> res.StreamProgress:
         return res.StreamProgress(name, listener=self.on_progress)
@@ -243,9 +251,18 @@ class _Extract:
             converter.close()
         if self.connection is not None:
             self.connection.close()
+        shutil.rmtree(self.pages_dir, ignore_errors=True)
 
-    def _converter(self, stream: Stream) -> ArrowConverter:
-        converter = ArrowConverter(stream)
+    def _new_converter(self, stream: Stream) -> Converter:
+        if self.options.destination:
+            # Imported here: Arrow's libraries cost about 70 MB that the DuckDB path never needs.
+            from pipelines.zendesk.arrow import ArrowConverter
+
+            return ArrowConverter(stream)
+        return JsonLinesConverter(stream, self.pages_dir)
+
+    def _converter(self, stream: Stream) -> Converter:
+        converter = self._new_converter(stream)
         self._converters.append(converter)
         return converter
 
@@ -267,6 +284,7 @@ class _Extract:
         self.pipeline.run(batch, refresh=refresh)
         now = time.monotonic() - self.started
         for name, run in self.streams.items():
+            run.forget_handed()
             if run.progress.done:
                 self.finished_at.setdefault(name, now)
 
@@ -440,7 +458,7 @@ def make_pipeline(
             credentials = DuckDbCredentials(str(options.db_path))
         else:
             credentials = DuckDbCredentials(warehouse)
-        destination = dlt.destinations.duckdb(credentials)
+        destination = TypedDuckDb(credentials, destination_name="duckdb")
         working_dir = options.db_path.parent / f".{options.db_path.stem}.dlt"
     return dlt.pipeline(
         pipeline_name="zendesk",

@@ -1,8 +1,8 @@
 """Fetch pages on a background thread so loading the last page overlaps fetching the next.
 
 The client spends most of a rate-limited run waiting for budget; meanwhile dlt writes and loads
-what already arrived. The fetcher also turns each page into an Arrow table (DuckDB does that
-without holding the GIL), so conversion runs beside dlt's work too. A bounded queue keeps memory
+what already arrived. The fetcher also converts each page (DuckDB does that without holding the
+GIL), so conversion runs beside dlt's work too. A bounded queue keeps memory
 flat: the fetcher never runs more than ``depth`` pages ahead of the loader.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.convert import Converted, Converter
 from zdsync.client import PageRequest, Paginator, ZendeskClient
 from zdsync.client.errors import ZendeskError
 
@@ -30,25 +30,25 @@ CURSOR_EXPORT_FIELDS = {
 
 @dataclass(frozen=True)
 class FedPage:
-    """A fetched page: its records as a table (None when empty), how many, where it ends."""
+    """A fetched page: its records converted (None when empty), how many, where it ends."""
 
-    table: Any
+    records: Converted | None
     count: int
     position: Any
     is_last: bool
 
 
 def parsed_pages(
-    client: ZendeskClient, paginator: Paginator, converter: ArrowConverter
+    client: ZendeskClient, paginator: Paginator, converter: Converter
 ) -> Iterator[FedPage]:
     """Pages read as JSON by the client, then converted: any paginator."""
     for page in client.paginate(paginator):
-        table = converter.table(page.items) if page.items else None
-        yield FedPage(table, len(page.items), page.position, page.is_last)
+        records = converter.records(page.items) if page.items else None
+        yield FedPage(records, len(page.items), page.position, page.is_last)
 
 
 def raw_export_pages(
-    client: ZendeskClient, paginator: Paginator, converter: ArrowConverter
+    client: ZendeskClient, paginator: Paginator, converter: Converter
 ) -> Iterator[FedPage]:
     """Cursor-export pages parsed straight from the body by DuckDB: the fast path."""
     request: PageRequest | None = paginator.first_request()
@@ -59,11 +59,9 @@ def raw_export_pages(
             page = paginator.recover(exc)
             yield FedPage(None, 0, page.position, page.is_last)
             return
-        table, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
+        records, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
         page, request = paginator.read({**fields, converter.stream.key: []})
-        yield FedPage(
-            table if table.num_rows else None, table.num_rows, page.position, page.is_last
-        )
+        yield FedPage(records, records.count if records else 0, page.position, page.is_last)
 
 
 @dataclass

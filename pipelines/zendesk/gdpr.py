@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pipelines.zendesk.sql_text import string_literal
 from pipelines.zendesk.streams import PERMANENTLY_DELETED_NAME
 
 # Columns of ``users`` that hold personal data, and what each becomes.
@@ -63,4 +64,4 @@ def scrub_statement(users_table: str, deleted_users_table: str) -> str:
 
 
 def _literal(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+    return "NULL" if value is None else string_literal(value)

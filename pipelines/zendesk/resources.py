@@ -1,9 +1,9 @@
 """The dlt resources: one module-level generator per kind of collection.
 
-Each generator reads its position from dlt's resource state, yields Arrow tables, and saves the
-position after the rows that reach it. Export streams stop once their batch's record budget is
-spent, so that a long backfill commits (rows and cursor together) every batch; the caller runs the
-pipeline again until every stream has ended.
+Each generator reads its position from dlt's resource state, yields converted pages (files for
+dlt to import, or Arrow tables), and saves the position after the rows that reach it. Export
+streams stop once their batch's record budget is spent, so that a long backfill commits (rows and
+cursor together) every batch; the caller runs the pipeline again until every stream has ended.
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dlt
-import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.zendesk import state as positions
-from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.convert import Converter
 from pipelines.zendesk.feed import PageFeed, parsed_pages, raw_export_pages
 from pipelines.zendesk.gdpr import is_permanently_deleted
-from pipelines.zendesk.streams import COMPLIANCE_DELETION_STATUSES, DELETED_USERS, Stream
+from pipelines.zendesk.streams import (
+    COMPLIANCE_DELETION_STATUSES,
+    DELETED_USERS,
+    DLT_TYPES,
+    Stream,
+)
 from zdsync.client import CursorList, ZendeskClient
 from zdsync.client.errors import NotFoundError
 
@@ -54,9 +58,10 @@ class StreamRun:
     client: ZendeskClient
     start_time: int
     progress: StreamProgress
+    make_converter: Callable[[Stream], Converter]
     prefetch_pages: int = 2
     _feed: PageFeed | None = None
-    _converter: ArrowConverter | None = None
+    _converter: Converter | None = None
 
     def feed(self, state: dict[str, Any]) -> PageFeed:
         # Opened on the first batch, when dlt has handed over the saved position.
@@ -71,10 +76,14 @@ class StreamRun:
             )
         return self._feed
 
-    def converter(self) -> ArrowConverter:
+    def converter(self) -> Converter:
         if self._converter is None:
-            self._converter = ArrowConverter(self.stream)
+            self._converter = self.make_converter(self.stream)
         return self._converter
+
+    def forget_handed(self) -> None:
+        if self._converter is not None:
+            self._converter.forget_handed()
 
     def close(self) -> None:
         if self._feed is not None:
@@ -84,15 +93,20 @@ class StreamRun:
 
 
 def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
-    """dlt hints: the JSON columns, which reach dlt as strings, and the version order.
+    """dlt hints: every column's type, and the version order.
+
+    The types are complete because imported files carry none dlt reads, and because JSON
+    columns reach dlt as strings in Arrow tables.
 
     When a batch holds a record twice, dlt's merge keeps one row per key: sorted on the version
     column, the newest. (Without a sort it keeps an arbitrary one, and the unordered window is
     also several times slower in DuckDB.)
     """
-    hints: dict[str, TColumnSchema] = {name: {"data_type": "json"} for name in stream.json_columns}
+    hints: dict[str, TColumnSchema] = {
+        name: {"data_type": DLT_TYPES[kind]} for name, kind in stream.columns.items()
+    }
     if stream.version is not None:
-        hints[stream.version] = {"dedup_sort": "desc"}
+        hints[stream.version]["dedup_sort"] = "desc"
     return hints
 
 
@@ -117,10 +131,11 @@ class BatchBudget:
             return self._left <= 0
 
 
-def export_batch(run: StreamRun, budget: BatchBudget) -> Iterator[pa.Table]:
+def export_batch(run: StreamRun, budget: BatchBudget) -> Iterator[Any]:
     """Pages of an export stream from its saved position, until the batch's budget is spent."""
     state = dlt.current.resource_state()
     feed = run.feed(state)
+    batch = run.converter().batch()
     while not budget.spent:
         page = feed.next()
         run.progress.requests = feed.requests
@@ -129,16 +144,17 @@ def export_batch(run: StreamRun, budget: BatchBudget) -> Iterator[pa.Table]:
         if page is None:
             run.progress.done = True
             run.progress.notify()
-            return
-        if page.table is not None:
-            yield page.table
+            break
+        if page.records is not None:
+            yield from batch.add(page.records)
         positions.save_position(run.stream, state, page.position)
         budget.spend(page.count)
         run.progress.records += page.count
         run.progress.done = page.is_last
         run.progress.notify()
         if page.is_last:
-            return
+            break
+    yield from batch.finish()
 
 
 def export_resource(run: StreamRun, budget: BatchBudget) -> Any:
@@ -183,11 +199,13 @@ class DeletedUsers:
         return [row["id"] for row in self.rows() if is_permanently_deleted(row)]
 
 
-def deleted_users(source: DeletedUsers, converter: ArrowConverter) -> Iterator[pa.Table]:
+def deleted_users(source: DeletedUsers, converter: Converter) -> Iterator[Any]:
     """Every deleted user, soft or permanent; the list is small, so each run reads all of it."""
     rows = source.rows()
+    batch = converter.batch()
     for start in range(0, len(rows), 10_000):
-        yield converter.table(rows[start : start + 10_000])
+        yield from batch.add(converter.records(rows[start : start + 10_000]))
+    yield from batch.finish()
 
 
 def deletion_complete(statuses: list[dict[str, Any]]) -> bool:
@@ -200,15 +218,16 @@ def deletion_complete(statuses: list[dict[str, Any]]) -> bool:
 def compliance_deletion_statuses(
     source: DeletedUsers,
     client: ZendeskClient,
-    converter: ArrowConverter,
+    converter: Converter,
     progress: StreamProgress,
-) -> Iterator[pa.Table]:
+) -> Iterator[Any]:
     """GDPR deletion progress of each permanently deleted user not yet complete everywhere."""
     state = dlt.current.resource_state()
     positions.check_version(state, COMPLIANCE_DELETION_STATUSES.name)
     complete: list[int] = state.setdefault("complete_user_ids", [])
     finished = set(complete)
     pending: list[dict[str, Any]] = []
+    batch = converter.batch()
     for user_id in source.permanently_deleted_ids():
         if user_id in finished:
             continue
@@ -219,10 +238,11 @@ def compliance_deletion_statuses(
         progress.records += len(statuses or [])
         progress.notify()
         if len(pending) >= 1000:
-            yield converter.table(pending)
+            yield from batch.add(converter.records(pending))
             pending = []
     if pending:
-        yield converter.table(pending)
+        yield from batch.add(converter.records(pending))
+    yield from batch.finish()
     progress.done = True
     progress.notify()
 
@@ -245,12 +265,12 @@ def _statuses_of(
     return statuses
 
 
-def definitions(
-    client: ZendeskClient, stream: Stream, converter: ArrowConverter
-) -> Iterator[pa.Table]:
+def definitions(client: ZendeskClient, stream: Stream, converter: Converter) -> Iterator[Any]:
     """Field definitions (``ticket_fields``, ``user_fields``), replaced as a whole."""
     rows: list[dict[str, Any]] = []
     for page in client.paginate(CursorList(stream.path, stream.key, page_size=stream.page_size)):
         rows.extend(page.items)
     if rows:
-        yield converter.table(rows)
+        batch = converter.batch()
+        yield from batch.add(converter.records(rows))
+        yield from batch.finish()

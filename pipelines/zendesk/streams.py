@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from dlt.common.data_types import TDataType
+
 Style = Literal["cursor_export", "time_export", "cursor_list"]
+
+# The dlt data type each DuckDB column type is declared as.
+DLT_TYPES: dict[str, TDataType] = {
+    "BIGINT": "bigint",
+    "BOOLEAN": "bool",
+    "JSON": "json",
+    "TIMESTAMPTZ": "timestamp",
+    "VARCHAR": "text",
+}
 
 _TICKET_COLUMNS = {
     "id": "BIGINT",

@@ -18,7 +18,7 @@ from pipelines.zendesk.streams import ORGANIZATIONS, TICKETS, USERS
 
 
 def test_a_page_of_nulls_keeps_the_stream_types() -> None:
-    table = ArrowConverter(TICKETS).table([{"id": 2**40, "assignee_id": None, "tags": []}])
+    table = ArrowConverter(TICKETS).records([{"id": 2**40, "assignee_id": None, "tags": []}]).data
 
     assert table.column_names == list(TICKETS.columns)
     assert str(table.schema.field("assignee_id").type) == "int64"
@@ -27,8 +27,10 @@ def test_a_page_of_nulls_keeps_the_stream_types() -> None:
 
 
 def test_nested_values_become_json_text() -> None:
-    table = ArrowConverter(USERS).table(
-        [{"id": 1, "user_fields": {"vip": True, "plan": "gold"}, "name": "Zoë 山田"}]
+    table = (
+        ArrowConverter(USERS)
+        .records([{"id": 1, "user_fields": {"vip": True, "plan": "gold"}, "name": "Zoë 山田"}])
+        .data
     )
 
     assert table.column("user_fields").to_pylist() == ['{"vip":true,"plan":"gold"}']

@@ -1,0 +1,208 @@
+"""Records to load-ready items with a fixed schema, parsed by DuckDB.
+
+A fixed schema keeps every page identical in types whatever values it happens to hold (a page of
+null ``assignee_id``s is still BIGINT), so dlt never sees a column change type. DuckDB does the
+parsing and the type conversion in C++, without holding the GIL, which is what lets a run keep
+up with 1,000-record pages. Nested values become JSON text.
+
+Two kinds of item come out of the same parse:
+
+- ``JsonLinesConverter`` writes each page as a JSON-lines file that dlt imports as it is, for the
+  DuckDB destination, which loads it with the stream's column types (``destination.py``). No
+  record passes through Python or Arrow on the way.
+- ``ArrowConverter`` (``arrow.py``) makes Arrow tables, which dlt can load into any destination.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import dlt
+import duckdb
+import orjson
+
+from pipelines.zendesk.sql_text import string_literal
+from pipelines.zendesk.streams import Stream
+
+# The parse of the body or records at hand. Every name put into SQL here comes from the stream
+# definitions in streams.py, never from the data.
+STAGED = "staged"
+# Size at which an imported file is closed and a new one begun (see _FileBatch).
+FILE_BYTES = 4 << 20
+
+
+@dataclass(frozen=True)
+class Converted:
+    """One parse's records: ``data`` is an Arrow table or a file, as the converter makes them."""
+
+    data: Any
+    count: int
+
+
+class Batch(Protocol):
+    """Gathers one committed batch's parses into the items a resource yields."""
+
+    def add(self, part: Converted) -> Iterator[Any]: ...
+
+    def finish(self) -> Iterator[Any]: ...
+
+
+class Converter:
+    """Parses one stream's records; subclasses say what a parse becomes."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        self._columns = dict(stream.columns)
+        # Its own small in-memory database, used by one thread at a time: parsing a page needs
+        # a few megabytes, and the cap keeps five streams' parsers from adding up.
+        self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
+        self._lock = threading.Lock()
+
+    def records(self, records: Sequence[dict[str, Any]]) -> Converted:
+        """Records already read into Python (list endpoints)."""
+        raise NotImplementedError
+
+    def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
+        """A whole response body: its records (None when it has none) and its ``meta`` fields.
+
+        Parsing the body once, in DuckDB, skips building a Python dict per record: for a
+        1,000-record export page that is most of the cost of reading it.
+        """
+        raise NotImplementedError
+
+    def batch(self) -> Batch:
+        raise NotImplementedError
+
+    def forget_handed(self) -> None:
+        """Called once dlt has extracted what the batches handed it."""
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _stage(
+        self, data: bytes, columns: dict[str, str], *, materialize: bool, **options: Any
+    ) -> None:
+        relation = self._db.read_json(
+            io.BytesIO(data), columns=columns, maximum_object_size=len(data) + 1, **options
+        )
+        if materialize:
+            # Read twice (fields, then records): parse once.
+            self._db.execute(f"DROP TABLE IF EXISTS {STAGED}")
+            relation.create(STAGED)
+        else:
+            relation.create_view(STAGED, replace=True)
+
+    def _stage_page(
+        self, body: bytes, records_type: str, meta: dict[str, str]
+    ) -> tuple[int, dict[str, Any]]:
+        """Parses ``body`` into the staged table: how many records, and the ``meta`` fields."""
+        key = self.stream.key
+        self._stage(body, {key: records_type, **meta}, materialize=True)
+        selected = ", ".join(f'"{name}"' for name in meta)
+        fields_query = f'SELECT {selected}, len("{key}") FROM {STAGED}'  # noqa: S608
+        row = self._db.execute(fields_query).fetchone()
+        assert row is not None  # one body is one row
+        return int(row[-1] or 0), dict(zip(meta, row[:-1], strict=True))
+
+    def _query(self, query: str) -> duckdb.DuckDBPyRelation:
+        return self._db.sql(query)
+
+
+class JsonLinesConverter(Converter):
+    """Writes each page's records to a JSON-lines file in ``directory``, as Zendesk sent them.
+
+    Records keep their own JSON text, one per line: typing them here would only be undone by
+    writing them out again. The DuckDB destination reads the lines with the stream's declared
+    column types (``destination.py``), so nothing is inferred from the values, and fields the
+    stream does not declare are left out there.
+    """
+
+    def __init__(self, stream: Stream, directory: Path) -> None:
+        super().__init__(stream)
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._handed: list[Path] = []
+
+    def records(self, records: Sequence[dict[str, Any]]) -> Converted:
+        path = self.new_path()
+        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        return Converted(path, len(records))
+
+    def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
+        with self._lock:
+            count, fields = self._stage_page(body, "JSON[]", meta)
+            if not count:
+                return None, fields
+            path = self.new_path()
+            # Written as CSV of one column with no quoting: JSON text never holds a raw newline
+            # or control character, so each record comes out as one unaltered line.
+            lines = f'SELECT unnest("{self.stream.key}") FROM {STAGED}'  # noqa: S608
+            self._db.execute(
+                f"COPY ({lines}) TO {string_literal(str(path))}"
+                " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+            )
+            return Converted(path, count), fields
+
+    def batch(self) -> Batch:
+        return _FileBatch(self)
+
+    def hand(self, path: Path, count: int) -> Any:
+        """The dlt item that imports ``path``; the file is removed by ``forget_handed``."""
+        self._handed.append(path)
+        return dlt.mark.with_file_import(str(path), "jsonl", items_count=count)
+
+    def forget_handed(self) -> None:
+        """Remove the files of batches dlt has extracted; its package keeps its own links."""
+        for path in self._handed:
+            path.unlink(missing_ok=True)
+        self._handed.clear()
+
+    def close(self) -> None:
+        super().close()
+        self.forget_handed()
+
+    def new_path(self) -> Path:
+        return self.directory / f"{self.stream.name}.{uuid.uuid4().hex}.jsonl"
+
+
+class _FileBatch:
+    """Appends pages' files into files of about ``FILE_BYTES`` for dlt to import.
+
+    Not one file per page: dlt runs each file as its own load job, with bookkeeping that costs
+    about as much as loading a small page. Not one file per batch: DuckDB holds an insert's rows
+    in memory until it commits, so the file size bounds the load's memory.
+    """
+
+    def __init__(self, converter: JsonLinesConverter) -> None:
+        self._converter = converter
+        self._path: Path | None = None
+        self._count = 0
+        self._bytes = 0
+
+    def add(self, part: Converted) -> Iterator[Any]:
+        if self._path is None:
+            self._path = self._converter.new_path()
+        with part.data.open("rb") as source, self._path.open("ab") as target:
+            shutil.copyfileobj(source, target)
+            self._bytes = target.tell()
+        part.data.unlink()
+        self._count += part.count
+        if self._bytes >= FILE_BYTES:
+            yield from self.finish()
+
+    def finish(self) -> Iterator[Any]:
+        if self._path is not None:
+            path, count = self._path, self._count
+            self._path, self._count, self._bytes = None, 0, 0
+            yield self._converter.hand(path, count)
+
+
+def struct_list(columns: dict[str, str]) -> str:
+    return "STRUCT(" + ", ".join(f'"{name}" {kind}' for name, kind in columns.items()) + ")[]"

@@ -1,0 +1,60 @@
+"""dlt's DuckDB destination, loading JSON-lines files with the table's declared column types.
+
+dlt's own DuckDB job reads a JSON-lines file with ``read_json`` and lets DuckDB guess each
+column's type from the values. A guess can be wrong: text that looks like a date is read as one
+and stored reformatted. This job names every column's type instead, from the table schema dlt
+prepared, so a file loads exactly as written. Every other file format loads as dlt loads it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlt.common.destination.client import HasFollowupJobs, LoadJob, RunnableLoadJob
+from dlt.common.schema.typing import TTableSchema
+from dlt.common.storages.load_package import ParsedLoadJobFileName
+from dlt.destinations import duckdb as duckdb_destination
+from dlt.destinations.impl.duckdb.duck import DuckDbClient
+
+from pipelines.zendesk.sql_text import string_literal
+
+
+class TypedJsonLinesLoad(RunnableLoadJob, HasFollowupJobs):
+    """Inserts a JSON-lines file into its table, each column read as the type it was declared."""
+
+    def run(self) -> None:
+        client: TypedDuckDbClient = self._job_client  # type: ignore[assignment]
+        table = client.sql_client.make_qualified_table_name(self.load_table_name)
+        columns = declared_types(client, self._load_table)
+        source = f"read_json(?, columns = {columns}, format = 'newline_delimited')"
+        insert = f"INSERT INTO {table} BY NAME SELECT * FROM {source}"  # noqa: S608
+        client.sql_client.execute_sql(insert, self._file_path)
+
+
+def declared_types(client: DuckDbClient, table: Any) -> str:
+    """The table's columns as a DuckDB struct literal of name to type, for ``read_json``."""
+    schema: TTableSchema = table
+    mapper = client.type_mapper
+    pairs = [
+        f"{string_literal(name)}: {string_literal(mapper.to_destination_type(column, table))}"
+        for name, column in schema["columns"].items()
+        if column.get("data_type")
+    ]
+    return "{" + ", ".join(pairs) + "}"
+
+
+class TypedDuckDbClient(DuckDbClient):
+    def create_load_job(
+        self, table: Any, file_path: str, load_id: str, restore: bool = False
+    ) -> LoadJob:
+        if ParsedLoadJobFileName.parse(file_path).file_format == "jsonl":
+            return TypedJsonLinesLoad(file_path)
+        return super().create_load_job(table, file_path, load_id, restore)
+
+
+class TypedDuckDb(duckdb_destination):
+    """The DuckDB destination with ``TypedJsonLinesLoad`` for JSON-lines files."""
+
+    @property
+    def client_class(self) -> type[DuckDbClient]:
+        return TypedDuckDbClient
