@@ -107,8 +107,8 @@ class Converter:
         self._stage(body, {key: records_type, **meta}, materialize=True)
         selected = ", ".join(f'"{name}"' for name in meta)
         fields_query = f'SELECT {selected}, len("{key}") FROM {STAGED}'  # noqa: S608
-        row = self._db.execute(fields_query).fetchone()
-        assert row is not None  # one body is one row
+        # All rows, though a body is one: a result left open would block the next query.
+        (row,) = self._db.execute(fields_query).fetchall()
         return int(row[-1] or 0), dict(zip(meta, row[:-1], strict=True))
 
     def _query(self, query: str) -> duckdb.DuckDBPyRelation:

@@ -186,3 +186,14 @@ def test_under_realistic_limits_no_request_is_refused(sandbox: Sandbox, db: Path
     assert summary.rate_limited == 0
     assert not [e for e in sandbox.app.request_log() if e["status"] == 429]
     assert_matches_truth(db, sandbox)
+
+
+def test_another_destination_gets_the_same_rows_through_arrow_tables(
+    small_sandbox: Sandbox, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dlt's own DuckDB destination stands in for any other: it is the generic path, by name.
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(db))
+
+    extract(small_sandbox, db, destination="duckdb")
+
+    assert_matches_truth(db, small_sandbox)
