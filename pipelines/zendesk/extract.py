@@ -73,7 +73,9 @@ class ExtractOptions:
         start_date: Where exports begin when no position is saved.
         full_refresh: Drop the selected resources' tables and positions first.
         batch_records: Records per committed batch of a long backfill.
-        prefetch_pages: Pages fetched ahead of loading, per stream.
+        prefetch_pages: Pages fetched ahead of loading, per stream. None: a batch's worth when
+            pages wait as files (the DuckDB destination), so the next batch is fetched while
+            one loads; two when they wait in memory as Arrow tables (other destinations).
         destination: A dlt destination name; None means DuckDB at ``db_path``.
     """
 
@@ -82,7 +84,7 @@ class ExtractOptions:
     start_date: date | None = None
     full_refresh: bool = False
     batch_records: int = 50_000
-    prefetch_pages: int = 2
+    prefetch_pages: int | None = None
     destination: str | None = None
 
 
@@ -210,7 +212,7 @@ class _Extract:
                 start,
                 self._progress(name),
                 self._new_converter,
-                options.prefetch_pages,
+                _prefetch_depth(options, EXPORTS[name]),
             )
             for name in options.resources
             if name in EXPORTS
@@ -394,6 +396,14 @@ def _resource(stream: Stream, function: Callable[..., Iterator[Any]], *args: Any
         write_disposition="merge",
         columns=res.column_hints(stream),
     )(*args)
+
+
+def _prefetch_depth(options: ExtractOptions, stream: Stream) -> int:
+    if options.prefetch_pages is not None:
+        return options.prefetch_pages
+    if options.destination:
+        return 2
+    return max(2, options.batch_records // stream.page_size)
 
 
 def _epoch(start: date | None) -> int:
