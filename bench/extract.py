@@ -34,7 +34,7 @@ from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 log = logging.getLogger("bench")
 BIN = Path(sys.executable).parent
 DATASET = ["--organizations", "10000", "--deleted-users", "5000"]
-MEMORY_SIZES = (20_000, 100_000, 200_000)
+MEMORY_SIZES = (20_000, 100_000, 200_000, 400_000)
 TIME_SCALE = 10  # limits' one-minute windows last 6 s
 BASELINE_PAGES = 20
 

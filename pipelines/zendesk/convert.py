@@ -1,16 +1,17 @@
-"""Records to load-ready items with a fixed schema, parsed by DuckDB.
+"""Pages of records made ready for dlt, parsed by DuckDB.
 
-A fixed schema keeps every page identical in types whatever values it happens to hold (a page of
-null ``assignee_id``s is still BIGINT), so dlt never sees a column change type. DuckDB does the
-parsing and the type conversion in C++, without holding the GIL, which is what lets a run keep
-up with 1,000-record pages. Nested values become JSON text.
+DuckDB parses each response body in C++, without holding the GIL, so no record becomes a Python
+object on the way; that is what lets a run keep up with 1,000-record pages. What a page becomes
+depends on the destination:
 
-Two kinds of item come out of the same parse:
+- ``JsonLinesConverter`` (DuckDB): the records as JSON lines in a file dlt imports as it is.
+  The destination reads them with the stream's declared column types (``destination.py``).
+- ``ArrowConverter`` (``arrow.py``, any other destination): Arrow tables with the stream's
+  column types, which dlt converts to whatever the destination loads.
 
-- ``JsonLinesConverter`` writes each page as a JSON-lines file that dlt imports as it is, for the
-  DuckDB destination, which loads it with the stream's column types (``destination.py``). No
-  record passes through Python or Arrow on the way.
-- ``ArrowConverter`` (``arrow.py``) makes Arrow tables, which dlt can load into any destination.
+Either way every page is typed the same whatever values it happens to hold (a page of null
+``assignee_id``s is still BIGINT), so dlt never sees a column change type, and fields a stream
+does not declare are left out.
 """
 
 from __future__ import annotations
@@ -116,12 +117,10 @@ class Converter:
 
 
 class JsonLinesConverter(Converter):
-    """Writes each page's records to a JSON-lines file in ``directory``, as Zendesk sent them.
+    """Writes each page's records to a JSON-lines file in ``directory``, one record a line.
 
-    Records keep their own JSON text, one per line: typing them here would only be undone by
-    writing them out again. The DuckDB destination reads the lines with the stream's declared
-    column types (``destination.py``), so nothing is inferred from the values, and fields the
-    stream does not declare are left out there.
+    Records stay JSON: typing them here would only be undone by writing them out again. The
+    DuckDB destination types them as it reads them.
     """
 
     def __init__(self, stream: Stream, directory: Path) -> None:

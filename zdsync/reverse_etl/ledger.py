@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from zdsync.reverse_etl.plan import PlannedRow, Previous
 from zdsync.reverse_etl.reconcile import RowOutcome
@@ -155,7 +154,10 @@ class Ledger:
     def _insert(
         self, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], statement: str
     ) -> None:
-        # One statement over an Arrow table: executemany costs a round trip per row.
+        # One statement over an Arrow table: executemany costs a round trip per row. Imported
+        # here so that commands which never push (a scheduled extract) do not hold Arrow.
+        import pyarrow as pa
+
         batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
         self._con.register("incoming", batch)
         try:
