@@ -4,8 +4,8 @@ DuckDB parses each response body in C++, without holding the GIL, so no record b
 object on the way; that is what lets a run keep up with 1,000-record pages. What a page becomes
 depends on the destination:
 
-- ``JsonLinesConverter`` (DuckDB): the records as JSON lines in a file dlt imports as it is.
-  The destination reads them with the stream's declared column types (``destination.py``).
+- ``JsonLinesConverter`` (DuckDB): the typed records as JSON lines in a file dlt imports as it
+  is. The destination reads them with the same declared types (``destination.py``).
 - ``ArrowConverter`` (``arrow.py``, any other destination): Arrow tables with the stream's
   column types, which dlt converts to whatever the destination loads.
 
@@ -119,8 +119,10 @@ class Converter:
 class JsonLinesConverter(Converter):
     """Writes each page's records to a JSON-lines file in ``directory``, one record a line.
 
-    Records stay JSON: typing them here would only be undone by writing them out again. The
-    DuckDB destination types them as it reads them.
+    The records are typed here, as the page is parsed, and written back from the typed values:
+    a value that does not fit its column fails the fetch, before anything reaches a load
+    package, rather than a load that would then be retried on every run. The DuckDB destination
+    reads the lines back with the same types.
     """
 
     def __init__(self, stream: Stream, directory: Path) -> None:
@@ -130,24 +132,18 @@ class JsonLinesConverter(Converter):
         self._handed: list[Path] = []
 
     def records(self, records: Sequence[dict[str, Any]]) -> Converted:
-        path = self.new_path()
-        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
-        return Converted(path, len(records))
+        data = orjson.dumps(records)
+        with self._lock:
+            self._stage(data, self._columns, materialize=False, format="array")
+            return self._write(f"SELECT {STAGED} AS record FROM {STAGED}", len(records))  # noqa: S608
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
+        key = self.stream.key
         with self._lock:
-            count, fields = self._stage_page(body, "JSON[]", meta)
+            count, fields = self._stage_page(body, struct_list(self._columns), meta)
             if not count:
                 return None, fields
-            path = self.new_path()
-            # Written as CSV of one column with no quoting: JSON text never holds a raw newline
-            # or control character, so each record comes out as one unaltered line.
-            lines = f'SELECT unnest("{self.stream.key}") FROM {STAGED}'  # noqa: S608
-            self._db.execute(
-                f"COPY ({lines}) TO {string_literal(str(path))}"
-                " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
-            )
-            return Converted(path, count), fields
+            return self._write(f'SELECT unnest("{key}") AS record FROM {STAGED}', count), fields  # noqa: S608
 
     def batch(self) -> Batch:
         return _FileBatch(self)
@@ -169,6 +165,19 @@ class JsonLinesConverter(Converter):
 
     def new_path(self) -> Path:
         return self.directory / f"{self.stream.name}.{uuid.uuid4().hex}.jsonl"
+
+    def _write(self, records: str, count: int) -> Converted:
+        """Writes the ``record`` structs of the query ``records`` as JSON lines."""
+        path = self.new_path()
+        # Each record as its JSON text, written as CSV of one column without quoting: JSON text
+        # never holds a raw newline or control character, so each line is the record as is.
+        # (DuckDB's JSON writer gives the same lines, more slowly.)
+        lines = f"SELECT to_json(record) FROM ({records})"  # noqa: S608
+        self._db.execute(
+            f"COPY ({lines}) TO {string_literal(str(path))}"
+            " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+        )
+        return Converted(path, count)
 
 
 class _FileBatch:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -20,6 +21,7 @@ from typing import Any
 import dlt
 import duckdb
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+from dlt.extract.exceptions import ResourceExtractionError
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import resources as res
@@ -175,13 +177,20 @@ def _transient(exc: BaseException) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    """The root cause a user can act on, in one line."""
+    """The root cause a user can act on, in one line, with the resource it arose in."""
     seen: BaseException | None = exc
+    resource = None
+    root = exc
     while seen is not None:
         if isinstance(seen, ZendeskError | StateVersionError):
             return str(seen)
+        if isinstance(seen, ResourceExtractionError):
+            resource = seen.pipe_name
+        root = seen
         seen = seen.__cause__ or seen.__context__
-    return first_line(exc)
+    # DuckDB names the in-memory copy of the page it was reading, which means nothing to a user.
+    reason = re.sub(r' in file "DUCKDB_INTERNAL_[^"]*",', "", first_line(root))
+    return f"{resource}: {reason}" if resource else reason
 
 
 class _Extract:

@@ -195,3 +195,25 @@ def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
     assert "tickets" in done.stdout
     assert "total" in done.stdout
     assert_matches_truth(db, small_sandbox)
+
+
+def test_a_value_that_does_not_fit_its_column_stops_the_run_and_loses_nothing(
+    small_sandbox: Sandbox, db: Path
+) -> None:
+    extract(small_sandbox, db)
+    ticket_id = next(iter(small_sandbox.store.tickets.records))
+    small_sandbox.store.update_ticket(ticket_id, assignee_id="not-a-number")
+    small_sandbox.store.advance_clock(120)
+
+    with pytest.raises(ExtractError) as failed:
+        extract(small_sandbox, db)
+    # Zendesk corrects the record; the next run picks up where the last good one ended.
+    small_sandbox.store.update_ticket(ticket_id, assignee_id=None)
+    small_sandbox.store.advance_clock(120)
+    extract(small_sandbox, db)
+
+    message = str(failed.value)
+    assert "\n" not in message
+    assert message.startswith("tickets: ")
+    assert "not-a-number" in message
+    assert_matches_truth(db, small_sandbox)

@@ -26,10 +26,15 @@ LOOKALIKES = {
 }
 
 
+# Text that would break a line-per-record file if written raw, or a CSV if quoted.
+AWKWARD_TEXT = 'line one\nline "two",\ttab\x01 end\\'
+
+
 def user(user_id: int, **values: Any) -> dict[str, Any]:
     return {
         "id": user_id,
         "name": "Zoë 山田",
+        "signature": AWKWARD_TEXT,
         "created_at": "2024-05-01T12:00:00.250Z",
         "user_fields": {"plan": None},
         "tags": ["vip"],
@@ -61,14 +66,24 @@ def load(tmp_path: Path, converter: JsonLinesConverter, parts: list[Any]) -> lis
     )
     pipeline.run(resource)
     with duckdb.connect(str(db), read_only=True) as connection:
-        columns = ", ".join(["id", "name", "created_at", "user_fields", "tags", *LOOKALIKES])
+        columns = ", ".join(
+            ["id", "name", "signature", "created_at", "user_fields", "tags", *LOOKALIKES]
+        )
         query = f"SELECT {columns} FROM zendesk.users ORDER BY id"  # noqa: S608
         return connection.execute(query).fetchall()
 
 
 def expected(user_id: int) -> tuple[Any, ...]:
     created = datetime(2024, 5, 1, 12, 0, 0, 250_000, tzinfo=UTC)
-    return (user_id, "Zoë 山田", created, '{"plan":null}', '["vip"]', *LOOKALIKES.values())
+    return (
+        user_id,
+        "Zoë 山田",
+        AWKWARD_TEXT,
+        created,
+        '{"plan":null}',
+        '["vip"]',
+        *LOOKALIKES.values(),
+    )
 
 
 def test_records_load_with_the_declared_types(tmp_path: Path) -> None:
