@@ -105,7 +105,10 @@ class Converter:
     ) -> tuple[int, dict[str, Any]]:
         """Parses ``body`` into the staged table: how many records, and the ``meta`` fields."""
         key = self.stream.key
-        self._stage(body, {key: records_type, **meta}, materialize=True)
+        # A body on one line (as Zendesk sends them) reads fastest as one newline-delimited
+        # record; DuckDB's general reader, which any layout needs, takes about half as long again.
+        layout = "unstructured" if b"\n" in body.strip() else "newline_delimited"
+        self._stage(body, {key: records_type, **meta}, materialize=True, format=layout)
         selected = ", ".join(f'"{name}"' for name in meta)
         fields_query = f'SELECT {selected}, len("{key}") FROM {STAGED}'  # noqa: S608
         # All rows, though a body is one: a result left open would block the next query.

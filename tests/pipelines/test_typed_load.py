@@ -10,6 +10,7 @@ from typing import Any
 import dlt
 import duckdb
 import orjson
+import pytest
 
 from pipelines.zendesk.convert import JsonLinesConverter
 from pipelines.zendesk.destination import TypedDuckDb
@@ -94,7 +95,8 @@ def test_records_load_with_the_declared_types(tmp_path: Path) -> None:
     assert loaded == [expected(1)]
 
 
-def test_an_export_page_loads_with_the_declared_types(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", [0, orjson.OPT_INDENT_2], ids=["one line", "indented"])
+def test_an_export_page_loads_with_the_declared_types(tmp_path: Path, layout: int) -> None:
     converter = JsonLinesConverter(USERS, tmp_path / "pages")
     body = orjson.dumps(
         {
@@ -103,7 +105,8 @@ def test_an_export_page_loads_with_the_declared_types(tmp_path: Path) -> None:
             "after_url": None,
             "before_cursor": None,
             "end_of_stream": True,
-        }
+        },
+        option=layout,
     )
 
     part, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
