@@ -187,8 +187,8 @@ class _FileBatch:
     """Appends pages' files into files of about ``FILE_BYTES`` for dlt to import.
 
     Not one file per page: dlt runs each file as its own load job, with bookkeeping that costs
-    about as much as loading a small page. Not one file per batch: DuckDB holds an insert's rows
-    in memory until it commits, so the file size bounds the load's memory.
+    about as much as loading a small page. Not one file per batch: the smaller each insert, the
+    less the load holds in memory at once.
     """
 
     def __init__(self, converter: JsonLinesConverter) -> None:
