@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-import orjson
 import pyarrow as pa
 
-from pipelines.zendesk.convert import STAGED, Batch, Converted, Converter, struct_list
+from pipelines.zendesk.convert import Batch, Converted, Converter
 from pipelines.zendesk.streams import Stream
 
 
@@ -24,26 +23,12 @@ class ArrowConverter(Converter):
         # Arrow's own pool keeps freed pages for reuse; over a long backfill that reads as growth.
         pa.set_memory_pool(pa.system_memory_pool())
 
-    def records(self, records: Sequence[dict[str, Any]]) -> Converted:
-        data = orjson.dumps(records)
-        with self._lock:
-            self._stage(data, self._columns, materialize=False, format="array")
-            return self._table(f"SELECT * FROM {STAGED}", len(records))  # noqa: S608
-
-    def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
-        key = self.stream.key
-        with self._lock:
-            count, fields = self._stage_page(body, struct_list(self._columns), meta)
-            if not count:
-                return None, fields
-            records = f'SELECT record.* FROM (SELECT unnest("{key}") AS record FROM {STAGED})'  # noqa: S608
-            return self._table(records, count), fields
-
     def batch(self) -> Batch:
         return _TableBatch()
 
-    def _table(self, query: str, count: int) -> Converted:
-        return Converted(_utc(self._query(query).to_arrow_table()), count)
+    def _emit(self, records: str, count: int) -> Converted:
+        table = self._db.sql(f"SELECT record.* FROM ({records})").to_arrow_table()  # noqa: S608
+        return Converted(_utc(table), count)
 
 
 class _TableBatch:

@@ -34,7 +34,7 @@ from pipelines.zendesk.streams import Stream
 
 # The parse of the body or records at hand. Every name put into SQL here comes from the stream
 # definitions in streams.py, never from the data.
-STAGED = "staged"
+_STAGED = "staged"
 # Size at which an imported file is closed and a new one begun (see _FileBatch).
 FILE_BYTES = 4 << 20
 
@@ -68,7 +68,10 @@ class Converter:
 
     def records(self, records: Sequence[dict[str, Any]]) -> Converted:
         """Records already read into Python (list endpoints)."""
-        raise NotImplementedError
+        data = orjson.dumps(records)
+        with self._lock:
+            self._stage(data, self._columns, materialize=False, format="array")
+            return self._emit(f"SELECT {_STAGED} AS record FROM {_STAGED}", len(records))  # noqa: S608
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
         """A whole response body: its records (None when it has none) and its ``meta`` fields.
@@ -76,7 +79,22 @@ class Converter:
         Parsing the body once, in DuckDB, skips building a Python dict per record: for a
         1,000-record export page that is most of the cost of reading it.
         """
-        raise NotImplementedError
+        key = self.stream.key
+        # A body on one line (as Zendesk sends them) reads fastest as one newline-delimited
+        # record; DuckDB's general reader, which any layout needs, takes about half as long again.
+        layout = "unstructured" if b"\n" in body.strip() else "newline_delimited"
+        columns = {key: _struct_list(self._columns), **meta}
+        selected = ", ".join(f'"{name}"' for name in meta)
+        with self._lock:
+            self._stage(body, columns, materialize=True, format=layout)
+            fields_query = f'SELECT {selected}, len("{key}") FROM {_STAGED}'  # noqa: S608
+            # All rows, though a body is one: a result left open would block the next query.
+            (row,) = self._db.execute(fields_query).fetchall()
+            fields = dict(zip(meta, row[:-1], strict=True))
+            count = int(row[-1] or 0)
+            if not count:
+                return None, fields
+            return self._emit(f'SELECT unnest("{key}") AS record FROM {_STAGED}', count), fields  # noqa: S608
 
     def batch(self) -> Batch:
         raise NotImplementedError
@@ -87,6 +105,10 @@ class Converter:
     def close(self) -> None:
         self._db.close()
 
+    def _emit(self, records: str, count: int) -> Converted:
+        """What the query ``records``, one ``record`` struct per row, becomes."""
+        raise NotImplementedError
+
     def _stage(
         self, data: bytes, columns: dict[str, str], *, materialize: bool, **options: Any
     ) -> None:
@@ -95,28 +117,10 @@ class Converter:
         )
         if materialize:
             # Read twice (fields, then records): parse once.
-            self._db.execute(f"DROP TABLE IF EXISTS {STAGED}")
-            relation.create(STAGED)
+            self._db.execute(f"DROP TABLE IF EXISTS {_STAGED}")
+            relation.create(_STAGED)
         else:
-            relation.create_view(STAGED, replace=True)
-
-    def _stage_page(
-        self, body: bytes, records_type: str, meta: dict[str, str]
-    ) -> tuple[int, dict[str, Any]]:
-        """Parses ``body`` into the staged table: how many records, and the ``meta`` fields."""
-        key = self.stream.key
-        # A body on one line (as Zendesk sends them) reads fastest as one newline-delimited
-        # record; DuckDB's general reader, which any layout needs, takes about half as long again.
-        layout = "unstructured" if b"\n" in body.strip() else "newline_delimited"
-        self._stage(body, {key: records_type, **meta}, materialize=True, format=layout)
-        selected = ", ".join(f'"{name}"' for name in meta)
-        fields_query = f'SELECT {selected}, len("{key}") FROM {STAGED}'  # noqa: S608
-        # All rows, though a body is one: a result left open would block the next query.
-        (row,) = self._db.execute(fields_query).fetchall()
-        return int(row[-1] or 0), dict(zip(meta, row[:-1], strict=True))
-
-    def _query(self, query: str) -> duckdb.DuckDBPyRelation:
-        return self._db.sql(query)
+            relation.create_view(_STAGED, replace=True)
 
 
 class JsonLinesConverter(Converter):
@@ -133,20 +137,6 @@ class JsonLinesConverter(Converter):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._handed: list[Path] = []
-
-    def records(self, records: Sequence[dict[str, Any]]) -> Converted:
-        data = orjson.dumps(records)
-        with self._lock:
-            self._stage(data, self._columns, materialize=False, format="array")
-            return self._write(f"SELECT {STAGED} AS record FROM {STAGED}", len(records))  # noqa: S608
-
-    def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
-        key = self.stream.key
-        with self._lock:
-            count, fields = self._stage_page(body, struct_list(self._columns), meta)
-            if not count:
-                return None, fields
-            return self._write(f'SELECT unnest("{key}") AS record FROM {STAGED}', count), fields  # noqa: S608
 
     def batch(self) -> Batch:
         return _FileBatch(self)
@@ -169,8 +159,7 @@ class JsonLinesConverter(Converter):
     def new_path(self) -> Path:
         return self.directory / f"{self.stream.name}.{uuid.uuid4().hex}.jsonl"
 
-    def _write(self, records: str, count: int) -> Converted:
-        """Writes the ``record`` structs of the query ``records`` as JSON lines."""
+    def _emit(self, records: str, count: int) -> Converted:
         path = self.new_path()
         # Each record as its JSON text, written as CSV of one column without quoting: JSON text
         # never holds a raw newline or control character, so each line is the record as is.
@@ -215,5 +204,5 @@ class _FileBatch:
             yield self._converter.hand(path, count)
 
 
-def struct_list(columns: dict[str, str]) -> str:
+def _struct_list(columns: dict[str, str]) -> str:
     return "STRUCT(" + ", ".join(f'"{name}" {kind}' for name, kind in columns.items()) + ")[]"
