@@ -2,8 +2,8 @@
 
 The client spends most of a rate-limited run waiting for budget; meanwhile dlt writes and loads
 what already arrived. The fetcher also converts each page (DuckDB does that without holding the
-GIL), so conversion runs beside dlt's work too. A bounded queue keeps memory
-flat: the fetcher never runs more than ``depth`` pages ahead of the loader.
+GIL), so conversion runs beside dlt's work too. A bounded queue keeps the fetcher at most
+``depth`` pages ahead of the loader.
 """
 
 from __future__ import annotations

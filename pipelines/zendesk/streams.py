@@ -193,10 +193,6 @@ class Stream:
     params: dict[str, Any] = field(default_factory=dict)
     version: str | None = None
 
-    @property
-    def json_columns(self) -> list[str]:
-        return [name for name, kind in self.columns.items() if kind == "JSON"]
-
 
 # Each export orders records by the field it compares; a record read twice in one run carries a
 # later value there the second time.
