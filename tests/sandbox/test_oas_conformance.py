@@ -32,7 +32,15 @@ GETS: list[tuple[str, str, dict[str, Any]]] = [
     ("/api/v2/deleted_users", "/api/v2/deleted_users.json", {"page": 1, "per_page": 50}),
     ("/api/v2/users/me", "/api/v2/users/me.json", {}),
     ("/api/v2/user_fields", "/api/v2/user_fields", {}),
+    ("/api/v2/user_fields", "/api/v2/user_fields", {"page[size]": 2}),
     ("/api/v2/ticket_fields", "/api/v2/ticket_fields.json", {}),
+    ("/api/v2/ticket_fields", "/api/v2/ticket_fields.json", {"page[size]": 2}),
+    ("/api/v2/users", "/api/v2/users", {"page[size]": 100}),
+    ("/api/v2/users", "/api/v2/users.json", {"page": 2, "per_page": 100, "role": "end-user"}),
+    ("/api/v2/tickets", "/api/v2/tickets.json", {"page[size]": 100}),
+    ("/api/v2/tickets", "/api/v2/tickets", {"page": 3}),
+    ("/api/v2/organizations", "/api/v2/organizations", {"page[size]": 10}),
+    ("/api/v2/organizations", "/api/v2/organizations.json", {}),
 ]
 
 
@@ -49,8 +57,9 @@ def test_single_record_reads_fit_the_spec(
 ) -> None:
     user_id = min(shared_sandbox.store.users.records)
     org_id = min(shared_sandbox.store.organizations.records)
+    ticket_id = min(shared_sandbox.store.tickets.records)
     purged = user_with_deletion(shared_sandbox)
-    checks = [
+    checks: list[tuple[str, str, dict[str, Any]]] = [
         ("/api/v2/users/{user_id}", f"/api/v2/users/{user_id}", {}),
         (
             "/api/v2/users/show_many",
@@ -58,10 +67,16 @@ def test_single_record_reads_fit_the_spec(
             {"ids": f"{user_id},{user_id + 17}"},
         ),
         ("/api/v2/organizations/{organization_id}", f"/api/v2/organizations/{org_id}.json", {}),
+        ("/api/v2/tickets/{ticket_id}", f"/api/v2/tickets/{ticket_id}.json", {}),
         (
             "/api/v2/users/{user_id}/compliance_deletion_statuses",
             f"/api/v2/users/{purged}/compliance_deletion_statuses",
             {},
+        ),
+        (
+            "/api/v2/users/{user_id}/compliance_deletion_statuses",
+            f"/api/v2/users/{purged}/compliance_deletion_statuses",
+            {"page[size]": 2},
         ),
     ]
     for spec_path, url, params in checks:

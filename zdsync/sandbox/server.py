@@ -35,6 +35,10 @@ def _admin_only(handler: Handler) -> Handler:
     return guarded
 
 
+def _listed(listing: lists.Listing) -> Handler:
+    return lambda app, request, match: lists.serve(app.store, listing, request, match.groups())
+
+
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (
         "GET",
@@ -46,12 +50,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
         _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
     ),
-    ("GET", re.compile(r"/api/v2/deleted_users"), lambda a, r, m: lists.deleted_users(a.store, r)),
-    (
-        "GET",
-        re.compile(r"/api/v2/users/(\d+)/compliance_deletion_statuses"),
-        lambda a, r, m: lists.compliance_statuses(a.store, r, int(m[1])),
-    ),
     ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
     (
         "GET",
@@ -62,11 +60,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         "GET",
         re.compile(r"/api/v2/users/(\d+)"),
         lambda a, r, m: lists.show_user(a.store, int(m[1])),
-    ),
-    (
-        "GET",
-        re.compile(r"/api/v2/(user_fields|ticket_fields)"),
-        lambda a, r, m: lists.field_definitions(a.store, m[1]),
     ),
     (
         "GET",
@@ -85,6 +78,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ),
     ("GET", re.compile(r"/api/v2/job_statuses/show_many"), lambda a, r, m: a.jobs.show_many(r)),
     ("GET", re.compile(r"/api/v2/job_statuses/([\w-]+)"), lambda a, r, m: a.jobs.show(m[1])),
+    (
+        "GET",
+        re.compile(r"/api/v2/tickets/(\d+)"),
+        lambda a, r, m: lists.show_ticket(a.store, int(m[1])),
+    ),
+    *(("GET", re.compile(listing.pattern), _listed(listing)) for listing in lists.LISTINGS),
 ]
 
 
@@ -150,9 +149,11 @@ class App:
 
     def _route(self, request: Request) -> Reply:
         path = request.path.removesuffix(".json")
+        # HEAD reads what GET would, without the body.
+        wanted = "GET" if request.method == "HEAD" else request.method
         for method, pattern, handler in ROUTES:
             match = pattern.fullmatch(path)
-            if match and method == request.method:
+            if match and method == wanted:
                 self.jobs.settle()
                 return handler(self, request, match)
         return error_reply(404, "InvalidEndpoint", "Not found")
@@ -168,15 +169,24 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # The stdlib looks up do_<METHOD> and answers an HTML 501 when it is missing; every
+        # method goes to the App instead, which answers routes it lacks as Zendesk does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("content-length") or 0)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
         request = Request(
             method=self.command,
             path=parts.path,
-            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            query=dict(pairs),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
+            pairs=pairs,
         )
         reply = self.server.app.handle(request)
         if reply.drop:
@@ -189,7 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in reply.headers.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
 
     def _drop(self, reply: Reply) -> None:
         # Promise a long body, send a sliver, hang up: the client sees a broken response.
@@ -200,8 +211,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         return None  # the App keeps its own request log

@@ -118,6 +118,8 @@ class Store:
         self.identities = data.identities
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
         self.compliance = data.compliance
+        self.user_fields = data.user_fields
+        self.ticket_fields = data.ticket_fields
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))
