@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
-from tests.sandbox.oas import response_schema, validate
+from tests.sandbox import compact_oas
+from tests.sandbox.oas import ValidationError, response_schema, validate
 from zdsync.client import ZendeskClient
 from zdsync.sandbox import Sandbox
 
@@ -142,3 +144,34 @@ def test_deleted_tickets_appear_unless_excluded(shared_client: ZendeskClient) ->
     )
     assert kept["tickets"]
     assert all(t["status"] != "deleted" for t in kept["tickets"])
+
+
+@pytest.mark.skipif(
+    not compact_oas.SOURCE.is_file(), reason="Zendesk's OpenAPI file is not beside the repository"
+)
+def test_the_compact_schema_is_derived_from_the_current_oas() -> None:
+    source = compact_oas.load_source(compact_oas.SOURCE)
+    assert compact_oas.render(source) == compact_oas.COMPACT.read_text(), "run make oas"
+
+
+def _keywords(schema: Any) -> set[str]:
+    if isinstance(schema, list):
+        return set().union(*map(_keywords, schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = set(schema)
+    for key, value in schema.items():
+        subschemas = value.values() if key == "properties" else [value]
+        found |= set().union(*map(_keywords, subschemas)) if subschemas else set()
+    return found
+
+
+def test_the_compact_schema_keeps_types_and_drops_prose() -> None:
+    schemas = json.loads(compact_oas.COMPACT.read_text())["components"]["schemas"]
+    assert _keywords(list(schemas.values())) <= compact_oas.SCHEMA_KEYWORDS
+    user = {"id": 1, "name": "A", "email": "a@example.com"}
+    validate("UsersResponse", {"users": [user]})
+    with pytest.raises(ValidationError, match="is not valid under any of the given schemas"):
+        validate("UsersResponse", {"users": [{**user, "id": "1"}]})
+    with pytest.raises(ValidationError, match="is not one of"):
+        validate("TicketsResponse", {"tickets": [{"status": "lost"}]})
