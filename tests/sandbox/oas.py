@@ -9,6 +9,7 @@ name, and applied to a copy of the schema; nothing else is relaxed.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -77,7 +78,7 @@ def spec() -> dict[str, Any]:
     return patched
 
 
-__all__ = ["ValidationError", "response_schema", "validate"]
+__all__ = ["ValidationError", "operation_path", "response_schema", "validate"]
 
 
 def validate(schema_name: str, instance: Any) -> None:
@@ -91,3 +92,20 @@ def response_schema(path: str, method: str = "get", status: str = "200") -> str:
     content = spec()["paths"][path][method]["responses"][status]
     ref: str = content["content"]["application/json"]["schema"]["$ref"]
     return ref.rsplit("/", 1)[1]
+
+
+def operation_path(method: str, path: str) -> str:
+    """The file's path template for a request path (``.json`` optional), literal paths first.
+
+    Raises:
+        KeyError: No operation of the compact file serves that method and path.
+    """
+    path = path.removesuffix(".json")
+    candidates: list[str] = [
+        template
+        for template, item in spec()["paths"].items()
+        if method.lower() in item and re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path)
+    ]
+    if not candidates:
+        raise KeyError(f"no operation for {method} {path} in the compact OpenAPI file")
+    return min(candidates, key=lambda template: template.count("{"))

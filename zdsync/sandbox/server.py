@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -176,6 +178,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._serve
         raise AttributeError(name)
 
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # the client refused the certificate or hung up
+        super().handle()
+
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("content-length") or 0)
@@ -216,14 +226,36 @@ class _Handler(BaseHTTPRequestHandler):
         return None  # the App keeps its own request log
 
 
+def tls_context(certificate: Path, key: Path) -> ssl.SSLContext:
+    """A server-side TLS context from PEM files, for clients that insist on HTTPS.
+
+    Raises:
+        OSError: A file cannot be read.
+        ssl.SSLError: The files are not a matching certificate and key.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app_factory: Callable[[str], App]) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app_factory: Callable[[str], App],
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__(address, _Handler)
+        if tls is not None:
+            # The handshake runs in the request's thread, so a slow client holds up no other.
+            self.socket = tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
         host, port = self.server_address[:2]
-        self.origin = f"http://{host!s}:{port}"
+        self.origin = f"{'https' if tls else 'http'}://{host!s}:{port}"
         self.app = app_factory(self.origin)
 
 
@@ -242,8 +274,11 @@ class Sandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
-        self._server = _Server((host, port), lambda origin: App(self.config, origin))
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> Sandbox:
+        """Serve in a background thread; over HTTPS when given a server-side TLS context."""
+        self._server = _Server((host, port), lambda origin: App(self.config, origin), tls)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="zdsync-sandbox", daemon=True
         )
