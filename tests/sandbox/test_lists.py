@@ -263,3 +263,26 @@ def test_head_reads_headers_without_a_body(shared_sandbox: Sandbox) -> None:
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["content-length"] == str(len(full.content))
+
+
+@pytest.mark.parametrize("sandbox", [SandboxConfig(rate_limits="off", users=150)], indirect=True)
+def test_lists_follow_changes_made_between_pages(sandbox: Sandbox, client: ZendeskClient) -> None:
+    store = sandbox.store
+    first = get(sandbox, "/api/v2/tickets", {"page[size]": 100}).json()
+    on_a_later_page = max(store.tickets.records)
+    store.delete_ticket(on_a_later_page)
+    created = store.create_ticket(subject="new between pages")["id"]
+    leaving = max(u["id"] for u in store.users.records.values() if u["active"])
+    get(sandbox, "/api/v2/users")
+    store.soft_delete_user(leaving)
+
+    rest = list(client.paginate(CursorList("/api/v2/tickets", "tickets", page_size=100)))[1:]
+    tickets = [t["id"] for t in first["tickets"]] + _ids(rest)
+    users = _ids(list(client.paginate(OffsetList("/api/v2/users", "users"))))
+    deleted = _ids(list(client.paginate(CursorList("/api/v2/deleted_users", "deleted_users"))))
+
+    assert on_a_later_page not in tickets
+    assert created in tickets
+    assert tickets == LISTS["tickets"][1](sandbox)
+    assert leaving not in users
+    assert leaving in deleted

@@ -7,7 +7,7 @@ Zendesk's do: those are in the exports and in ``/api/v2/deleted_users``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from zdsync.sandbox.fakedata import ROLES, Record
@@ -25,11 +25,14 @@ class Listing:
     Attributes:
         pattern: Its path as a regular expression; the groups go to ``select``.
         key: The body key its rows go under.
-        select: The rows a request selects, in the list's order, or an error reply.
+        select: The rows a request selects, in the list's order, or an error reply. It reads
+            only the path's groups and the ``filters``.
         filters: Query parameters that narrow the list; every link repeats them.
         offset: Whether it pages by offset when no ``page[size]`` is given; if not, it then
             answers every row at once, in ``position`` order.
         by_id: Whether cursors encode row ids (the rows are in id order) or row places.
+        index: The store's export index the rows derive from, if any; while its version holds,
+            a selection is reused rather than rebuilt for every page.
     """
 
     pattern: str
@@ -38,10 +41,39 @@ class Listing:
     filters: tuple[str, ...] = ()
     offset: bool = True
     by_id: bool = True
+    index: str | None = None
+
+
+Chosen = tuple[list[Record], list[int]]
+
+
+class Selections:
+    """Recent selections (rows and cursor positions), kept while their records are unchanged.
+
+    Building a selection walks every record, about 0.2 s for 100,000 tickets here; a client
+    paging through them would pay it on every page.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: dict[tuple[object, ...], Chosen] = {}
+
+    def get(self, key: tuple[object, ...]) -> Chosen | None:
+        return self._kept.get(key)
+
+    def keep(self, key: tuple[object, ...], chosen: Chosen) -> None:
+        self._kept[key] = chosen
+        if len(self._kept) > self.size:
+            del self._kept[next(iter(self._kept))]
 
 
 def by_id(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda record: int(record["id"]))
+
+
+def in_id_order(records: Mapping[int, Record], keep: Callable[[Record], bool]) -> list[Record]:
+    """The records ``keep`` accepts, by id (the store keys them by id)."""
+    return [record for record in map(records.__getitem__, sorted(records)) if keep(record)]
 
 
 def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record] | Reply:
@@ -53,29 +85,32 @@ def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Reco
         return error_reply(400, "InvalidValue", "permission_set must be an integer")
     if "external_id" in request.query:
         found = store.find_user(external_id=request.query["external_id"])
-        candidates = [found] if found else []
+        candidates = {found["id"]: found} if found else {}
     else:
-        candidates = [user for user in store.users.records.values() if user["active"]]
-    return by_id(
-        user
-        for user in candidates
-        if (not roles or user["role"] in roles)
-        and (permission_set is None or user["custom_role_id"] == int(permission_set))
+        candidates = store.users.records
+    return in_id_order(
+        candidates,
+        lambda user: (
+            user["active"]
+            and (not roles or user["role"] in roles)
+            and (permission_set is None or user["custom_role_id"] == int(permission_set))
+        ),
     )
 
 
 def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
     external_id = request.query.get("external_id")
-    return by_id(
-        ticket
-        for ticket in store.tickets.records.values()
-        if ticket["status"] != "deleted"
-        and (external_id is None or ticket["external_id"] == external_id)
+    return in_id_order(
+        store.tickets.records,
+        lambda ticket: (
+            ticket["status"] != "deleted"
+            and (external_id is None or ticket["external_id"] == external_id)
+        ),
     )
 
 
 def _organizations(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
-    return by_id(org for org in store.organizations.records.values() if org["deleted_at"] is None)
+    return in_id_order(store.organizations.records, lambda org: org["deleted_at"] is None)
 
 
 def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record] | Reply:
@@ -88,10 +123,21 @@ def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list
 
 
 LISTINGS: tuple[Listing, ...] = (
-    Listing(r"/api/v2/users", "users", _users, ("role", "role[]", "permission_set", "external_id")),
-    Listing(r"/api/v2/tickets", "tickets", _tickets, ("external_id",)),
-    Listing(r"/api/v2/organizations", "organizations", _organizations),
-    Listing(r"/api/v2/deleted_users", "deleted_users", lambda s, r, g: s.deleted_users()),
+    Listing(
+        r"/api/v2/users",
+        "users",
+        _users,
+        ("role", "role[]", "permission_set", "external_id"),
+        index="users",
+    ),
+    Listing(r"/api/v2/tickets", "tickets", _tickets, ("external_id",), index="tickets"),
+    Listing(r"/api/v2/organizations", "organizations", _organizations, index="organizations"),
+    Listing(
+        r"/api/v2/deleted_users",
+        "deleted_users",
+        lambda s, r, g: s.deleted_users(),
+        index="users",
+    ),
     Listing(
         r"/api/v2/users/(\d+)/compliance_deletion_statuses",
         "compliance_deletion_statuses",
@@ -110,18 +156,26 @@ LISTINGS: tuple[Listing, ...] = (
 )
 
 
-def serve(store: Store, listing: Listing, request: Request, groups: tuple[str, ...]) -> Reply:
+def serve(
+    store: Store,
+    listing: Listing,
+    request: Request,
+    groups: tuple[str, ...],
+    selections: Selections,
+) -> Reply:
     """One page of a list, in the paging style the request asks for."""
+    carried = [(k, v) for k, v in request.pairs if k in listing.filters]
     with store.lock:
-        rows = listing.select(store, request, groups)
-        if isinstance(rows, Reply):
-            return rows
+        chosen = _choose(store, listing, request, groups, carried, selections)
+        if isinstance(chosen, Reply):
+            return chosen
+        rows, positions = chosen
         selection = Selection(
             base_url=store.origin + request.path.removesuffix(".json"),
             key=listing.key,
             rows=rows,
-            positions=[row["id"] for row in rows] if listing.by_id else list(range(len(rows))),
-            carried=[(k, v) for k, v in request.pairs if k in listing.filters],
+            positions=positions,
+            carried=carried,
         )
         if is_cursor_request(request):
             return cursor_page(selection, request, store.config.list_page_over_limit)
@@ -132,6 +186,30 @@ def serve(store: Store, listing: Listing, request: Request, groups: tuple[str, .
             200,
             {listing.key: everything, "next_page": None, "previous_page": None, "count": len(rows)},
         )
+
+
+def _choose(
+    store: Store,
+    listing: Listing,
+    request: Request,
+    groups: tuple[str, ...],
+    carried: list[tuple[str, str]],
+    selections: Selections,
+) -> Chosen | Reply:
+    key: tuple[object, ...] | None = None
+    if listing.index is not None:
+        version = getattr(store, listing.index).version
+        key = (listing.pattern, groups, tuple(carried), version)
+        kept = selections.get(key)
+        if kept is not None:
+            return kept
+    rows = listing.select(store, request, groups)
+    if isinstance(rows, Reply):
+        return rows
+    chosen = rows, [row["id"] for row in rows] if listing.by_id else list(range(len(rows)))
+    if key is not None:
+        selections.keep(key, chosen)
+    return chosen
 
 
 def show_user(store: Store, user_id: int) -> Reply:

@@ -38,7 +38,9 @@ def _admin_only(handler: Handler) -> Handler:
 
 
 def _listed(listing: lists.Listing) -> Handler:
-    return lambda app, request, match: lists.serve(app.store, listing, request, match.groups())
+    return lambda app, request, match: lists.serve(
+        app.store, listing, request, match.groups(), app.selections
+    )
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
@@ -112,6 +114,7 @@ class App:
         self.limits = RateLimits(config)
         self.jobs = Jobs(config, self.store, self.limits)
         self.faults = FaultPlan(config.faults, config.seed)
+        self.selections = lists.Selections()
         self.log: deque[LoggedRequest] = deque(maxlen=500_000)
 
     def handle(self, request: Request) -> Reply:

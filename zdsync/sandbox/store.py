@@ -62,6 +62,8 @@ class ExportIndex:
         self.records = records
         self.stamp = stamp
         self.keys = sorted((stamp(r), r["id"]) for r in records.values())
+        # Bumped on every change, so readers can cache what they derive from the records.
+        self.version = 0
         # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
         # sandbox stays faster than any client reading it.
         self._json: dict[int, bytes] = {
@@ -85,12 +87,14 @@ class ExportIndex:
         self.records[record["id"]] = record
         self._json.pop(record["id"], None)
         insort(self.keys, (self.stamp(record), record["id"]))
+        self.version += 1
 
     def remove(self, record_id: int) -> None:
         record = self.records.pop(record_id)
         key = (self.stamp(record), record_id)
         del self.keys[bisect_left(self.keys, key)]
         self._json.pop(record_id, None)
+        self.version += 1
 
     def after(self, position: tuple[int, int], horizon: int) -> Iterator[tuple[int, int]]:
         """Keys strictly after ``position`` and stamped no later than ``horizon``."""
