@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench sandbox clean
+.PHONY: demo test lint bench sandbox oas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Rederive tests/sandbox/zendesk-oas-compact.json when Zendesk's file is beside the repository.
+oas: $(STAMP)
+	$(BIN)/python -m tests.sandbox.compact_oas
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.sandbox_pages

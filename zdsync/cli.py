@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import sys
 import threading
 import time
@@ -31,6 +32,7 @@ from zdsync.reverse_etl.push import PushError, PushOptions
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from zdsync.sandbox.server import tls_context
 from zdsync.status import read_status
 from zdsync.transform import TransformError, run_models
 
@@ -69,10 +71,26 @@ def sandbox(
         str | None, typer.Option(help='Random faults, e.g. "429:2=0.05,503=0.02,drop=0.01".')
     ] = None,
     job_latency: Annotated[float, typer.Option(help="Seconds a bulk job takes.")] = 2.0,
+    extra_user_fields: Annotated[
+        int, typer.Option(help="Text user fields beyond the five stock ones.")
+    ] = 0,
+    extra_ticket_fields: Annotated[
+        int, typer.Option(help="Text ticket fields beyond the five stock ones.")
+    ] = 0,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
     """Run a Zendesk-compatible server with synthetic data until interrupted."""
     if rate_limits not in ("off", "realistic"):
         _fail("--rate-limits must be off or realistic")
+    if (tls_cert is None) != (tls_key is None):
+        _fail("--tls-cert and --tls-key go together")
+    try:
+        tls = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    except (OSError, ssl.SSLError) as exc:
+        _fail(f"cannot use the TLS certificate: {exc}")
     config = SandboxConfig(
         seed=seed,
         users=users,
@@ -83,10 +101,12 @@ def sandbox(
         time_scale=time_scale,
         faults=faults,
         job_latency_seconds=job_latency,
+        extra_user_fields=extra_user_fields,
+        extra_ticket_fields=extra_ticket_fields,
     )
     server = Sandbox(config)
     try:
-        running = server.start(host, port)
+        running = server.start(host, port, tls)
     except (OSError, ValueError) as exc:
         _fail(f"cannot start the sandbox: {exc}")
     url = running.base_url

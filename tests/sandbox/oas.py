@@ -1,23 +1,25 @@
-"""Validate sandbox responses against Zendesk's official OpenAPI file.
+"""Validate responses against Zendesk's official OpenAPI file, as the repository holds it.
 
+The schemas come from ``zendesk-oas-compact.json`` beside this module: the operations the
+project uses and the schemas they reference, derived from Zendesk's file by ``compact_oas.py``.
 Where Zendesk's live behaviour departs from its own spec, the departure is listed here, by
 name, and applied to a copy of the schema; nothing else is relaxed.
 """
 
 from __future__ import annotations
 
-import copy
+import json
+import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 from openapi_schema_validator import OAS30Validator
 
-OAS_PATH = Path(__file__).resolve().parents[2].parent / "shared/reference/zendesk-support-oas.yaml"
+from tests.sandbox.compact_oas import COMPACT
 
-# Live Zendesk departs from the OpenAPI file in these ways (sources in
-# ../shared/reference/zendesk-api-notes.md):
+# Live Zendesk departs from the OpenAPI file in these ways (numbers are sections of the
+# optional notes in ../shared/reference/zendesk-api-notes.md):
 DEPARTURES: dict[str, dict[str, Any]] = {
     # Exports carry soft-deleted tickets with status "deleted" (notes 3.4.7).
     "TicketObject.status": {
@@ -61,24 +63,9 @@ DEPARTURES: dict[str, dict[str, Any]] = {
 }
 
 
-class _Loader(yaml.CSafeLoader):
-    pass
-
-
-# The file uses YAML's "=" value tag in one example; read it as a plain string.
-def _plain(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    assert isinstance(node, yaml.ScalarNode)
-    return str(loader.construct_scalar(node))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:value", _plain)
-
-
 @cache
 def spec() -> dict[str, Any]:
-    with OAS_PATH.open() as handle:
-        loaded: dict[str, Any] = yaml.load(handle, Loader=_Loader)  # noqa: S506 - safe loader
-    patched = copy.deepcopy(loaded)
+    patched: dict[str, Any] = json.loads(COMPACT.read_text())
     for target, change in DEPARTURES.items():
         schema_name, *steps = target.split(".")
         node = patched["components"]["schemas"][schema_name]
@@ -91,8 +78,11 @@ def spec() -> dict[str, Any]:
     return patched
 
 
+__all__ = ["ValidationError", "operation_path", "response_schema", "validate"]
+
+
 def validate(schema_name: str, instance: Any) -> None:
-    """Raise if ``instance`` does not fit ``#/components/schemas/<schema_name>``."""
+    """Raise ``ValidationError`` unless ``instance`` fits that ``components.schemas`` entry."""
     root = {"$ref": f"#/components/schemas/{schema_name}", "components": spec()["components"]}
     OAS30Validator(root).validate(instance)
 
@@ -100,7 +90,22 @@ def validate(schema_name: str, instance: Any) -> None:
 def response_schema(path: str, method: str = "get", status: str = "200") -> str:
     """The schema name the file gives for an operation's JSON response."""
     content = spec()["paths"][path][method]["responses"][status]
-    if "$ref" in content:
-        content = spec()["components"]["responses"][content["$ref"].rsplit("/", 1)[1]]
     ref: str = content["content"]["application/json"]["schema"]["$ref"]
     return ref.rsplit("/", 1)[1]
+
+
+def operation_path(method: str, path: str) -> str:
+    """The file's path template for a request path (``.json`` optional), literal paths first.
+
+    Raises:
+        KeyError: No operation of the compact file serves that method and path.
+    """
+    path = path.removesuffix(".json")
+    candidates: list[str] = [
+        template
+        for template, item in spec()["paths"].items()
+        if method.lower() in item and re.fullmatch(re.sub(r"\{[^/]+\}", "[^/]+", template), path)
+    ]
+    if not candidates:
+        raise KeyError(f"no operation for {method} {path} in the compact OpenAPI file")
+    return min(candidates, key=lambda template: template.count("{"))

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+from zdsync import cli
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 from zdsync.sandbox.store import Store, epoch
@@ -227,3 +229,22 @@ def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "cert.pem", "--tls-key", "key.pem"], "cannot use the TLS certificate"),
+    ],
+)
+def test_the_cli_refuses_unusable_tls_options_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, arguments: list[str], message: str
+) -> None:
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    (tmp_path / "key.pem").write_text("not a key")
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(cli.app, ["sandbox", "--port", "0", *arguments])
+    assert done.exit_code == 2
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

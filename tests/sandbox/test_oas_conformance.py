@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
 
-from tests.sandbox.oas import response_schema, validate
+from tests.sandbox import compact_oas
+from tests.sandbox.oas import ValidationError, response_schema, validate
 from zdsync.client import ZendeskClient
 from zdsync.sandbox import Sandbox
 
@@ -32,7 +34,15 @@ GETS: list[tuple[str, str, dict[str, Any]]] = [
     ("/api/v2/deleted_users", "/api/v2/deleted_users.json", {"page": 1, "per_page": 50}),
     ("/api/v2/users/me", "/api/v2/users/me.json", {}),
     ("/api/v2/user_fields", "/api/v2/user_fields", {}),
+    ("/api/v2/user_fields", "/api/v2/user_fields", {"page[size]": 2}),
     ("/api/v2/ticket_fields", "/api/v2/ticket_fields.json", {}),
+    ("/api/v2/ticket_fields", "/api/v2/ticket_fields.json", {"page[size]": 2}),
+    ("/api/v2/users", "/api/v2/users", {"page[size]": 100}),
+    ("/api/v2/users", "/api/v2/users.json", {"page": 2, "per_page": 100, "role": "end-user"}),
+    ("/api/v2/tickets", "/api/v2/tickets.json", {"page[size]": 100}),
+    ("/api/v2/tickets", "/api/v2/tickets", {"page": 3}),
+    ("/api/v2/organizations", "/api/v2/organizations", {"page[size]": 10}),
+    ("/api/v2/organizations", "/api/v2/organizations.json", {}),
 ]
 
 
@@ -49,8 +59,9 @@ def test_single_record_reads_fit_the_spec(
 ) -> None:
     user_id = min(shared_sandbox.store.users.records)
     org_id = min(shared_sandbox.store.organizations.records)
+    ticket_id = min(shared_sandbox.store.tickets.records)
     purged = user_with_deletion(shared_sandbox)
-    checks = [
+    checks: list[tuple[str, str, dict[str, Any]]] = [
         ("/api/v2/users/{user_id}", f"/api/v2/users/{user_id}", {}),
         (
             "/api/v2/users/show_many",
@@ -58,10 +69,16 @@ def test_single_record_reads_fit_the_spec(
             {"ids": f"{user_id},{user_id + 17}"},
         ),
         ("/api/v2/organizations/{organization_id}", f"/api/v2/organizations/{org_id}.json", {}),
+        ("/api/v2/tickets/{ticket_id}", f"/api/v2/tickets/{ticket_id}.json", {}),
         (
             "/api/v2/users/{user_id}/compliance_deletion_statuses",
             f"/api/v2/users/{purged}/compliance_deletion_statuses",
             {},
+        ),
+        (
+            "/api/v2/users/{user_id}/compliance_deletion_statuses",
+            f"/api/v2/users/{purged}/compliance_deletion_statuses",
+            {"page[size]": 2},
         ),
     ]
     for spec_path, url, params in checks:
@@ -127,3 +144,34 @@ def test_deleted_tickets_appear_unless_excluded(shared_client: ZendeskClient) ->
     )
     assert kept["tickets"]
     assert all(t["status"] != "deleted" for t in kept["tickets"])
+
+
+@pytest.mark.skipif(
+    not compact_oas.SOURCE.is_file(), reason="Zendesk's OpenAPI file is not beside the repository"
+)
+def test_the_compact_schema_is_derived_from_the_current_oas() -> None:
+    source = compact_oas.load_source(compact_oas.SOURCE)
+    assert compact_oas.render(source) == compact_oas.COMPACT.read_text(), "run make oas"
+
+
+def _keywords(schema: Any) -> set[str]:
+    if isinstance(schema, list):
+        return set().union(*map(_keywords, schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = set(schema)
+    for key, value in schema.items():
+        subschemas = value.values() if key == "properties" else [value]
+        found |= set().union(*map(_keywords, subschemas)) if subschemas else set()
+    return found
+
+
+def test_the_compact_schema_keeps_types_and_drops_prose() -> None:
+    schemas = json.loads(compact_oas.COMPACT.read_text())["components"]["schemas"]
+    assert _keywords(list(schemas.values())) <= compact_oas.SCHEMA_KEYWORDS
+    user = {"id": 1, "name": "A", "email": "a@example.com"}
+    validate("UsersResponse", {"users": [user]})
+    with pytest.raises(ValidationError, match="is not valid under any of the given schemas"):
+        validate("UsersResponse", {"users": [{**user, "id": "1"}]})
+    with pytest.raises(ValidationError, match="is not one of"):
+        validate("TicketsResponse", {"tickets": [{"status": "lost"}]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from zdsync.client import ZendeskClient
+from zdsync.client import CursorList, ZendeskClient
 from zdsync.client.errors import NotFoundError
 from zdsync.reverse_etl.plan import PlannedRow
 
@@ -21,8 +21,9 @@ def organization_exists(client: ZendeskClient, organization_id: int) -> bool:
 
 
 def user_field_definitions(client: ZendeskClient) -> list[dict[str, Any]]:
-    body = client.get_json("/api/v2/user_fields")
-    return list(body.get("user_fields") or [])
+    """Every user field definition; Zendesk pages them at 100."""
+    pages = client.paginate(CursorList("/api/v2/user_fields", "user_fields"))
+    return [definition for page in pages for definition in page.items]
 
 
 def mark_existing(client: ZendeskClient, planned: list[PlannedRow]) -> None:

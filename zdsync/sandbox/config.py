@@ -36,6 +36,9 @@ class SandboxConfig:
         users_cursor_uses_incremental_bucket: Whether the users cursor export also spends the
             10/min incremental budget (default False: it has only its own 20/min).
         oauth_access_ttl_seconds: Lifetime of issued OAuth access tokens.
+        extra_user_fields, extra_ticket_fields: Plain text fields defined beyond the five stock
+            ones of each kind, so that the field lists run to several pages (Zendesk pages
+            them at 100).
         shared_second_size: How many tickets (and users) share one timestamp second, to make
             time-based pages exceed ``per_page``. None: a tenth of the records, at most 1,200.
     """
@@ -59,6 +62,8 @@ class SandboxConfig:
     users_cursor_uses_incremental_bucket: bool = False
     oauth_access_ttl_seconds: int = 7200
     shared_second_size: int | None = None
+    extra_user_fields: int = 0
+    extra_ticket_fields: int = 0
 
     @property
     def window_seconds(self) -> float:

@@ -87,6 +87,9 @@ STATUSES = ["new", "open", "pending", "hold", "solved", "closed"]
 PRIORITIES = ["low", "normal", "high", "urgent", None]
 TYPES = ["problem", "incident", "question", "task", None]
 APPLICATIONS = ["support", "chat", "explore"]
+ROLES = ("end-user", "agent", "admin")
+USER_FIELD_ID_BASE = 20_000
+EXTRA_TICKET_FIELD_ID_BASE = 361_000
 
 USER_FIELDS: list[Record] = [
     {
@@ -121,6 +124,44 @@ TICKET_FIELDS: list[Record] = [
 ]
 
 
+def extra_fields(count: int, title: str) -> list[Record]:
+    """Plain text fields beyond the stock ones, so that field lists run to several pages."""
+    return [
+        {"key": f"extra_{n:03d}", "type": "text", "title": f"{title} {n}"} for n in range(count)
+    ]
+
+
+def field_definitions(kind: str, specs: list[Record], origin: str) -> list[Record]:
+    """The ``/api/v2/{kind}`` definitions of ``specs``, in position order (ids ascend with it)."""
+    defs: list[Record] = []
+    for position, spec in enumerate(specs):
+        field_id = spec.get("id", USER_FIELD_ID_BASE + position)
+        defs.append(
+            {
+                "id": field_id,
+                "url": f"{origin}/api/v2/{kind}/{field_id}.json",
+                "key": spec.get("key", f"field_{field_id}"),
+                "type": spec["type"],
+                "title": spec["title"],
+                "raw_title": spec["title"],
+                "description": "",
+                "raw_description": "",
+                "position": position,
+                "active": True,
+                "system": False,
+                "regexp_for_validation": None,
+                "created_at": "2024-01-01T00:00:00Z",
+                "updated_at": "2024-01-01T00:00:00Z",
+                **(
+                    {"custom_field_options": spec["custom_field_options"]}
+                    if "custom_field_options" in spec
+                    else {}
+                ),
+            }
+        )
+    return defs
+
+
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(int(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -134,6 +175,8 @@ class Dataset:
     # Users deleted for good: scrubbed rows, as /api/v2/deleted_users shows them.
     purged_users: list[Record] = field(default_factory=list)
     compliance: dict[int, list[Record]] = field(default_factory=dict)
+    user_fields: list[Record] = field(default_factory=list)
+    ticket_fields: list[Record] = field(default_factory=list)
 
 
 class Generator:
@@ -141,9 +184,21 @@ class Generator:
         self.config = config
         self.origin = origin
         self.rng = random.Random(config.seed)
+        self.extra_user_fields = extra_fields(config.extra_user_fields, "Extra user field")
+        self.extra_ticket_fields = [
+            {**spec, "id": EXTRA_TICKET_FIELD_ID_BASE + n}
+            for n, spec in enumerate(extra_fields(config.extra_ticket_fields, "Extra ticket field"))
+        ]
 
     def build(self) -> Dataset:
-        data = Dataset()
+        data = Dataset(
+            user_fields=field_definitions(
+                "user_fields", [*USER_FIELDS, *self.extra_user_fields], self.origin
+            ),
+            ticket_fields=field_definitions(
+                "ticket_fields", [*TICKET_FIELDS, *self.extra_ticket_fields], self.origin
+            ),
+        )
         data.organizations = [self.organization(i) for i in range(self.config.organizations)]
         org_ids = [org["id"] for org in data.organizations]
         shared = self._shared_second(self.config.users)
@@ -257,6 +312,7 @@ class Generator:
             "lifetime_value": round(rng.uniform(0, 5000), 2) if i % 3 else None,
             "vip": rng.random() < 0.1,
             "crm_notes": None if i % 5 else f"Notes for {i} — ünïcödé",
+            **dict.fromkeys(spec["key"] for spec in self.extra_user_fields),
         }
 
     def identities(self, user: Record) -> list[Record]:
@@ -381,6 +437,7 @@ class Generator:
             {"id": 360_003, "value": f"{rng.uniform(0, 300):.2f}" if i % 5 == 0 else None},
             {"id": 360_004, "value": rng.random() < 0.1},
             {"id": 360_005, "value": iso(ANCHOR)[:10] if i % 7 == 0 else None},
+            *({"id": spec["id"], "value": None} for spec in self.extra_ticket_fields),
         ]
 
 

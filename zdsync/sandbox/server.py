@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -35,6 +37,12 @@ def _admin_only(handler: Handler) -> Handler:
     return guarded
 
 
+def _listed(listing: lists.Listing) -> Handler:
+    return lambda app, request, match: lists.serve(
+        app.store, listing, request, match.groups(), app.selections
+    )
+
+
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (
         "GET",
@@ -46,12 +54,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
         _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
     ),
-    ("GET", re.compile(r"/api/v2/deleted_users"), lambda a, r, m: lists.deleted_users(a.store, r)),
-    (
-        "GET",
-        re.compile(r"/api/v2/users/(\d+)/compliance_deletion_statuses"),
-        lambda a, r, m: lists.compliance_statuses(a.store, r, int(m[1])),
-    ),
     ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
     (
         "GET",
@@ -62,11 +64,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         "GET",
         re.compile(r"/api/v2/users/(\d+)"),
         lambda a, r, m: lists.show_user(a.store, int(m[1])),
-    ),
-    (
-        "GET",
-        re.compile(r"/api/v2/(user_fields|ticket_fields)"),
-        lambda a, r, m: lists.field_definitions(a.store, m[1]),
     ),
     (
         "GET",
@@ -85,6 +82,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ),
     ("GET", re.compile(r"/api/v2/job_statuses/show_many"), lambda a, r, m: a.jobs.show_many(r)),
     ("GET", re.compile(r"/api/v2/job_statuses/([\w-]+)"), lambda a, r, m: a.jobs.show(m[1])),
+    (
+        "GET",
+        re.compile(r"/api/v2/tickets/(\d+)"),
+        lambda a, r, m: lists.show_ticket(a.store, int(m[1])),
+    ),
+    *(("GET", re.compile(listing.pattern), _listed(listing)) for listing in lists.LISTINGS),
 ]
 
 
@@ -111,6 +114,7 @@ class App:
         self.limits = RateLimits(config)
         self.jobs = Jobs(config, self.store, self.limits)
         self.faults = FaultPlan(config.faults, config.seed)
+        self.selections = lists.Selections()
         self.log: deque[LoggedRequest] = deque(maxlen=500_000)
 
     def handle(self, request: Request) -> Reply:
@@ -150,9 +154,11 @@ class App:
 
     def _route(self, request: Request) -> Reply:
         path = request.path.removesuffix(".json")
+        # HEAD reads what GET would, without the body.
+        wanted = "GET" if request.method == "HEAD" else request.method
         for method, pattern, handler in ROUTES:
             match = pattern.fullmatch(path)
-            if match and method == request.method:
+            if match and method == wanted:
                 self.jobs.settle()
                 return handler(self, request, match)
         return error_reply(404, "InvalidEndpoint", "Not found")
@@ -168,15 +174,32 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # The stdlib looks up do_<METHOD> and answers an HTML 501 when it is missing; every
+        # method goes to the App instead, which answers routes it lacks as Zendesk does.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # the client refused the certificate or hung up
+        super().handle()
+
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         length = int(self.headers.get("content-length") or 0)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
         request = Request(
             method=self.command,
             path=parts.path,
-            query=dict(parse_qsl(parts.query, keep_blank_values=True)),
+            query=dict(pairs),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=self.rfile.read(length) if length else b"",
+            pairs=pairs,
         )
         reply = self.server.app.handle(request)
         if reply.drop:
@@ -189,7 +212,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in reply.headers.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(reply.body)
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
 
     def _drop(self, reply: Reply) -> None:
         # Promise a long body, send a sliver, hang up: the client sees a broken response.
@@ -201,20 +225,40 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
 
-    do_GET = do_POST = do_PUT = do_DELETE = _serve
-
     def log_message(self, format: str, *args: Any) -> None:
         return None  # the App keeps its own request log
+
+
+def tls_context(certificate: Path, key: Path) -> ssl.SSLContext:
+    """A server-side TLS context from PEM files, for clients that insist on HTTPS.
+
+    Raises:
+        OSError: A file cannot be read.
+        ssl.SSLError: The files are not a matching certificate and key.
+    """
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate, key)
+    return context
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], app_factory: Callable[[str], App]) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        app_factory: Callable[[str], App],
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__(address, _Handler)
+        if tls is not None:
+            # The handshake runs in the request's thread, so a slow client holds up no other.
+            self.socket = tls.wrap_socket(
+                self.socket, server_side=True, do_handshake_on_connect=False
+            )
         host, port = self.server_address[:2]
-        self.origin = f"http://{host!s}:{port}"
+        self.origin = f"{'https' if tls else 'http'}://{host!s}:{port}"
         self.app = app_factory(self.origin)
 
 
@@ -233,8 +277,11 @@ class Sandbox:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> Sandbox:
-        self._server = _Server((host, port), lambda origin: App(self.config, origin))
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> Sandbox:
+        """Serve in a background thread; over HTTPS when given a server-side TLS context."""
+        self._server = _Server((host, port), lambda origin: App(self.config, origin), tls)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="zdsync-sandbox", daemon=True
         )

@@ -62,6 +62,8 @@ class ExportIndex:
         self.records = records
         self.stamp = stamp
         self.keys = sorted((stamp(r), r["id"]) for r in records.values())
+        # Bumped on every change, so readers can cache what they derive from the records.
+        self.version = 0
         # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
         # sandbox stays faster than any client reading it.
         self._json: dict[int, bytes] = {
@@ -85,12 +87,14 @@ class ExportIndex:
         self.records[record["id"]] = record
         self._json.pop(record["id"], None)
         insort(self.keys, (self.stamp(record), record["id"]))
+        self.version += 1
 
     def remove(self, record_id: int) -> None:
         record = self.records.pop(record_id)
         key = (self.stamp(record), record_id)
         del self.keys[bisect_left(self.keys, key)]
         self._json.pop(record_id, None)
+        self.version += 1
 
     def after(self, position: tuple[int, int], horizon: int) -> Iterator[tuple[int, int]]:
         """Keys strictly after ``position`` and stamped no later than ``horizon``."""
@@ -118,6 +122,8 @@ class Store:
         self.identities = data.identities
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
         self.compliance = data.compliance
+        self.user_fields = data.user_fields
+        self.ticket_fields = data.ticket_fields
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))

@@ -16,9 +16,15 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     user: dict[str, Any] | None = None
+    # Every query pair in order, repeats kept: ``role[]=agent&role[]=admin`` is two.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
 
     def json(self) -> Any:
         return orjson.loads(self.body) if self.body else None
+
+    def values(self, name: str) -> list[str]:
+        """Every value given for a query parameter, in order."""
+        return [value for key, value in self.pairs if key == name]
 
 
 @dataclass

@@ -1,0 +1,179 @@
+"""zenpy, a Zendesk client written by others, runs unmodified against ``zdsync sandbox``.
+
+The sandbox runs as the CLI starts it, in its own process, over HTTPS: zenpy always speaks
+``https://{subdomain}.{domain}``, so the sandbox serves a certificate made for the test and
+zenpy's session trusts it. Every response zenpy receives is checked against the OpenAPI file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import requests
+import trustme
+from zenpy import Zenpy
+from zenpy.lib.api_objects import User
+
+from tests.sandbox.oas import operation_path, response_schema, validate
+from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
+from zdsync.sandbox.store import epoch
+
+SIZES = ["--users", "260", "--tickets", "230", "--organizations", "140"]
+
+
+@dataclass
+class Served:
+    """A ``zdsync sandbox`` process over HTTPS and the CA file that vouches for it."""
+
+    base_url: str
+    ca_file: Path
+    checked: list[str] = field(default_factory=list)
+
+    def _get(self, path: str) -> Any:
+        trusted = ssl.create_default_context(cafile=str(self.ca_file))
+        return httpx.get(self.base_url + path, verify=trusted).json()
+
+    def state(self) -> dict[str, list[dict[str, Any]]]:
+        """The sandbox's ground truth, read past zenpy."""
+        body: dict[str, list[dict[str, Any]]] = self._get("/_sandbox/state")
+        return body
+
+    def api_requests(self) -> int:
+        """How many API requests the sandbox has answered."""
+        log = self._get("/_sandbox/requests")
+        return sum(1 for entry in log["requests"] if entry["path"].startswith("/api/v2/"))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("tls")
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1")
+    certificate.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+    certificate.private_key_pem.write_to_path(str(folder / "key.pem"))
+    authority.cert_pem.write_to_path(str(folder / "ca.pem"))
+    command = [str(Path(sys.executable).parent / "zdsync"), "sandbox", "--port", "0", *SIZES]
+    command += ["--rate-limits", "off", "--job-latency", "0.3"]
+    command += ["--tls-cert", str(folder / "cert.pem"), "--tls-key", str(folder / "key.pem")]
+    process = subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    try:
+        assert process.stdout is not None
+        banner = next(line for line in process.stdout if "listening on" in line)
+        found = re.search(r"https://\S+", banner)
+        assert found is not None
+        yield Served(found[0], folder / "ca.pem")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _conforms(served: Served, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    method = response.request.method or "GET"
+    template = operation_path(method, urlsplit(response.url).path)
+    validate(response_schema(template, method.lower(), str(response.status_code)), response.json())
+    served.checked.append(f"{method} {template}")
+
+
+@pytest.fixture
+def zenpy(served: Served) -> Zenpy:
+    session = requests.Session()
+    # requests lets REQUESTS_CA_BUNDLE from the environment override a session's own verify.
+    session.trust_env = False
+    session.verify = str(served.ca_file)
+    session.hooks["response"].append(lambda response, *a, **k: _conforms(served, response))
+    host, port = urlsplit(served.base_url).netloc.split(":")
+    subdomain, domain = host.split(".", 1)
+    # zenpy joins subdomain and domain with a dot: "127" and "0.0.1:<port>" make the loopback
+    # address, reached through its constructor alone.
+    return Zenpy(
+        subdomain=subdomain,
+        domain=f"{domain}:{port}",
+        email=ADMIN_EMAIL,
+        token=API_TOKEN,
+        session=session,
+    )
+
+
+def _ids(records: Any) -> list[int]:
+    return [int(record.id) for record in records]
+
+
+def test_zenpy_iterates_every_list(served: Served, zenpy: Zenpy) -> None:
+    truth = served.state()
+
+    users = _ids(zenpy.users())
+    tickets = _ids(zenpy.tickets())
+    organizations = _ids(zenpy.organizations())
+
+    assert users == sorted(u["id"] for u in truth["users"] if u["active"])
+    assert tickets == sorted(t["id"] for t in truth["tickets"] if t["status"] != "deleted")
+    assert organizations == sorted(o["id"] for o in truth["organizations"] if not o["deleted_at"])
+    assert min(len(users), len(tickets), len(organizations)) > 100
+    one = truth["tickets"][0]
+    assert zenpy.tickets(id=one["id"]).subject == one["subject"]
+    assert zenpy.users.me().email == ADMIN_EMAIL
+    assert served.checked.count("GET /api/v2/users") == -(-len(users) // 100)
+    assert len(served.checked) == served.api_requests()
+
+
+def test_zenpy_runs_the_incremental_exports(served: Served, zenpy: Zenpy) -> None:
+    truth = served.state()
+    all_tickets = {t["id"] for t in truth["tickets"]}
+    # Exports withhold the last minute's changes, such as the upsert test's, when it ran first.
+    settled = time.time() - 60
+    all_users = {u["id"] for u in truth["users"] if epoch(u["updated_at"]) < settled}
+
+    assert set(_ids(zenpy.tickets.incremental(start_time=0, per_page=100))) == all_tickets
+    assert set(_ids(zenpy.users.incremental(start_time=0, per_page=100))) == all_users
+    by_time = zenpy.tickets.incremental(start_time=0, paginate_by_time=True, per_page=100)
+    assert set(_ids(by_time)) == all_tickets
+    by_time = zenpy.users.incremental(start_time=0, paginate_by_time=True, per_page=100)
+    assert set(_ids(by_time)) == all_users
+    organizations = zenpy.organizations.incremental(start_time=0)
+    assert set(_ids(organizations)) == {o["id"] for o in truth["organizations"]}
+    assert {"GET /api/v2/incremental/tickets/cursor", "GET /api/v2/incremental/users"} <= set(
+        served.checked
+    )
+    assert len(served.checked) == served.api_requests()
+
+
+def test_zenpy_upserts_users_and_reads_the_job(served: Served, zenpy: Zenpy) -> None:
+    existing = next(u for u in served.state()["users"] if u["active"] and u["external_id"])
+    # Given a list, zenpy's create_or_update posts to create_or_update_many and returns the job.
+    job = zenpy.users.create_or_update(
+        [
+            User(name="Zenpy Person", email="zenpy.person@example.org", external_id="zenpy-1"),
+            User(name="Renamed by zenpy", external_id=existing["external_id"]),
+        ]
+    )
+    assert job.status == "queued"
+    deadline = time.monotonic() + 10
+    while (status := zenpy.job_status(id=job.id)).status != "completed":
+        assert time.monotonic() < deadline, f"job still {status.status}"
+        time.sleep(0.1)
+
+    results = {row.external_id: row for row in status.results}
+    assert (results["zenpy-1"].action, results["zenpy-1"].status) == ("create", "Created")
+    assert results[existing["external_id"]].id == existing["id"]
+    users = {u["id"]: u for u in served.state()["users"]}
+    assert users[results["zenpy-1"].id]["email"] == "zenpy.person@example.org"
+    assert users[existing["id"]]["name"] == "Renamed by zenpy"
+    assert "POST /api/v2/users/create_or_update_many" in served.checked
+    assert "GET /api/v2/job_statuses/{job_status_id}" in served.checked
+    assert len(served.checked) == served.api_requests()
