@@ -88,6 +88,49 @@ def test_invalid_rows_say_why(values: dict[str, str], reason: str) -> None:
         payload_of(row(**values), SPECS)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "first,last@example.com",
+        "trailing.@example.com",
+        "two..dots@example.com",
+        ".leading@example.com",
+        '"quoted local"@example.com',
+        "spa ce@example.com",
+        "user@example",
+        "user@[192.168.0.1]",
+        "user@-host.example.com",
+        "user@@example.com",
+    ],
+)
+def test_addresses_zendesk_refuses_are_invalid(address: str) -> None:
+    with pytest.raises(Invalid, match="is not a valid address: "):
+        payload_of(row(email=address, name="A"), SPECS)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("+1 555 0100", "not a valid number for its country code"),
+        ("+1 415 555 2671 ext. 12", "extension"),
+        ("00 44 20 7946 0958", "E.164"),
+        ("+999 123 456", "E.164"),
+        ("call me", "E.164"),
+    ],
+)
+def test_phones_must_be_real_international_numbers(raw: str, reason: str) -> None:
+    with pytest.raises(Invalid, match=reason):
+        payload_of(row(email="a@example.com", phone=raw), SPECS)
+
+
+def test_unusual_but_valid_addresses_and_phones_pass() -> None:
+    payload = payload_of(
+        row(email="o'neil+crm{1}@mail.example.co.uk", phone="tel:+1-415-555-2671"), SPECS
+    )
+
+    assert payload == {"email": "o'neil+crm{1}@mail.example.co.uk", "phone": "+14155552671"}
+
+
 def test_identity_prefers_the_external_id_and_ignores_case() -> None:
     assert identity_of(row(external_id="CRM-7", email="X@Y.com")) == "external_id:crm-7"
     assert identity_of(row(email="X@Y.com")) == "email:x@y.com"

@@ -46,6 +46,24 @@ def test_every_row_is_logged_and_invalid_rows_are_never_sent(
     assert (summary.totals.created, summary.totals.invalid) == (150, 7)
 
 
+def sent_emails(sandbox: Sandbox) -> set[str]:
+    return {str(row.get("email")) for job in sandbox.app.jobs.jobs.values() for row in job.rows}
+
+
+def test_addresses_zendesk_refuses_are_invalid_and_never_sent(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    refused = ["first,last@example.net", "trailing.@example.net", "two..dots@example.net"]
+    rows = [*crm_rows(1), *({"email": a, "name": "Refused"} for a in refused)]
+
+    summary = push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", rows))
+
+    log = sync_log(tmp_path / "sync.duckdb", summary.run_id)
+    assert [r["action"] for r in log] == ["created", "invalid", "invalid", "invalid"]
+    assert all("is not a valid address" in r["error"] for r in log[1:])
+    assert sent_emails(crm_sandbox) == {"crm.new.0@example.net"}
+
+
 def test_existing_users_match_by_external_id_in_another_case(
     crm_sandbox: Sandbox, tmp_path: Path
 ) -> None:
