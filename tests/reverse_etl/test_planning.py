@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from zdsync.reverse_etl.plan import Previous, diff, validate
+from zdsync.reverse_etl.plan import PlannedRow, Previous, diff, validate
 from zdsync.reverse_etl.reconcile import reconcile
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.validation import (
@@ -136,19 +136,64 @@ def test_identity_prefers_the_external_id_and_ignores_case() -> None:
     assert identity_of(row(email="X@Y.com")) == "email:x@y.com"
 
 
-def test_the_same_identity_twice_is_invalid_after_its_first_row() -> None:
-    planned = validate(
-        [
-            row(1, external_id="A-1", email="one@example.com", name="One"),
-            row(2, external_id="a-1", email="two@example.com", name="Two"),
-            row(3, email="ONE@example.com", name="Three"),
-            row(4, email="four@example.com", name="Four"),
-        ],
-        SPECS,
-    )
+DUPLICATES = [
+    row(1, external_id="A-1", email="one@example.com", name="One"),
+    row(2, external_id="a-1", email="two@example.com", name="Two"),
+    row(3, email="ONE@example.com", name="Three"),
+    row(4, email="four@example.com", name="Four"),
+    # Linked to row 2 through its email only: the same user as rows 1 to 3.
+    row(5, external_id="B-5", email="Two@Example.com", name="Five"),
+    row(6, email="bad@", name="Invalid, so it takes no part"),
+    row(7, email="four@EXAMPLE.com", name="Seven"),
+]
 
-    assert [p.decision for p in planned] == ["send", "invalid", "invalid", "send"]
-    assert planned[1].reason == "same identity as row 1; each user may appear once"
+
+def decisions(planned: list[PlannedRow]) -> list[tuple[str, str | None]]:
+    return [(p.decision, p.reason) for p in planned]
+
+
+def test_the_last_row_for_a_user_wins_by_default() -> None:
+    planned = validate(DUPLICATES, SPECS)
+
+    later = "a later row for the same user"
+    assert decisions(planned)[:5] == [
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 7, {later}"),
+        ("send", None),
+    ]
+    assert "not a valid address" in str(planned[5].reason)
+    assert decisions(planned)[6] == ("send", None)
+
+
+def test_the_first_row_for_a_user_wins_when_asked() -> None:
+    planned = validate(DUPLICATES, SPECS, "first")
+
+    earlier = "an earlier row for the same user"
+    assert [p.decision for p in planned] == [
+        "send",
+        "invalid",
+        "invalid",
+        "send",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert [planned[i].reason for i in (1, 2, 4, 6)] == [
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 4, {earlier}",
+    ]
+
+
+def test_reject_sends_no_row_of_a_duplicated_user() -> None:
+    planned = validate(DUPLICATES, SPECS, "reject")
+
+    assert [p.decision for p in planned] == ["invalid"] * 7
+    assert planned[0].reason == "rows 1, 2, 3, 5 name the same user (--on-duplicate reject)"
+    assert planned[6].reason == "rows 4, 7 name the same user (--on-duplicate reject)"
 
 
 def test_hashes_ignore_key_order_and_see_every_value() -> None:

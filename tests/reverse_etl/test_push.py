@@ -26,7 +26,7 @@ def test_every_row_is_logged_and_invalid_rows_are_never_sent(
         {"email": "plan@example.net", "name": "Bad Plan", "user_fields.plan": "gold"},
         {"email": "org@example.net", "name": "No Org", "organization_id": "999999"},
         {"name": "No Identity"},
-        {**good[0], "name": "Duplicate of row 1"},
+        {**good[0], "name": "Newer Name For Row 1"},
     ]
     source = write_csv(tmp_path / "crm.csv", good + bad)
 
@@ -34,16 +34,54 @@ def test_every_row_is_logged_and_invalid_rows_are_never_sent(
 
     log = sync_log(tmp_path / "sync.duckdb", summary.run_id)
     assert [r["row_number"] for r in log] == list(range(1, 158))
-    assert [r["action"] for r in log[:150]] == ["created"] * 150
-    assert all(r["zendesk_user_id"] and r["job_id"] for r in log[:150])
-    assert [r["action"] for r in log[150:]] == ["invalid"] * 7
-    assert all(r["error"] for r in log[150:])
-    assert "same identity as row 1" in log[156]["error"]
+    assert [r["action"] for r in log[1:150]] == ["created"] * 149
+    assert all(r["zendesk_user_id"] and r["job_id"] for r in log[1:150])
+    assert [r["action"] for r in log[150:156]] == ["invalid"] * 6
+    assert all(r["error"] for r in log[150:156])
+    assert (log[0]["action"], log[156]["action"]) == ("invalid", "created")
+    assert log[0]["error"].startswith("superseded by row 157")
     store = crm_sandbox.store
     assert store.find_user(email="role@example.net") is None
     assert store.find_user(external_id="crm-new-42")["name"] == "Customer 42"  # type: ignore[index]
+    assert store.find_user(external_id="crm-new-0")["name"] == "Newer Name For Row 1"  # type: ignore[index]
     assert bulk_posts(crm_sandbox) == math.ceil(150 / 100)
     assert (summary.totals.created, summary.totals.invalid) == (150, 7)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [("last", ["invalid", "created", "created"]), ("first", ["created", "invalid", "created"])],
+)
+def test_on_duplicate_picks_the_row_that_reaches_zendesk(
+    crm_sandbox: Sandbox, tmp_path: Path, rule: str, expected: list[str]
+) -> None:
+    older, other = crm_rows(2)
+    newer = {**older, "email": "moved@example.net", "name": "Newer"}
+    source = write_csv(tmp_path / "crm.csv", [older, newer, other])
+
+    summary = push(crm_sandbox, tmp_path, input=source, on_duplicate=rule)
+
+    log = sync_log(tmp_path / "sync.duckdb", summary.run_id)
+    assert [r["action"] for r in log] == expected
+    user = crm_sandbox.store.find_user(external_id=older["external_id"])
+    assert user is not None
+    assert user["name"] == ("Newer" if rule == "last" else older["name"])
+
+
+def test_on_duplicate_reject_applies_none_of_the_rows(crm_sandbox: Sandbox, tmp_path: Path) -> None:
+    first, second, other = crm_rows(3)
+    # Linked through the email only: the same user for Zendesk.
+    again = {**second, "external_id": "crm-other-id", "email": first["email"].upper()}
+    source = write_csv(tmp_path / "crm.csv", [first, other, again])
+
+    summary = push(crm_sandbox, tmp_path, input=source, on_duplicate="reject")
+
+    log = sync_log(tmp_path / "sync.duckdb", summary.run_id)
+    assert [r["action"] for r in log] == ["invalid", "created", "invalid"]
+    assert log[0]["error"] == "rows 1, 3 name the same user (--on-duplicate reject)"
+    assert crm_sandbox.store.find_user(email=first["email"]) is None
+    assert crm_sandbox.store.find_user(external_id="crm-other-id") is None
+    assert sent_emails(crm_sandbox) == {other["email"]}
 
 
 def sent_emails(sandbox: Sandbox) -> set[str]:

@@ -45,6 +45,8 @@ class PushOptions:
         db: DuckDB file holding the ledger (and the query's tables).
         mapping: TOML file renaming CRM columns.
         mode: upsert, update-only or create-only.
+        on_duplicate: Which of several rows naming one user is sent: ``last`` (the newest row
+            of a CRM export), ``first``, or ``reject`` (none of them).
         dry_run: Plan and report only: nothing is written to Zendesk or to the database.
         single: One ``create_or_update`` request per user, for accounts without bulk imports.
         job_margin: Job slots left free for other tools.
@@ -55,6 +57,7 @@ class PushOptions:
     db: Path = DEFAULT_DB
     mapping: Path | None = None
     mode: planning.Mode = "upsert"
+    on_duplicate: planning.OnDuplicate = "last"
     dry_run: bool = False
     single: bool = False
     job_margin: int = 1
@@ -122,7 +125,7 @@ class _Push:
 
     def _plan(self) -> list[planning.PlannedRow]:
         specs = specs_from(lookup.user_field_definitions(self.client))
-        planned = planning.validate(self.rows, specs)
+        planned = planning.validate(self.rows, specs, self.options.on_duplicate)
         planning.check_organizations(
             planned, lambda org: lookup.organization_exists(self.client, org)
         )
