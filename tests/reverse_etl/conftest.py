@@ -13,12 +13,13 @@ import pytest
 from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
 from zdsync.records import records
-from zdsync.reverse_etl.jobs import PollPolicy
+from zdsync.reverse_etl.jobs import PollPolicy, Resubmit
 from zdsync.reverse_etl.push import PushOptions, PushSummary, push_users
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 COLUMNS = ["external_id", "email", "name", "phone", "role", "organization_id", "tags"]
 FAST_POLL = PollPolicy(min_interval=0.02, max_interval=0.2)
+FAST_RESUBMIT = Resubmit(tries=3, backoff_seconds=0.02)
 
 
 @pytest.fixture
@@ -55,6 +56,7 @@ def push(sandbox: Sandbox, tmp_path: Path, **options: Any) -> PushSummary:
     settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
     options.setdefault("db", tmp_path / "sync.duckdb")
     options.setdefault("poll", FAST_POLL)
+    options.setdefault("resubmit", FAST_RESUBMIT)
     return push_users(settings, PushOptions(**options))
 
 

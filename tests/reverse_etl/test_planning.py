@@ -261,5 +261,19 @@ def test_a_failed_job_fails_every_row() -> None:
     batch = validate([row(1, email="a@example.com", name="A")], SPECS)
 
     (outcome,) = reconcile(batch, {"id": "j", "status": "failed", "message": "boom"})
+    (again,) = reconcile(batch, {"id": "j", "status": "killed", "message": None}, tries=3)
 
     assert (outcome.action, outcome.error) == ("failed", "job failed: boom")
+    assert (again.action, again.error) == ("failed", "job killed: no message (each of 3 tries)")
+
+
+def test_a_failed_job_with_results_is_read_row_by_row() -> None:
+    batch = validate(
+        [row(1, email="a@example.com", name="A"), row(2, email="b@example.com", name="B")], SPECS
+    )
+    results = [{"index": 0, "id": 7, "status": "Created", "email": "a@example.com"}]
+
+    outcomes = reconcile(batch, job(results, status="failed"))
+
+    assert [(o.action, o.zendesk_user_id) for o in outcomes] == [("created", 7), ("failed", None)]
+    assert outcomes[1].error == "the job returned no result for this row"

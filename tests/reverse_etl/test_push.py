@@ -160,6 +160,39 @@ def test_rows_zendesk_refuses_fail_with_its_reason_and_are_retried(
     assert (second.totals.unchanged, second.totals.failed) == (5, 1)
 
 
+def test_a_job_that_fails_as_a_whole_is_sent_again_in_the_same_run(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    crm_sandbox.app.jobs.fail_next_jobs(2)
+
+    summary = push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(250)))
+
+    log = sync_log(tmp_path / "sync.duckdb", summary.run_id)
+    assert [r["action"] for r in log] == ["created"] * 250
+    jobs = crm_sandbox.app.jobs.jobs
+    assert [job.status for job in jobs.values()] == ["failed"] * 2 + ["completed"] * 3
+    assert {jobs[r["job_id"]].status for r in log} == {"completed"}
+    assert (summary.totals.jobs, summary.totals.failed) == (5, 0)
+    assert bulk_posts(crm_sandbox) == 5
+
+
+def test_rows_of_a_job_that_fails_on_every_try_fail_with_its_message(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    crm_sandbox.app.jobs.fail_next_jobs(3, message="Internal error")
+    source = write_csv(tmp_path / "crm.csv", crm_rows(40))
+
+    first = push(crm_sandbox, tmp_path, input=source)
+    second = push(crm_sandbox, tmp_path, input=source)
+
+    log = sync_log(tmp_path / "sync.duckdb", first.run_id)
+    assert {(r["action"], r["error"]) for r in log} == {
+        ("failed", "job failed: Internal error (each of 3 tries)")
+    }
+    assert (first.totals.jobs, first.totals.failed) == (3, 40)
+    assert (second.totals.jobs, second.totals.created) == (1, 40)
+
+
 @pytest.mark.parametrize(
     "sandbox",
     [SandboxConfig(rate_limits="off", users=50, tickets=10, job_cap=3, job_latency_seconds=0.5)],

@@ -19,6 +19,7 @@ from zdsync.reverse_etl.jobs import (
     BulkSender,
     Finished,
     PollPolicy,
+    Resubmit,
 )
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
@@ -50,6 +51,8 @@ class PushOptions:
         dry_run: Plan and report only: nothing is written to Zendesk or to the database.
         single: One ``create_or_update`` request per user, for accounts without bulk imports.
         job_margin: Job slots left free for other tools.
+        poll: How job statuses are polled.
+        resubmit: How batches whose job failed as a whole are sent again.
     """
 
     input: Path | None = None
@@ -62,6 +65,7 @@ class PushOptions:
     single: bool = False
     job_margin: int = 1
     poll: PollPolicy = field(default_factory=PollPolicy)
+    resubmit: Resubmit = field(default_factory=Resubmit)
 
 
 @dataclass
@@ -160,6 +164,7 @@ class _Push:
                     self._jobs_done,
                     margin=self.options.job_margin,
                     poll=self.options.poll,
+                    resubmit=self.options.resubmit,
                 )
                 sender.run(_batches(to_send))
                 self.totals.jobs = sender.jobs
@@ -172,9 +177,11 @@ class _Push:
         self._record(
             [
                 outcome
-                for batch, job, reason in finished
+                for done in finished
                 for outcome in (
-                    reconcile(batch, job) if job is not None else failed(batch, reason or "")
+                    reconcile(done.batch, done.job, done.tries)
+                    if done.job is not None
+                    else failed(done.batch, done.reason or "")
                 )
             ]
         )
