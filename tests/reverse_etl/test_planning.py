@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from zdsync.reverse_etl.plan import PlannedRow, Previous, diff, validate
+from zdsync.reverse_etl.plan import Mode, PlannedRow, Previous, apply_mode, diff, validate
 from zdsync.reverse_etl.reconcile import reconcile
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.validation import (
@@ -194,6 +194,37 @@ def test_reject_sends_no_row_of_a_duplicated_user() -> None:
     assert [p.decision for p in planned] == ["invalid"] * 7
     assert planned[0].reason == "rows 1, 2, 3, 5 name the same user (--on-duplicate reject)"
     assert planned[6].reason == "rows 4, 7 name the same user (--on-duplicate reject)"
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("upsert", ["send", "send", "send", "invalid"]),
+        ("update-only", ["send", "invalid", "invalid", "invalid"]),
+        ("create-only", ["invalid", "send", "invalid", "invalid"]),
+    ],
+)
+def test_modes_refuse_what_they_forbid_and_what_they_cannot_tell(
+    mode: Mode, expected: list[str]
+) -> None:
+    planned = validate(
+        [
+            row(1, email="known@example.com", name="Known"),
+            row(2, email="unknown@example.com", name="Unknown"),
+            row(3, email="unclear@example.com", name="Unclear"),
+            row(4, email="nameless@example.com"),
+        ],
+        SPECS,
+    )
+    for item, exists in zip(planned, (True, False, None, False), strict=True):
+        item.exists = exists
+
+    apply_mode(planned, mode)
+
+    assert [p.decision for p in planned] == expected
+    assert planned[3].reason == "name is required to create a user"
+    if mode != "upsert":
+        assert planned[2].reason == f"could not tell whether a Zendesk user matches (--mode {mode})"
 
 
 def test_hashes_ignore_key_order_and_see_every_value() -> None:

@@ -145,13 +145,19 @@ def diff(planned: list[PlannedRow], previous: dict[str, Previous]) -> None:
 
 
 def apply_mode(planned: list[PlannedRow], mode: Mode) -> None:
-    """Enforce the mode and the name a create needs, where the user's existence is known."""
+    """Enforce the mode and the name a create needs, where the user's existence is known.
+
+    A mode refuses a row whose user it could not establish: sending it might do what the mode
+    forbids.
+    """
     for item in planned:
         if item.decision != "send":
             continue
         if item.exists is False and not item.payload.get("name"):
             item.invalid("name is required to create a user")
-        elif mode == "update-only" and item.exists is not True:
+        elif mode != "upsert" and item.exists is None:
+            item.invalid(f"could not tell whether a Zendesk user matches (--mode {mode})")
+        elif mode == "update-only" and item.exists is False:
             item.invalid("no existing Zendesk user matches (--mode update-only)")
         elif mode == "create-only" and item.exists is True:
             item.invalid("a Zendesk user already matches (--mode create-only)")

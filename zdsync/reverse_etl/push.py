@@ -11,7 +11,7 @@ from pathlib import Path
 
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import ZendeskError
-from zdsync.reverse_etl import lookup
+from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import (
     BULK_PATH,
@@ -134,18 +134,22 @@ class _Push:
             planned, lambda org: lookup.organization_exists(self.client, org)
         )
         planning.diff(planned, previous_state(self.options.db))
-        if self._needs_lookup(planned):
-            lookup.mark_existing(self.client, planned)
+        to_match = self._to_match(planned)
+        if to_match:
+            matching.mark_existing(self.client, to_match, self.options.db)
         planning.apply_mode(planned, self.options.mode)
         return planned
 
-    def _needs_lookup(self, planned: list[planning.PlannedRow]) -> bool:
-        # Zendesk itself refuses a nameless create, so a plain upsert only asks when it must.
-        return (
-            self.options.dry_run
-            or self.options.mode != "upsert"
-            or any(p.decision == "send" and not p.payload.get("name") for p in planned)
-        )
+    def _to_match(self, planned: list[planning.PlannedRow]) -> list[planning.PlannedRow]:
+        """Rows whose Zendesk user must be known before sending.
+
+        The modes and the dry run need every row's; a plain upsert only needs the nameless
+        rows', since Zendesk refuses to create a user without a name.
+        """
+        to_send = [p for p in planned if p.decision == "send"]
+        if self.options.dry_run or self.options.mode != "upsert":
+            return to_send
+        return [p for p in to_send if not p.payload.get("name")]
 
     def _execute(self, planned: list[planning.PlannedRow]) -> None:
         source = str(self.options.input) if self.options.input else "query"
