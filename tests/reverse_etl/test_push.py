@@ -9,10 +9,13 @@ import duckdb
 import httpx
 import pytest
 
+from tests.conftest import settings_for
 from tests.reverse_etl.conftest import bulk_posts, crm_rows, push, sync_log, write_csv
-from zdsync.reverse_etl.push import PushError
+from zdsync.client import ApiTokenCredentials, RateLimitSettings
+from zdsync.client.secrets import Secret
+from zdsync.reverse_etl.push import PushError, PushOptions, push_users
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig
-from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
+from zdsync.sandbox.config import ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN
 
 
 def test_every_row_is_logged_and_invalid_rows_are_never_sent(
@@ -253,10 +256,31 @@ def test_a_dry_run_writes_nothing(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     "sandbox", [SandboxConfig(rate_limits="off", bulk_imports_enabled=False)], indirect=True
 )
 def test_bulk_imports_disabled_says_what_to_do(sandbox: Sandbox, tmp_path: Path) -> None:
-    with pytest.raises(PushError, match="--single") as raised:
+    with pytest.raises(PushError, match=r"bulk user imports are disabled.*--single") as raised:
         push(sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(2)))
 
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("email", [AGENT_EMAIL, "user3@example.com"])
+def test_a_user_who_may_not_write_in_bulk_is_told_so(
+    crm_sandbox: Sandbox, tmp_path: Path, email: str
+) -> None:
+    user = crm_sandbox.store.find_user(email=email)
+    assert user is not None
+    assert user["role"] == ("agent" if email == AGENT_EMAIL else "end-user")
+    settings = settings_for(
+        crm_sandbox,
+        credentials=ApiTokenCredentials(email, Secret(API_TOKEN)),
+        rate_limits=RateLimitSettings(enabled=False),
+    )
+    options = PushOptions(input=write_csv(tmp_path / "crm.csv", crm_rows(2)), db=tmp_path / "s.db")
+
+    with pytest.raises(PushError, match="may not create or update users in bulk") as raised:
+        push_users(settings, options)
+
+    assert "\n" not in str(raised.value)
+    assert "import" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -265,9 +289,6 @@ def test_bulk_imports_disabled_says_what_to_do(sandbox: Sandbox, tmp_path: Path)
     indirect=True,
 )
 def test_single_mode_upserts_one_by_one_within_the_limits(sandbox: Sandbox, tmp_path: Path) -> None:
-    from tests.conftest import settings_for
-    from zdsync.reverse_etl.push import PushOptions, push_users
-
     source = write_csv(tmp_path / "crm.csv", crm_rows(12))
     options = PushOptions(input=source, db=tmp_path / "sync.duckdb", single=True)
 

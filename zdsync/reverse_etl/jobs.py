@@ -38,6 +38,10 @@ class BulkImportsDisabledError(Exception):
     """The account refuses bulk user imports (403)."""
 
 
+class BulkWriteNotAllowedError(Exception):
+    """The credentials' user may not write users in bulk (403)."""
+
+
 @dataclass
 class InFlight:
     job_id: str
@@ -201,7 +205,10 @@ class BulkSender:
         try:
             response = self.client.request("POST", BULK_PATH, json=body)
         except PermissionDeniedError as exc:
-            raise BulkImportsDisabledError(str(exc)) from None
+            # Both refusals are 403 Forbidden; only the description tells them apart.
+            if "import" in str(exc).lower():
+                raise BulkImportsDisabledError(str(exc)) from None
+            raise BulkWriteNotAllowedError(str(exc)) from None
         except ZendeskError as exc:
             self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
             return

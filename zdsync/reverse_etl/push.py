@@ -17,6 +17,7 @@ from zdsync.reverse_etl.jobs import (
     BULK_PATH,
     BulkImportsDisabledError,
     BulkSender,
+    BulkWriteNotAllowedError,
     Finished,
     PollPolicy,
     Resubmit,
@@ -88,6 +89,11 @@ def push_users(settings: Settings, options: PushOptions) -> PushSummary:
         raise PushError(
             "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
             "Support to enable data imports, or run again with --single (one user a second)"
+        ) from None
+    except BulkWriteNotAllowedError:
+        raise PushError(
+            "these Zendesk credentials may not create or update users in bulk: use an admin's, "
+            "or an agent's whose custom role may manage end users"
         ) from None
     except ZendeskError as exc:
         raise PushError(str(exc)) from None
