@@ -6,16 +6,24 @@ import math
 from pathlib import Path
 
 import duckdb
-import httpx
 import pytest
 
 from tests.conftest import settings_for
-from tests.reverse_etl.conftest import bulk_posts, crm_rows, push, sync_log, write_csv
-from zdsync.client import ApiTokenCredentials, RateLimitSettings
+from tests.reverse_etl.conftest import (
+    FAST_POLL,
+    bulk_posts,
+    clock_moved_when,
+    crm_rows,
+    fill_job_slots,
+    push,
+    sync_log,
+    write_csv,
+)
+from zdsync.client import ApiTokenCredentials, RateLimitSettings, RetrySettings
 from zdsync.client.secrets import Secret
 from zdsync.reverse_etl.push import PushError, PushOptions, push_users
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig
-from zdsync.sandbox.config import ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN
+from zdsync.sandbox.config import AGENT_EMAIL, API_TOKEN
 
 
 def test_every_row_is_logged_and_invalid_rows_are_never_sent(
@@ -198,24 +206,32 @@ def test_rows_of_a_job_that_fails_on_every_try_fail_with_its_message(
 
 @pytest.mark.parametrize(
     "sandbox",
-    [SandboxConfig(rate_limits="off", users=50, tickets=10, job_cap=3, job_latency_seconds=0.5)],
+    [SandboxConfig(rate_limits="off", users=50, tickets=10, job_cap=3, job_latency_seconds=0.05)],
     indirect=True,
 )
 def test_too_many_jobs_waits_and_drops_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
-    # Another tool fills every job slot just before the push starts.
-    for _ in range(3):
-        answer = httpx.post(
-            sandbox.base_url + "/api/v2/users/create_or_update_many",
-            json={"users": [{"name": "Other", "email": "other.tool@example.org"}]},
-            auth=(f"{ADMIN_EMAIL}/token", API_TOKEN),
-        )
-        assert answer.status_code == 200
+    # Another tool holds every job slot when the push starts, until the clock is moved on.
+    fill_job_slots(sandbox, 3, latency=3600)
+    quick_retries = RetrySettings(
+        max_attempts=400, retry_after_default_seconds=0.05, retry_after_cap_seconds=0.05
+    )
+    settings = settings_for(
+        sandbox, rate_limits=RateLimitSettings(enabled=False), retry=quick_retries
+    )
+    options = PushOptions(
+        input=write_csv(tmp_path / "crm.csv", crm_rows(1000)),
+        db=tmp_path / "sync.duckdb",
+        poll=FAST_POLL,
+    )
 
-    summary = push(sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(1000)))
+    with clock_moved_when(sandbox, lambda jobs: jobs.too_many_jobs >= 1, 3600):
+        summary = push_users(settings, options)
 
     assert summary.totals.created == 1000
-    assert summary.totals.post_requests == 10
-    assert summary.totals.too_many_jobs >= 1
+    assert summary.totals.jobs == 10
+    assert summary.totals.too_many_jobs == sandbox.app.jobs.too_many_jobs >= 1
+    assert summary.totals.post_requests == 10 + summary.totals.too_many_jobs
+    assert summary.totals.rate_limited == 0
     assert len(sync_log(tmp_path / "sync.duckdb", summary.run_id)) == 1000
 
 

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from zdsync.client import Settings, ZendeskClient
@@ -25,7 +26,7 @@ from zdsync.reverse_etl.jobs import (
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputError, InputRow, load_mapping, read_file, read_query
-from zdsync.reverse_etl.single import SingleSender
+from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
 from zdsync.reverse_etl.validation import specs_from
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,11 @@ class PushSummary:
 
 def push_users(settings: Settings, options: PushOptions) -> PushSummary:
     """Run one push. Raises ``PushError`` for what stops the whole run."""
-    started = time.monotonic()
+    clock = _RunClock()
     rows = _rows(options)
     try:
         with ZendeskClient(settings) as client:
-            summary = _Push(client, options, rows).run()
+            return _Push(client, options, rows, clock).run()
     except BulkImportsDisabledError:
         raise PushError(
             "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
@@ -97,8 +98,17 @@ def push_users(settings: Settings, options: PushOptions) -> PushSummary:
         ) from None
     except ZendeskError as exc:
         raise PushError(str(exc)) from None
-    summary.totals.seconds = time.monotonic() - started
-    return summary
+
+
+class _RunClock:
+    """When the run started, on the wall for the ledger and monotonic for its length."""
+
+    def __init__(self) -> None:
+        self.started_at = datetime.now(UTC)
+        self._started = time.monotonic()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self._started
 
 
 def _rows(options: PushOptions) -> list[InputRow]:
@@ -116,10 +126,13 @@ def _rows(options: PushOptions) -> list[InputRow]:
 
 
 class _Push:
-    def __init__(self, client: ZendeskClient, options: PushOptions, rows: list[InputRow]):
+    def __init__(
+        self, client: ZendeskClient, options: PushOptions, rows: list[InputRow], clock: _RunClock
+    ):
         self.client = client
         self.options = options
         self.rows = rows
+        self.clock = clock
         self.run_id = uuid.uuid4().hex
         self.totals = RunTotals(rows=len(rows))
         self.ledger: Ledger | None = None
@@ -128,9 +141,11 @@ class _Push:
         planned = self._plan()
         tally = planning.counts(planned)
         invalid = [(p.row.row_number, p.reason or "") for p in planned if p.decision == "invalid"]
-        if not self.options.dry_run:
+        if self.options.dry_run:
+            self._count_requests()
+            self.totals.seconds = self.clock.seconds()
+        else:
             self._execute(planned)
-        self._count_requests()
         return PushSummary(self.run_id, self.totals, tally, invalid, self.options.dry_run)
 
     def _plan(self) -> list[planning.PlannedRow]:
@@ -159,7 +174,9 @@ class _Push:
 
     def _execute(self, planned: list[planning.PlannedRow]) -> None:
         source = str(self.options.input) if self.options.input else "query"
-        self.ledger = Ledger(self.options.db, self.run_id, self.options.mode, source)
+        self.ledger = Ledger(
+            self.options.db, self.run_id, self.options.mode, source, self.clock.started_at
+        )
         try:
             unsent = [p for p in planned if p.decision != "send"]
             self.ledger.log_unsent(unsent)
@@ -177,8 +194,9 @@ class _Push:
                     resubmit=self.options.resubmit,
                 )
                 sender.run(_batches(to_send))
-                self.totals.jobs = sender.jobs
+                self.totals.jobs, self.totals.failed_jobs = sender.jobs, sender.failed_jobs
             self._count_requests()
+            self.totals.seconds = self.clock.seconds()
             self.ledger.finish(self.totals)
         finally:
             self.ledger.close()
@@ -209,12 +227,16 @@ class _Push:
 
     def _count_requests(self) -> None:
         stats = self.client.stats
+        too_many_jobs = stats.count_code("TooManyJobs")
         self.totals.requests = stats.total
-        self.totals.post_requests = stats.count(endpoint=BULK_PATH) - stats.count(
-            endpoint=BULK_PATH, status=429
+        self.totals.post_requests = stats.count(
+            endpoint=SINGLE_PATH if self.options.single else BULK_PATH
         )
-        self.totals.too_many_jobs = stats.count(endpoint=BULK_PATH, status=429)
-        self.totals.rate_limited = stats.count(status=429)
+        self.totals.too_many_jobs = too_many_jobs
+        self.totals.rate_limited = stats.count(status=429) - too_many_jobs
+        self.totals.server_errors = sum(
+            n for (_, _, status), n in stats.counts.items() if status.startswith("5")
+        )
 
 
 def _batches(items: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:
