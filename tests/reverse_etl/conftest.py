@@ -99,6 +99,23 @@ def clock_moved_when(
         thread.join(timeout=0)
 
 
+def wait_for_polling(sandbox: Sandbox, jobs: int) -> None:
+    """Until ``jobs`` jobs exist and a poll came after the last: the push has sent what it may."""
+    settled = sandbox.app.jobs.wait_until(
+        lambda j: len(j.jobs) >= jobs and j.polls_since_last_job >= 1, timeout=30
+    )
+    assert settled, f"no poll after {jobs} jobs: {len(sandbox.app.jobs.jobs)} jobs so far"
+
+
+def release_jobs(sandbox: Sandbox) -> None:
+    """Let every job, queued or still to come, finish at once: a failed test must not hang.
+
+    Changes the sandbox's config for good, so give each test case a config of its own.
+    """
+    sandbox.app.config.job_latency_seconds = 0
+    sandbox.store.advance_clock(10**6)
+
+
 def fill_job_slots(sandbox: Sandbox, count: int, latency: float) -> None:
     """Another tool's jobs, each ``latency`` seconds long on the sandbox's clock."""
     usual, sandbox.app.config.job_latency_seconds = sandbox.app.config.job_latency_seconds, latency

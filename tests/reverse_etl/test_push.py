@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,9 @@ from tests.reverse_etl.conftest import (
     crm_rows,
     fill_job_slots,
     push,
+    release_jobs,
     sync_log,
+    wait_for_polling,
     write_csv,
 )
 from zdsync.client import ApiTokenCredentials, RateLimitSettings, RetrySettings
@@ -233,6 +236,40 @@ def test_too_many_jobs_waits_and_drops_nothing(sandbox: Sandbox, tmp_path: Path)
     assert summary.totals.post_requests == 10 + summary.totals.too_many_jobs
     assert summary.totals.rate_limited == 0
     assert len(sync_log(tmp_path / "sync.duckdb", summary.run_id)) == 1000
+
+
+def hour_long_jobs(job_cap: int) -> SandboxConfig:
+    return SandboxConfig(
+        rate_limits="off", users=50, tickets=10, job_cap=job_cap, job_latency_seconds=3600
+    )
+
+
+# A config per case: release_jobs changes the one it is given.
+@pytest.mark.parametrize(
+    ("sandbox", "margin"), [(hour_long_jobs(5), 1), (hour_long_jobs(5), 2)], indirect=["sandbox"]
+)
+def test_the_push_leaves_its_margin_of_job_slots_to_other_tools(
+    sandbox: Sandbox, tmp_path: Path, margin: int
+) -> None:
+    # Jobs last an hour on the sandbox's clock: a wave is in flight until the test moves it on.
+    source = write_csv(tmp_path / "crm.csv", crm_rows(1000))
+    allowed = 5 - margin
+    in_flight = []
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(push, sandbox, tmp_path, input=source, job_margin=margin)
+        try:
+            for sent in range(allowed, 10 + allowed, allowed):
+                wait_for_polling(sandbox, min(sent, 10))
+                in_flight.append(len(sandbox.app.jobs.in_flight()))
+                sandbox.store.advance_clock(3600)
+        finally:
+            release_jobs(sandbox)
+        summary = running.result(timeout=60)
+
+    waves = [allowed] * (10 // allowed) + ([10 % allowed] if 10 % allowed else [])
+    assert in_flight == waves
+    assert summary.totals.created == 1000
+    assert summary.totals.too_many_jobs == 0
 
 
 def test_429s_are_waited_out(crm_sandbox: Sandbox, tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ class Jobs:
         self._doomed: deque[str] = deque()
         self.too_many_jobs = 0
         self.polls = 0
+        # Polls since the last job was created: once a client polls, it has sent what it would.
+        self.polls_since_last_job = 0
 
     def fail_next_jobs(self, count: int = 1, message: str = JOB_FAILED_MESSAGE) -> None:
         """Make the next ``count`` jobs fail as a whole, as an internal error in Zendesk would."""
@@ -155,6 +157,7 @@ class Jobs:
             job = Job(secrets.token_hex(16), rows, now, now + self.config.job_latency_seconds)
             job.failure = self._doomed.popleft() if self._doomed else None
             self.jobs[job.id] = job
+            self.polls_since_last_job = 0
             headers = self._cap_header([*in_flight, job])
             self._changed.notify_all()
         return json_reply(200, {"job_status": self.view(job)}, **headers)
@@ -217,6 +220,7 @@ class Jobs:
     def _polled(self) -> None:
         with self._lock:
             self.polls += 1
+            self.polls_since_last_job += 1
             self._changed.notify_all()
 
     def create_or_update(self, request: Request) -> Reply:
