@@ -177,7 +177,7 @@ def push_users(
     if mode not in ("upsert", "update-only", "create-only"):
         _fail("--mode must be upsert, update-only or create-only")
     if on_duplicate not in ON_DUPLICATE:
-        _fail(f"--on-duplicate must be {', '.join(ON_DUPLICATE)}")
+        _fail(f"--on-duplicate must be {', '.join(ON_DUPLICATE[:-1])} or {ON_DUPLICATE[-1]}")
     options = PushOptions(
         input=input,
         query=query,

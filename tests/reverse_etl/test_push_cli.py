@@ -124,6 +124,30 @@ def test_a_missing_input_is_one_line(crm_sandbox: Sandbox, tmp_path: Path) -> No
     ]
 
 
+def test_on_duplicate_takes_only_its_three_rules(crm_sandbox: Sandbox, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "crm.csv", crm_rows(2))
+    base = [ZDSYNC, "push-users", "--input", str(source), "--db", str(tmp_path / "s.duckdb")]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603
+            [*base, *extra],
+            env=env_for(crm_sandbox),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    refused = run("--on-duplicate", "newest")
+    accepted = run("--on-duplicate", "reject", "--dry-run")
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "zdsync: error: --on-duplicate must be last, first or reject"
+    ]
+    assert accepted.returncode == 0, accepted.stderr
+
+
 def test_the_sync_log_holds_no_secret(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(5)))
 
