@@ -15,6 +15,7 @@ from tests.reverse_etl.conftest import (
     clock_moved_when,
     crm_rows,
     fill_job_slots,
+    push,
     write_csv,
 )
 from zdsync.client import RateLimitSettings, RetrySettings
@@ -118,3 +119,29 @@ def test_single_writes_are_the_post_requests_of_a_single_run(
     )
     assert row["post_requests"] == 4
     assert (row["jobs"], row["too_many_jobs"], row["rate_limited"]) == (0, 0, 0)
+
+
+def test_a_ledger_from_before_the_new_counters_gains_them(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    db = tmp_path / "sync.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "CREATE SCHEMA reverse_etl; CREATE TABLE reverse_etl.sync_runs (run_id VARCHAR "
+            "PRIMARY KEY, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ, mode VARCHAR "
+            "NOT NULL, source VARCHAR NOT NULL, rows INTEGER, created INTEGER, updated INTEGER, "
+            "unchanged INTEGER, failed INTEGER, invalid INTEGER, requests INTEGER, "
+            "post_requests INTEGER, jobs INTEGER, too_many_jobs INTEGER, rate_limited INTEGER, "
+            "seconds DOUBLE)"
+        )
+        con.execute(
+            "INSERT INTO reverse_etl.sync_runs (run_id, started_at, mode, source, seconds) "
+            "VALUES ('old', now(), 'upsert', 'crm.csv', 0.0)"
+        )
+    crm_sandbox.app.faults.queue(Fault("503", 0), path_prefix="/api/v2/job_statuses")
+
+    summary = push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(3)))
+
+    row = run_row(db, summary.run_id)
+    assert (row["created"], row["server_errors"], row["failed_jobs"]) == (3, 1, 0)
+    assert run_row(db, "old")["server_errors"] is None
