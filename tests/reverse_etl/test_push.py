@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import settings_for
+from tests.conftest import held_by_another_process, settings_for
 from tests.reverse_etl.conftest import (
     FAST_POLL,
     bulk_posts,
@@ -349,6 +349,16 @@ def test_single_mode_upserts_one_by_one_within_the_limits(sandbox: Sandbox, tmp_
 
     assert summary.totals.created == 12
     assert summary.totals.rate_limited == 0
+
+
+def test_a_database_another_process_holds_is_one_line(crm_sandbox: Sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "sync.duckdb"
+
+    with held_by_another_process(db), pytest.raises(PushError, match="cannot use ") as raised:
+        push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(2)), db=db)
+
+    assert "\n" not in str(raised.value)
+    assert crm_sandbox.app.jobs.jobs == {}
 
 
 def test_rows_can_come_from_a_query_and_a_mapping(crm_sandbox: Sandbox, tmp_path: Path) -> None:

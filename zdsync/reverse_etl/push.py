@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import ZendeskError
+from zdsync.errors import first_line
 from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import (
@@ -94,10 +97,13 @@ def push_users(settings: Settings, options: PushOptions) -> PushSummary:
     except BulkWriteNotAllowedError:
         raise PushError(
             "these Zendesk credentials may not create or update users in bulk: use an admin's, "
-            "or an agent's whose custom role may manage end users"
+            "or those of an agent whose custom role may manage end users"
         ) from None
     except ZendeskError as exc:
         raise PushError(str(exc)) from None
+    except duckdb.IOException as exc:
+        # Another extract or push holds the file; DuckDB says which process.
+        raise PushError(f"cannot use {options.db}: {first_line(exc)}") from None
 
 
 class _RunClock:
