@@ -2,9 +2,9 @@
 
 Run with ``make bench``. The sandbox runs in its own process with a job latency of a few
 seconds and Zendesk's 30-job cap. Printed: users per minute against the ceiling
-30 x 100 / latency, POST requests against ceil(rows / 100), polls per second, and the second
-push with 1% of rows changed. ``--rows N`` pushes N rows instead of 10,000: with more rows the
-last, partly filled round of jobs weighs less against the ceiling.
+30 x 100 / latency, jobs and POST requests against ceil(rows / 100), polls per second, and the
+second push with 1% of rows changed. ``--rows N`` pushes N rows instead of 10,000: with more
+rows the last, partly filled round of jobs weighs less against the ceiling.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def push(row_count: int) -> None:
         totals = first.totals
         ceiling = JOB_CAP * 100 / JOB_LATENCY * 60
         rate = totals.created / elapsed * 60
-        polls = totals.requests - totals.post_requests - totals.too_many_jobs - 1
+        # Every request is a bulk POST (refused ones included), a poll, or the user_fields read.
+        polls = totals.requests - totals.post_requests - 1
         log.info(
             "push of %d rows: %d created in %.1fs = %.0f users/min, %.0f%% of the ceiling %.0f "
             "(30 jobs x 100 users / %.0fs latency)",
@@ -80,12 +81,14 @@ def push(row_count: int) -> None:
             100 * floor / elapsed,
         )
         log.info(
-            "POST requests %d (ceil(rows / 100) = %d), TooManyJobs %d, 429s %d, "
-            "%d show_many polls in %.1fs = %.2f a second",
-            totals.post_requests,
+            "jobs %d (ceil(rows / 100) = %d) from %d POST requests, TooManyJobs %d, 429s %d, "
+            "5xx %d, %d show_many polls in %.1fs = %.2f a second",
+            totals.jobs,
             math.ceil(row_count / 100),
+            totals.post_requests,
             totals.too_many_jobs,
             totals.rate_limited,
+            totals.server_errors,
             polls,
             elapsed,
             polls / elapsed,

@@ -37,7 +37,7 @@ def test_the_demo_runs_end_to_end_and_leaves_a_database_to_open(tmp_path: Path) 
     assert done.returncode == 0, done.stderr[-2000:]
     for heading in ("Rows per table", "Tickets by channel", "GDPR deletions", "CRM push"):
         assert heading in done.stdout
-    assert "same identity as row 11" in done.stdout
+    assert "superseded by row 296" in done.stdout
     assert str(db.resolve()) in done.stdout
     seconds = re.search(r"Demo finished in (\d+)s", done.stdout)
     assert seconds is not None

@@ -28,6 +28,7 @@ from zdsync.reporting import (
     push_table,
     summary_table,
 )
+from zdsync.reverse_etl.plan import ON_DUPLICATE
 from zdsync.reverse_etl.push import PushError, PushOptions
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -179,6 +180,12 @@ def push_users(
         Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
     ] = None,
     mode: Annotated[str, typer.Option(help="upsert, update-only or create-only.")] = "upsert",
+    on_duplicate: Annotated[
+        str,
+        typer.Option(
+            help="Rows naming the same user: send the last, the first, or reject them all."
+        ),
+    ] = "last",
     dry_run: Annotated[
         bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
     ] = False,
@@ -189,12 +196,15 @@ def push_users(
     """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
     if mode not in ("upsert", "update-only", "create-only"):
         _fail("--mode must be upsert, update-only or create-only")
+    if on_duplicate not in ON_DUPLICATE:
+        _fail(f"--on-duplicate must be {', '.join(ON_DUPLICATE[:-1])} or {ON_DUPLICATE[-1]}")
     options = PushOptions(
         input=input,
         query=query,
         db=db,
         mapping=mapping,
         mode=mode,  # type: ignore[arg-type]
+        on_duplicate=on_duplicate,
         dry_run=dry_run,
         single=single,
     )

@@ -133,9 +133,9 @@ def push_table(summary: PushSummary) -> Table:
         for name in ("created", "updated", "unchanged", "failed", "invalid"):
             table.add_row(name, f"{getattr(totals, name):,}")
         table.caption = (
-            f"{totals.rows:,} rows, {totals.post_requests:,} bulk requests, {totals.jobs:,} jobs, "
-            f"{totals.too_many_jobs} TooManyJobs, {totals.rate_limited} 429s, "
-            f"{totals.seconds:.1f}s"
+            f"{totals.rows:,} rows, {totals.post_requests:,} write requests, {totals.jobs:,} jobs "
+            f"({totals.failed_jobs} failed as a whole), {totals.too_many_jobs} TooManyJobs, "
+            f"{totals.rate_limited} 429s, {totals.server_errors} 5xx, {totals.seconds:.1f}s"
         )
     for row_number, reason in summary.invalid[:20]:
         table.add_row(f"  row {row_number}", reason, style="dim")

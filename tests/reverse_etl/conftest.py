@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
 from zdsync.records import records
-from zdsync.reverse_etl.jobs import PollPolicy
+from zdsync.reverse_etl.jobs import PollPolicy, Resubmit
 from zdsync.reverse_etl.push import PushOptions, PushSummary, push_users
 from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.sandbox.bulk import Jobs
+from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 
 COLUMNS = ["external_id", "email", "name", "phone", "role", "organization_id", "tags"]
 FAST_POLL = PollPolicy(min_interval=0.02, max_interval=0.2)
+FAST_RESUBMIT = Resubmit(tries=3, backoff_seconds=0.02)
 
 
 @pytest.fixture
@@ -55,6 +61,7 @@ def push(sandbox: Sandbox, tmp_path: Path, **options: Any) -> PushSummary:
     settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
     options.setdefault("db", tmp_path / "sync.duckdb")
     options.setdefault("poll", FAST_POLL)
+    options.setdefault("resubmit", FAST_RESUBMIT)
     return push_users(settings, PushOptions(**options))
 
 
@@ -66,6 +73,62 @@ def sync_log(db: Path, run_id: str | None = None) -> list[dict[str, Any]]:
             f"SELECT * FROM reverse_etl.user_sync_log {where} ORDER BY row_number",  # noqa: S608
             [run_id] if run_id else [],
         )
+
+
+@contextmanager
+def clock_moved_when(
+    sandbox: Sandbox, condition: Callable[[Jobs], bool], seconds: float
+) -> Iterator[threading.Event]:
+    """Move the sandbox's clock by ``seconds`` once ``condition`` holds of its jobs.
+
+    A thread waits on the sandbox's job events, so no test depends on how fast this machine is;
+    the event it returns is set once the clock has moved.
+    """
+    moved = threading.Event()
+
+    def wait_then_move() -> None:
+        if sandbox.app.jobs.wait_until(condition):
+            sandbox.store.advance_clock(seconds)
+            moved.set()
+
+    thread = threading.Thread(target=wait_then_move, name="clock-mover", daemon=True)
+    thread.start()
+    try:
+        yield moved
+    finally:
+        thread.join(timeout=0)
+
+
+def wait_for_polling(sandbox: Sandbox, jobs: int) -> None:
+    """Until ``jobs`` jobs exist and a poll came after the last: the push has sent what it may."""
+    settled = sandbox.app.jobs.wait_until(
+        lambda j: len(j.jobs) >= jobs and j.polls_since_last_job >= 1, timeout=30
+    )
+    assert settled, f"no poll after {jobs} jobs: {len(sandbox.app.jobs.jobs)} jobs so far"
+
+
+def release_jobs(sandbox: Sandbox) -> None:
+    """Let every job, queued or still to come, finish at once: a failed test must not hang.
+
+    Changes the sandbox's config for good, so give each test case a config of its own.
+    """
+    sandbox.app.config.job_latency_seconds = 0
+    sandbox.store.advance_clock(10**6)
+
+
+def fill_job_slots(sandbox: Sandbox, count: int, latency: float) -> None:
+    """Another tool's jobs, each ``latency`` seconds long on the sandbox's clock."""
+    usual, sandbox.app.config.job_latency_seconds = sandbox.app.config.job_latency_seconds, latency
+    try:
+        for i in range(count):
+            answer = httpx.post(
+                sandbox.base_url + "/api/v2/users/create_or_update_many",
+                json={"users": [{"name": "Other", "email": f"other.tool.{i}@example.org"}]},
+                auth=(f"{ADMIN_EMAIL}/token", API_TOKEN),
+            )
+            assert answer.status_code == 200
+    finally:
+        sandbox.app.config.job_latency_seconds = usual
 
 
 def bulk_posts(sandbox: Sandbox) -> int:

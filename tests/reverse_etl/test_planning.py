@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from zdsync.reverse_etl.plan import Previous, diff, validate
+from zdsync.reverse_etl.plan import Mode, PlannedRow, Previous, apply_mode, diff, validate
 from zdsync.reverse_etl.reconcile import reconcile
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.validation import (
@@ -88,24 +88,143 @@ def test_invalid_rows_say_why(values: dict[str, str], reason: str) -> None:
         payload_of(row(**values), SPECS)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "first,last@example.com",
+        "trailing.@example.com",
+        "two..dots@example.com",
+        ".leading@example.com",
+        '"quoted local"@example.com',
+        "spa ce@example.com",
+        "user@example",
+        "user@[192.168.0.1]",
+        "user@-host.example.com",
+        "user@@example.com",
+    ],
+)
+def test_addresses_zendesk_refuses_are_invalid(address: str) -> None:
+    with pytest.raises(Invalid, match="is not a valid address: "):
+        payload_of(row(email=address, name="A"), SPECS)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("+1 555 0100", "not a valid number for its country code"),
+        ("+1 415 555 2671 ext. 12", "extension"),
+        ("00 44 20 7946 0958", "E.164"),
+        ("+999 123 456", "E.164"),
+        ("call me", "E.164"),
+    ],
+)
+def test_phones_must_be_real_international_numbers(raw: str, reason: str) -> None:
+    with pytest.raises(Invalid, match=reason):
+        payload_of(row(email="a@example.com", phone=raw), SPECS)
+
+
+def test_unusual_but_valid_addresses_and_phones_pass() -> None:
+    payload = payload_of(
+        row(email="o'neil+crm{1}@mail.example.co.uk", phone="tel:+1-415-555-2671"), SPECS
+    )
+
+    assert payload == {"email": "o'neil+crm{1}@mail.example.co.uk", "phone": "+14155552671"}
+
+
 def test_identity_prefers_the_external_id_and_ignores_case() -> None:
     assert identity_of(row(external_id="CRM-7", email="X@Y.com")) == "external_id:crm-7"
     assert identity_of(row(email="X@Y.com")) == "email:x@y.com"
 
 
-def test_the_same_identity_twice_is_invalid_after_its_first_row() -> None:
+DUPLICATES = [
+    row(1, external_id="A-1", email="one@example.com", name="One"),
+    row(2, external_id="a-1", email="two@example.com", name="Two"),
+    row(3, email="ONE@example.com", name="Three"),
+    row(4, email="four@example.com", name="Four"),
+    # Linked to row 2 through its email only: the same user as rows 1 to 3.
+    row(5, external_id="B-5", email="Two@Example.com", name="Five"),
+    row(6, email="bad@", name="Invalid, so it takes no part"),
+    row(7, email="four@EXAMPLE.com", name="Seven"),
+]
+
+
+def decisions(planned: list[PlannedRow]) -> list[tuple[str, str | None]]:
+    return [(p.decision, p.reason) for p in planned]
+
+
+def test_the_last_row_for_a_user_wins_by_default() -> None:
+    planned = validate(DUPLICATES, SPECS)
+
+    later = "a later row for the same user"
+    assert decisions(planned)[:5] == [
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 5, {later}"),
+        ("invalid", f"superseded by row 7, {later}"),
+        ("send", None),
+    ]
+    assert "not a valid address" in str(planned[5].reason)
+    assert decisions(planned)[6] == ("send", None)
+
+
+def test_the_first_row_for_a_user_wins_when_asked() -> None:
+    planned = validate(DUPLICATES, SPECS, "first")
+
+    earlier = "an earlier row for the same user"
+    assert [p.decision for p in planned] == [
+        "send",
+        "invalid",
+        "invalid",
+        "send",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert [planned[i].reason for i in (1, 2, 4, 6)] == [
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 1, {earlier}",
+        f"superseded by row 4, {earlier}",
+    ]
+
+
+def test_reject_sends_no_row_of_a_duplicated_user() -> None:
+    planned = validate(DUPLICATES, SPECS, "reject")
+
+    assert [p.decision for p in planned] == ["invalid"] * 7
+    assert planned[0].reason == "rows 1, 2, 3, 5 name the same user (--on-duplicate reject)"
+    assert planned[6].reason == "rows 4, 7 name the same user (--on-duplicate reject)"
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("upsert", ["send", "send", "send", "invalid"]),
+        ("update-only", ["send", "invalid", "invalid", "invalid"]),
+        ("create-only", ["invalid", "send", "invalid", "invalid"]),
+    ],
+)
+def test_modes_refuse_what_they_forbid_and_what_they_cannot_tell(
+    mode: Mode, expected: list[str]
+) -> None:
     planned = validate(
         [
-            row(1, external_id="A-1", email="one@example.com", name="One"),
-            row(2, external_id="a-1", email="two@example.com", name="Two"),
-            row(3, email="ONE@example.com", name="Three"),
-            row(4, email="four@example.com", name="Four"),
+            row(1, email="known@example.com", name="Known"),
+            row(2, email="unknown@example.com", name="Unknown"),
+            row(3, email="unclear@example.com", name="Unclear"),
+            row(4, email="nameless@example.com"),
         ],
         SPECS,
     )
+    for item, exists in zip(planned, (True, False, None, False), strict=True):
+        item.exists = exists
 
-    assert [p.decision for p in planned] == ["send", "invalid", "invalid", "send"]
-    assert planned[1].reason == "same identity as row 1; each user may appear once"
+    apply_mode(planned, mode)
+
+    assert [p.decision for p in planned] == expected
+    assert planned[3].reason == "name is required to create a user"
+    if mode != "upsert":
+        assert planned[2].reason == f"could not tell whether a Zendesk user matches (--mode {mode})"
 
 
 def test_hashes_ignore_key_order_and_see_every_value() -> None:
@@ -173,5 +292,19 @@ def test_a_failed_job_fails_every_row() -> None:
     batch = validate([row(1, email="a@example.com", name="A")], SPECS)
 
     (outcome,) = reconcile(batch, {"id": "j", "status": "failed", "message": "boom"})
+    (again,) = reconcile(batch, {"id": "j", "status": "killed", "message": None}, tries=3)
 
     assert (outcome.action, outcome.error) == ("failed", "job failed: boom")
+    assert (again.action, again.error) == ("failed", "job killed: no message (each of 3 tries)")
+
+
+def test_a_failed_job_with_results_is_read_row_by_row() -> None:
+    batch = validate(
+        [row(1, email="a@example.com", name="A"), row(2, email="b@example.com", name="B")], SPECS
+    )
+    results = [{"index": 0, "id": 7, "status": "Created", "email": "a@example.com"}]
+
+    outcomes = reconcile(batch, job(results, status="failed"))
+
+    assert [(o.action, o.zendesk_user_id) for o in outcomes] == [("created", 7), ("failed", None)]
+    assert outcomes[1].error == "the job returned no result for this row"

@@ -6,13 +6,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.reverse_etl.conftest import bulk_posts, crm_rows, push, sync_log, write_csv
+from tests.reverse_etl.conftest import (
+    crm_rows,
+    push,
+    release_jobs,
+    sync_log,
+    wait_for_polling,
+    write_csv,
+)
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 ZDSYNC = str(Path(sys.executable).parent / "zdsync")
@@ -29,12 +35,14 @@ def env_for(sandbox: Sandbox) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "sandbox",
-    [SandboxConfig(rate_limits="off", users=50, tickets=10, job_latency_seconds=0.5, job_cap=4)],
+    [SandboxConfig(rate_limits="off", users=50, tickets=10, job_latency_seconds=3600, job_cap=4)],
     indirect=True,
 )
 def test_a_push_killed_midway_and_run_again_accounts_for_every_row_once(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
+    # Jobs last an hour on the sandbox's clock, so the push advances only when the test moves
+    # it: three jobs at a time (a cap of four, one slot left free).
     rows = crm_rows(2000)
     source = write_csv(tmp_path / "crm.csv", rows)
     db = tmp_path / "sync.duckdb"
@@ -44,18 +52,27 @@ def test_a_push_killed_midway_and_run_again_accounts_for_every_row_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while bulk_posts(sandbox) < 6 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert bulk_posts(sandbox) < 20, "the push finished before it could be killed"
+    try:
+        wait_for_polling(sandbox, 3)
+        sandbox.store.advance_clock(3600)
+        # Jobs 4 to 6 went out before jobs 1 to 3 were written down, and the poll after that.
+        wait_for_polling(sandbox, 6)
+        # Jobs 4 to 6 now take effect in Zendesk; the push is killed before it can have seen
+        # more than that.
+        sandbox.store.advance_clock(3600)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        release_jobs(sandbox)
+    assert len(sandbox.app.jobs.jobs) <= 9
 
     summary = push(sandbox, tmp_path, input=source)
 
     log = sync_log(db, summary.run_id)
     assert [r["row_number"] for r in log] == list(range(1, 2001))
-    assert {r["action"] for r in log} <= {"created", "updated", "unchanged"}
+    assert {r["action"] for r in log[:300]} == {"unchanged"}
+    assert {r["action"] for r in log[300:600]} <= {"unchanged", "updated"}
+    assert {r["action"] for r in log[600:]} <= {"created", "updated"}
     external_ids = [
         u["external_id"]
         for u in sandbox.store.users.records.values()
@@ -105,6 +122,30 @@ def test_a_missing_input_is_one_line(crm_sandbox: Sandbox, tmp_path: Path) -> No
     assert done.stderr.strip().splitlines() == [
         f"zdsync: error: no such input file: {tmp_path / 'nope.csv'}"
     ]
+
+
+def test_on_duplicate_takes_only_its_three_rules(crm_sandbox: Sandbox, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "crm.csv", crm_rows(2))
+    base = [ZDSYNC, "push-users", "--input", str(source), "--db", str(tmp_path / "s.duckdb")]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603
+            [*base, *extra],
+            env=env_for(crm_sandbox),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    refused = run("--on-duplicate", "newest")
+    accepted = run("--on-duplicate", "reject", "--dry-run")
+
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "zdsync: error: --on-duplicate must be last, first or reject"
+    ]
+    assert accepted.returncode == 0, accepted.stderr
 
 
 def test_the_sync_log_holds_no_secret(crm_sandbox: Sandbox, tmp_path: Path) -> None:

@@ -8,14 +8,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.sandbox.oas import response_schema, validate
 from zdsync import cli
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
+from zdsync.sandbox.bulk import USER_MANAGER_ROLE_IDS
+from zdsync.sandbox.config import ADMIN_EMAIL, AGENT_EMAIL, API_TOKEN
 from zdsync.sandbox.store import Store, epoch
 
 AUTH = (f"{ADMIN_EMAIL}/token", API_TOKEN)
@@ -90,27 +93,59 @@ def test_rate_limits_answer_with_zendesks_headers_and_bodies(sandbox: Sandbox) -
     assert 1 <= int(replies[-1].headers["retry-after"]) <= 10
 
 
+BULK = "/api/v2/users/create_or_update_many"
+
+
+def job_status(sandbox: Sandbox, job_id: str) -> dict[str, Any]:
+    reply = get(sandbox, f"/api/v2/job_statuses/{job_id}")
+    status: dict[str, Any] = reply.json()["job_status"]
+    return status
+
+
 @pytest.mark.parametrize(
     "sandbox",
-    [SandboxConfig(rate_limits="off", job_cap=2, job_latency_seconds=0.5)],
+    [SandboxConfig(rate_limits="off", job_cap=2, job_latency_seconds=30)],
     indirect=True,
 )
 def test_the_job_cap_answers_too_many_jobs(sandbox: Sandbox) -> None:
     rows = {"users": [{"name": "X", "email": "x@example.org"}]}
-    first, second, third = (
-        post(sandbox, "/api/v2/users/create_or_update_many", rows) for _ in range(3)
-    )
+    first, second, third = (post(sandbox, BULK, rows) for _ in range(3))
     assert first.status_code == second.status_code == 200
     assert second.headers["zendesk-ratelimit-inflight-jobs"].startswith("total=2; remaining=0")
     assert third.status_code == 429
     assert third.json()["error"] == "TooManyJobs"
-    assert "retry-after" in third.headers
-    time.sleep(0.6)
-    assert post(sandbox, "/api/v2/users/create_or_update_many", rows).status_code == 200
+    assert third.json()["current_job_ids"] == [
+        first.json()["job_status"]["id"],
+        second.json()["job_status"]["id"],
+    ]
+    assert 1 <= int(third.headers["retry-after"]) <= 30
+    sandbox.store.advance_clock(29)
+    assert post(sandbox, BULK, rows).status_code == 429
+    sandbox.store.advance_clock(1)
+    assert post(sandbox, BULK, rows).status_code == 200
+    assert sandbox.app.jobs.too_many_jobs == 2
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(rate_limits="off", job_latency_seconds=30)], indirect=True
+)
+def test_jobs_move_through_their_states_on_the_sandbox_clock(sandbox: Sandbox) -> None:
+    rows = [{"name": f"P{i}", "email": f"p{i}@example.org"} for i in range(10)]
+    job = post(sandbox, BULK, {"users": rows}).json()["job_status"]
+    assert (job["status"], job["progress"], job["results"]) == ("queued", None, None)
+    sandbox.store.advance_clock(15)
+    working = job_status(sandbox, job["id"])
+    assert (working["status"], working["progress"], working["results"]) == ("working", 5, None)
+    assert sandbox.store.find_user(email="p0@example.org") is None
+    sandbox.store.advance_clock(15)
+    done = job_status(sandbox, job["id"])
+    assert (done["status"], done["progress"]) == ("completed", 10)
+    assert done["message"].startswith("Completed at ")
+    assert [r["status"] for r in done["results"]] == ["Created"] * 10
+    assert sandbox.store.find_user(email="p9@example.org") is not None
 
 
 def test_upserts_match_external_ids_in_any_case_and_add_new_emails(sandbox: Sandbox) -> None:
-    sandbox.app.config.job_latency_seconds = 0.1
     user = next(
         u
         for u in sandbox.store.users.records.values()
@@ -118,7 +153,7 @@ def test_upserts_match_external_ids_in_any_case_and_add_new_emails(sandbox: Sand
     )
     job = post(
         sandbox,
-        "/api/v2/users/create_or_update_many",
+        BULK,
         {
             "users": [
                 {
@@ -130,8 +165,8 @@ def test_upserts_match_external_ids_in_any_case_and_add_new_emails(sandbox: Sand
         },
     ).json()["job_status"]
     assert job["status"] == "queued"
-    time.sleep(0.15)
-    done = get(sandbox, f"/api/v2/job_statuses/{job['id']}").json()["job_status"]
+    sandbox.store.advance_clock(sandbox.config.job_latency_seconds)
+    done = job_status(sandbox, job["id"])
     assert done["status"] == "completed"
     assert done["results"][0]["id"] == user["id"]
     assert done["results"][0]["status"] == "Updated"
@@ -146,36 +181,100 @@ def test_upserts_match_external_ids_in_any_case_and_add_new_emails(sandbox: Sand
     "sandbox", [SandboxConfig(rate_limits="off", bulk_imports_enabled=False)], indirect=True
 )
 def test_bulk_imports_disabled_is_a_403(sandbox: Sandbox) -> None:
-    reply = post(sandbox, "/api/v2/users/create_or_update_many", {"users": [{"name": "A"}]})
+    reply = post(sandbox, BULK, {"users": [{"name": "A"}]})
     assert reply.status_code == 403
     assert "data imports" in reply.json()["description"]
 
 
+def test_only_admins_and_user_managing_agents_write_users_in_bulk(sandbox: Sandbox) -> None:
+    agent = sandbox.store.find_user(email=AGENT_EMAIL)
+    end_user = next(
+        u for u in sandbox.store.users.records.values() if u["active"] and u["role"] == "end-user"
+    )
+    assert agent is not None
+    body = {"users": [{"name": "A", "email": "a@example.org"}]}
+
+    def as_user(email: str) -> httpx.Response:
+        return httpx.post(sandbox.base_url + BULK, json=body, auth=(f"{email}/token", API_TOKEN))
+
+    refused = [as_user(AGENT_EMAIL), as_user(end_user["email"])]
+    sandbox.store.update_user(agent["id"], custom_role_id=min(USER_MANAGER_ROLE_IDS))
+    allowed = [as_user(AGENT_EMAIL), as_user(ADMIN_EMAIL)]
+
+    assert [r.status_code for r in refused] == [403, 403]
+    assert all("You do not have access" in r.json()["description"] for r in refused)
+    assert all("import" not in r.json()["description"] for r in refused)
+    assert [r.status_code for r in allowed] == [200, 200]
+
+
+ZENDESK_REFUSES = [
+    "first,last@example.org",
+    "trailing.@example.org",
+    "two..dots@example.org",
+    ".leading@example.org",
+    "spa ce@example.org",
+    '"quoted"@example.org',
+    "user@example",
+    "user@192.168.0.1",
+    "user@-host.example.org",
+    "not-an-email",
+]
+
+
 @pytest.mark.parametrize(
-    "sandbox", [SandboxConfig(rate_limits="off", job_latency_seconds=0.05)], indirect=True
+    "sandbox", [SandboxConfig(rate_limits="off", job_latency_seconds=1)], indirect=True
 )
 def test_invalid_rows_fail_alone_with_zendesks_vocabulary(sandbox: Sandbox) -> None:
     rows = [
         {"name": "Valid Person", "email": "valid.person@example.org"},
-        {"name": "Bad Mail", "email": "not-an-email"},
         {"name": "Bad Role", "email": "bad.role@example.org", "role": "owner"},
         {"email": "nameless@example.org"},
         {"name": "Bad Plan", "email": "plan@example.org", "user_fields": {"plan": "platinum"}},
+        *({"name": "Bad Mail", "email": address} for address in ZENDESK_REFUSES),
+        {"name": "Odd But Fine", "email": "o'neil+crm{1}@mail.example.co.uk"},
     ]
-    job = post(sandbox, "/api/v2/users/create_or_update_many", {"users": rows}).json()
-    time.sleep(0.1)
+    job = post(sandbox, BULK, {"users": rows}).json()
+    sandbox.store.advance_clock(1)
 
-    results = get(sandbox, f"/api/v2/job_statuses/{job['job_status']['id']}").json()
-    by_index = {r["index"]: r for r in results["job_status"]["results"]}
+    results = job_status(sandbox, job["job_status"]["id"])["results"]
+    by_index = {r["index"]: r for r in results}
 
     assert by_index[0]["status"] == "Created"
     assert by_index[0]["email"] == "valid.person@example.org"
-    assert [by_index[i]["status"] for i in (1, 2, 3, 4)] == ["Failed"] * 4
-    assert "not properly formatted" in by_index[1]["details"]
-    assert "Role" in by_index[2]["details"]
-    assert "Name" in by_index[3]["details"]
-    assert "not a valid option" in by_index[4]["details"]
-    assert all(by_index[i]["error"] == "InvalidValue" for i in (1, 2, 3, 4))
+    assert by_index[len(rows) - 1]["status"] == "Created"
+    refused = range(1, len(rows) - 1)
+    assert [by_index[i]["status"] for i in refused] == ["Failed"] * len(refused)
+    assert "Role" in by_index[1]["details"]
+    assert "Name" in by_index[2]["details"]
+    assert "not a valid option" in by_index[3]["details"]
+    assert all("not properly formatted" in by_index[i]["details"] for i in refused[3:])
+    assert all(by_index[i]["error"] == "InvalidValue" for i in refused)
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(rate_limits="off", job_latency_seconds=1)], indirect=True
+)
+def test_jobs_told_to_fail_fail_as_a_whole_and_change_nothing(sandbox: Sandbox) -> None:
+    answer = post(sandbox, "/_sandbox/fail_next_jobs", {"count": 2, "message": "boom"})
+    assert answer.status_code == 200
+    ids = [
+        post(sandbox, BULK, {"users": [{"name": f"F{i}", "email": f"f{i}@example.org"}]}).json()[
+            "job_status"
+        ]["id"]
+        for i in range(3)
+    ]
+    sandbox.store.advance_clock(1)
+
+    statuses = [job_status(sandbox, job_id) for job_id in ids]
+
+    assert [s["status"] for s in statuses] == ["failed", "failed", "completed"]
+    assert [s["message"] for s in statuses[:2]] == ["boom", "boom"]
+    assert [s["results"] for s in statuses[:2]] == [None, None]
+    validate(response_schema("/api/v2/job_statuses/{job_status_id}"), {"job_status": statuses[0]})
+    assert sandbox.store.find_user(email="f0@example.org") is None
+    assert sandbox.store.find_user(email="f1@example.org") is None
+    assert sandbox.store.find_user(email="f2@example.org") is not None
+    assert post(sandbox, "/_sandbox/fail_next_jobs", {"count": "x", "size": 1}).status_code == 400
 
 
 def single_upsert(sandbox: Sandbox, email: str) -> httpx.Response:

@@ -124,6 +124,8 @@ class ZendeskClient:
                 if isinstance(outcome, errors.ZendeskError)
                 else (error_for(method, target.path, outcome))
             )
+            if error.code:
+                self.stats.record_code(target.path, error.code)
             if error.status == 401 and not refreshed:
                 refreshed = self._auth.after_unauthorized(header, self._post_token_request)
                 if refreshed:

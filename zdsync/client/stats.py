@@ -24,6 +24,9 @@ class RequestStats:
     """Thread-safe tallies. ``status`` is the HTTP status, or ``"error"`` when none arrived."""
 
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # Zendesk's ``error`` codes, by endpoint: a status alone does not tell TooManyJobs from an
+    # ordinary 429.
+    codes: Counter[tuple[str, str]] = field(default_factory=Counter)
     retries: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -32,6 +35,10 @@ class RequestStats:
         with self._lock:
             self.counts[key] += 1
 
+    def record_code(self, path: str, code: str) -> None:
+        with self._lock:
+            self.codes[(endpoint_of(path), code)] += 1
+
     def record_retry(self) -> None:
         with self._lock:
             self.retries += 1
@@ -39,6 +46,14 @@ class RequestStats:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def count_code(self, code: str, *, endpoint: str | None = None) -> int:
+        """Error answers that carried this ``error`` code, optionally on one endpoint."""
+        return sum(
+            n
+            for (ep, found), n in self.codes.items()
+            if found == code and (endpoint is None or ep == endpoint)
+        )
 
     def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
         """Requests matching a status and/or an endpoint template."""

@@ -4,7 +4,9 @@ Several jobs are in flight at once, never more than the cap (30, or what the
 ``zendesk-ratelimit-inflight-jobs`` header reports) minus a margin left for other tools.
 ``TooManyJobs`` and 429s are waited out by the client, which honours ``Retry-After``. Finished
 jobs are found with one ``job_statuses/show_many`` per poll; polls are timed for when the oldest
-job should be done (jobs finish in order), and back off while none is.
+job should be done (jobs finish in order), and back off while none is. A job that fails as a
+whole (``failed`` with no per-row results: Zendesk could not run it) says nothing about its
+rows, so they are sent again after a backoff, a bounded number of times.
 """
 
 from __future__ import annotations
@@ -36,16 +38,56 @@ class BulkImportsDisabledError(Exception):
     """The account refuses bulk user imports (403)."""
 
 
+class BulkWriteNotAllowedError(Exception):
+    """The credentials' user may not write users in bulk (403)."""
+
+
 @dataclass
 class InFlight:
     job_id: str
     batch: list[PlannedRow]
     submitted: float
+    tries: int
 
 
-# A batch, with its finished job's status, or with the reason it could not be sent.
-Finished = tuple[list[PlannedRow], dict[str, Any] | None, str | None]
+@dataclass(frozen=True)
+class Finished:
+    """A batch that is done: its last job's status, or the reason it could not be sent.
+
+    ``tries`` counts the jobs the batch went through (more than one after whole-job failures).
+    """
+
+    batch: list[PlannedRow]
+    job: dict[str, Any] | None
+    reason: str | None = None
+    tries: int = 1
+
+
 JobsDone = Callable[[list[Finished]], None]
+
+
+@dataclass(frozen=True)
+class Resubmit:
+    """How often, and after how long, a batch whose job failed as a whole is sent again.
+
+    ``tries`` counts every job of the batch, the first included; the wait before try ``n + 1``
+    is ``backoff_seconds * 2 ** (n - 1)``.
+    """
+
+    tries: int = 3
+    backoff_seconds: float = 5.0
+
+
+@dataclass
+class _Pending:
+    batch: list[PlannedRow]
+    tries: int
+    not_before: float
+
+
+def failed_as_a_whole(status: dict[str, Any]) -> bool:
+    """A job Zendesk could not run: failed or killed, with no result for any row."""
+    return status.get("status") in ("failed", "killed") and not status.get("results")
 
 
 @dataclass(frozen=True)
@@ -62,8 +104,9 @@ class PollPolicy:
 class BulkSender:
     """Runs batches through bulk jobs and reports finished jobs to ``on_done``.
 
-    ``on_done`` gets the jobs one poll found finished, together, as ``(batch, job_status,
-    None)``; a batch that could not be sent comes as ``(batch, None, reason)``.
+    ``on_done`` gets the batches one poll found finished, together; a batch that could not be
+    sent comes on its own, with the reason. Batches whose job failed as a whole are sent again
+    first, and reported only when their last try has failed too.
     """
 
     def __init__(
@@ -73,6 +116,7 @@ class BulkSender:
         *,
         margin: int = 1,
         poll: PollPolicy = PollPolicy(),
+        resubmit: Resubmit = Resubmit(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -80,12 +124,15 @@ class BulkSender:
         self.on_done = on_done
         self.margin = margin
         self.poll = poll
+        self.resubmit = resubmit
         self.cap = DEFAULT_JOB_CAP
         self.jobs = 0
+        self.failed_jobs = 0
         self.polls = 0
         self._clock = clock
         self._sleep = sleep
         self._in_flight: deque[InFlight] = deque()
+        self._retries: list[_Pending] = []
         self._latency: float | None = None
         self._empty_polls = 0
         self._last_poll = float("-inf")
@@ -95,33 +142,80 @@ class BulkSender:
         return max(1, self.cap - self.margin)
 
     def run(self, batches: Iterable[list[PlannedRow]]) -> None:
-        waiting = deque(batches)
-        finished: list[tuple[InFlight, dict[str, Any]]] = []
-        while waiting or self._in_flight or finished:
-            while waiting and len(self._in_flight) < self.allowed:
-                self._submit(waiting.popleft())
+        fresh = deque(batches)
+        finished: list[Finished] = []
+        while fresh or self._retries or self._in_flight or finished:
+            self._fill(fresh)
             # Freed slots are refilled before the finished jobs are written down, so the new
             # jobs' latency runs while we reconcile. A crash in between only means those rows
             # are sent again next run, and an upsert of the same row changes nothing. What one
             # poll found is written down at once: per job, the writes outlasted the poll
             # interval and held back the next poll.
             if finished:
-                self.on_done([(job.batch, status, None) for job, status in finished])
-            finished = self._poll_once() if self._in_flight else []
+                self.on_done(finished)
+            if self._in_flight:
+                finished = self._settle(self._poll_once())
+            else:
+                finished = []
+                self._wait_for_retry()
 
-    def _submit(self, batch: list[PlannedRow]) -> None:
+    def _fill(self, fresh: deque[list[PlannedRow]]) -> None:
+        """Submit into every free slot: batches due to be sent again first, then new ones."""
+        while len(self._in_flight) < self.allowed:
+            now = self._clock()
+            due = [p for p in self._retries if p.not_before <= now]
+            if due:
+                self._retries.remove(due[0])
+                self._submit(due[0].batch, due[0].tries + 1)
+            elif fresh:
+                self._submit(fresh.popleft(), 1)
+            else:
+                return
+
+    def _wait_for_retry(self) -> None:
+        if self._retries:
+            self._sleep(max(0.0, min(p.not_before for p in self._retries) - self._clock()))
+
+    def _settle(self, polled: list[tuple[InFlight, dict[str, Any]]]) -> list[Finished]:
+        """Finished batches to report; whole-job failures with tries left are set to go again."""
+        finished = []
+        for job, status in polled:
+            if not failed_as_a_whole(status):
+                finished.append(Finished(job.batch, status, tries=job.tries))
+                continue
+            self.failed_jobs += 1
+            if job.tries >= self.resubmit.tries:
+                finished.append(Finished(job.batch, status, tries=job.tries))
+                continue
+            wait = self.resubmit.backoff_seconds * 2 ** (job.tries - 1)
+            log.warning(
+                "job %s failed as a whole (%s); its %d rows go again in %.1fs, try %d of %d",
+                job.job_id,
+                status.get("message") or "no message",
+                len(job.batch),
+                wait,
+                job.tries + 1,
+                self.resubmit.tries,
+            )
+            self._retries.append(_Pending(job.batch, job.tries, self._clock() + wait))
+        return finished
+
+    def _submit(self, batch: list[PlannedRow], tries: int) -> None:
         body = {"users": [item.payload for item in batch]}
         try:
             response = self.client.request("POST", BULK_PATH, json=body)
         except PermissionDeniedError as exc:
-            raise BulkImportsDisabledError(str(exc)) from None
+            # Both refusals are 403 Forbidden; only the description tells them apart.
+            if "import" in str(exc).lower():
+                raise BulkImportsDisabledError(str(exc)) from None
+            raise BulkWriteNotAllowedError(str(exc)) from None
         except ZendeskError as exc:
-            self.on_done([(batch, None, f"not sent: {exc}")])
+            self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
             return
         self._learn_cap(response)
         job = json_object(response).get("job_status") or {}
         self.jobs += 1
-        self._in_flight.append(InFlight(str(job.get("id")), batch, self._clock()))
+        self._in_flight.append(InFlight(str(job.get("id")), batch, self._clock(), tries))
 
     def _learn_cap(self, response: httpx.Response) -> None:
         found = _CAP_TOTAL.search(response.headers.get("zendesk-ratelimit-inflight-jobs", ""))

@@ -1,16 +1,16 @@
 """The sync's memory in DuckDB (schema ``reverse_etl``): state per identity, log, run summaries.
 
 ``user_sync_state``: per identity, the digest of the payload last pushed and how that ended.
-``user_sync_log``: one row per input row per run. ``sync_runs``: one summary row per run.
-Each finished job is written in one transaction with the state it changes, so a killed run
-leaves only whole jobs behind.
+``user_sync_log``: one row per input row per run. ``sync_runs``: one summary row per run, with
+the requests it made (see ``RunTotals``). Each finished job is written in one transaction with
+the state it changes, so a killed run leaves only whole jobs behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,11 +60,22 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.sync_runs (
     rate_limited INTEGER,
     seconds DOUBLE
 );
+ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS server_errors INTEGER;
+ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS failed_jobs INTEGER;
 """
 
 
 @dataclass
 class RunTotals:
+    """One run's outcome: rows by action, then what it asked of Zendesk.
+
+    ``requests`` counts every request sent, retries included; ``post_requests`` those to the
+    write endpoint (bulk, or single with ``--single``), whatever the answer; ``jobs`` the jobs
+    Zendesk queued, resubmissions included; ``failed_jobs`` those that failed as a whole;
+    ``too_many_jobs`` the answers refusing a job at the cap; ``rate_limited`` the other 429s;
+    ``server_errors`` the 5xx answers. ``seconds`` runs from reading the input to the last write.
+    """
+
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -76,6 +87,8 @@ class RunTotals:
     jobs: int = 0
     too_many_jobs: int = 0
     rate_limited: int = 0
+    server_errors: int = 0
+    failed_jobs: int = 0
     seconds: float = 0.0
 
 
@@ -103,15 +116,16 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 class Ledger:
     """An open ledger for one run."""
 
-    def __init__(self, db: Path, run_id: str, mode: str, source: str) -> None:
+    def __init__(self, db: Path, run_id: str, mode: str, source: str, started_at: datetime) -> None:
         db.parent.mkdir(parents=True, exist_ok=True)
         self.run_id = run_id
+        self.started_at = started_at
         self._con = duckdb.connect(str(db))
         self._con.execute(_DDL)
         self._con.execute(
             f"INSERT INTO {SCHEMA}.sync_runs (run_id, started_at, mode, source) "  # noqa: S608
             "VALUES (?, ?, ?, ?)",
-            [run_id, _now(), mode, source],
+            [run_id, started_at, mode, source],
         )
 
     def close(self) -> None:
@@ -166,12 +180,14 @@ class Ledger:
             self._con.unregister("incoming")
 
     def finish(self, totals: RunTotals) -> None:
+        """Write the run's summary; it finished ``totals.seconds`` after it started."""
         values = asdict(totals)
         assignments = ", ".join(f"{name} = ?" for name in values)
+        finished_at = self.started_at + timedelta(seconds=totals.seconds)
         self._con.execute(
             f"UPDATE {SCHEMA}.sync_runs SET finished_at = ?, {assignments} "  # noqa: S608
             "WHERE run_id = ?",
-            [_now(), *values.values(), self.run_id],
+            [finished_at, *values.values(), self.run_id],
         )
 
 

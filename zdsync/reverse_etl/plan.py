@@ -16,6 +16,8 @@ from zdsync.reverse_etl.validation import (
 )
 
 Mode = Literal["upsert", "update-only", "create-only"]
+OnDuplicate = Literal["last", "first", "reject"]
+ON_DUPLICATE: tuple[OnDuplicate, ...] = ("last", "first", "reject")
 Decision = Literal["send", "unchanged", "invalid"]
 SUCCESSES = ("created", "updated", "unchanged")
 
@@ -46,8 +48,10 @@ class Previous:
     zendesk_user_id: int | None
 
 
-def validate(rows: Iterable[InputRow], specs: dict[str, UserFieldSpec]) -> list[PlannedRow]:
-    """Check every row on its own, then flag identities that appear twice."""
+def validate(
+    rows: Iterable[InputRow], specs: dict[str, UserFieldSpec], on_duplicate: OnDuplicate = "last"
+) -> list[PlannedRow]:
+    """Check every row on its own, then settle rows that name the same user."""
     planned = []
     for row in rows:
         item = PlannedRow(row)
@@ -58,28 +62,62 @@ def validate(rows: Iterable[InputRow], specs: dict[str, UserFieldSpec]) -> list[
         except Invalid as exc:
             item.invalid(str(exc))
         planned.append(item)
-    _flag_duplicates(planned)
+    resolve_duplicates(planned, on_duplicate)
     return planned
 
 
-def _flag_duplicates(planned: list[PlannedRow]) -> None:
-    # Zendesk matches on external id and on email, case-insensitively, so two rows that share
-    # either would race for the same user.
-    first_seen: dict[str, int] = {}
-    for item in planned:
-        if item.decision == "invalid":
+def resolve_duplicates(planned: list[PlannedRow], rule: OnDuplicate) -> None:
+    """Keep one row per user: the last, the first, or (``reject``) none of them.
+
+    Zendesk matches on external id and on email, case-insensitively, so rows linked by either,
+    directly or through other rows, would race for the same user. Only valid rows take part.
+    """
+    for group in same_user_groups([p for p in planned if p.decision != "invalid"]):
+        if len(group) < 2:
             continue
-        keys = [
-            f"{name}:{value.lower()}"
-            for name in ("external_id", "email")
-            if (value := item.payload.get(name))
-        ]
-        earlier = next((first_seen[k] for k in keys if k in first_seen), None)
-        if earlier is not None:
-            item.invalid(f"same identity as row {earlier}; each user may appear once")
+        if rule == "reject":
+            numbers = ", ".join(str(item.row.row_number) for item in group)
+            for item in group:
+                item.invalid(f"rows {numbers} name the same user (--on-duplicate reject)")
             continue
-        for key in keys:
-            first_seen[key] = item.row.row_number
+        kept = group[-1] if rule == "last" else group[0]
+        which = "a later" if rule == "last" else "an earlier"
+        for item in group:
+            if item is not kept:
+                item.invalid(
+                    f"superseded by row {kept.row.row_number}, {which} row for the same user"
+                )
+
+
+def same_user_groups(items: list[PlannedRow]) -> list[list[PlannedRow]]:
+    """Rows that share an external id or an email, transitively, in input order."""
+    parent = list(range(len(items)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[str, int] = {}
+    for index, item in enumerate(items):
+        for key in _match_keys(item.payload):
+            if key in owner:
+                parent[root(index)] = root(owner[key])
+            else:
+                owner[key] = index
+    groups: dict[int, list[PlannedRow]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(root(index), []).append(item)
+    return list(groups.values())
+
+
+def _match_keys(payload: dict[str, Any]) -> list[str]:
+    return [
+        f"{name}:{str(value).lower()}"
+        for name in ("external_id", "email")
+        if (value := payload.get(name))
+    ]
 
 
 def check_organizations(planned: list[PlannedRow], exists: Callable[[int], bool]) -> None:
@@ -107,13 +145,19 @@ def diff(planned: list[PlannedRow], previous: dict[str, Previous]) -> None:
 
 
 def apply_mode(planned: list[PlannedRow], mode: Mode) -> None:
-    """Enforce the mode and the name a create needs, where the user's existence is known."""
+    """Enforce the mode and the name a create needs, where the user's existence is known.
+
+    A mode refuses a row whose user it could not establish: sending it might do what the mode
+    forbids.
+    """
     for item in planned:
         if item.decision != "send":
             continue
         if item.exists is False and not item.payload.get("name"):
             item.invalid("name is required to create a user")
-        elif mode == "update-only" and item.exists is not True:
+        elif mode != "upsert" and item.exists is None:
+            item.invalid(f"could not tell whether a Zendesk user matches (--mode {mode})")
+        elif mode == "update-only" and item.exists is False:
             item.invalid("no existing Zendesk user matches (--mode update-only)")
         elif mode == "create-only" and item.exists is True:
             item.invalid("a Zendesk user already matches (--mode create-only)")

@@ -7,23 +7,29 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
 
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import ZendeskError
-from zdsync.reverse_etl import lookup
+from zdsync.errors import first_line
+from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import (
     BULK_PATH,
     BulkImportsDisabledError,
     BulkSender,
+    BulkWriteNotAllowedError,
     Finished,
     PollPolicy,
+    Resubmit,
 )
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputError, InputRow, load_mapping, read_file, read_query
-from zdsync.reverse_etl.single import SingleSender
+from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
 from zdsync.reverse_etl.validation import specs_from
 
 log = logging.getLogger(__name__)
@@ -45,9 +51,13 @@ class PushOptions:
         db: DuckDB file holding the ledger (and the query's tables).
         mapping: TOML file renaming CRM columns.
         mode: upsert, update-only or create-only.
+        on_duplicate: Which of several rows naming one user is sent: ``last`` (the newest row
+            of a CRM export), ``first``, or ``reject`` (none of them).
         dry_run: Plan and report only: nothing is written to Zendesk or to the database.
         single: One ``create_or_update`` request per user, for accounts without bulk imports.
         job_margin: Job slots left free for other tools.
+        poll: How job statuses are polled.
+        resubmit: How batches whose job failed as a whole are sent again.
     """
 
     input: Path | None = None
@@ -55,10 +65,12 @@ class PushOptions:
     db: Path = DEFAULT_DB
     mapping: Path | None = None
     mode: planning.Mode = "upsert"
+    on_duplicate: planning.OnDuplicate = "last"
     dry_run: bool = False
     single: bool = False
     job_margin: int = 1
     poll: PollPolicy = field(default_factory=PollPolicy)
+    resubmit: Resubmit = field(default_factory=Resubmit)
 
 
 @dataclass
@@ -72,20 +84,37 @@ class PushSummary:
 
 def push_users(settings: Settings, options: PushOptions) -> PushSummary:
     """Run one push. Raises ``PushError`` for what stops the whole run."""
-    started = time.monotonic()
+    clock = _RunClock()
     rows = _rows(options)
     try:
         with ZendeskClient(settings) as client:
-            summary = _Push(client, options, rows).run()
+            return _Push(client, options, rows, clock).run()
     except BulkImportsDisabledError:
         raise PushError(
             "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
             "Support to enable data imports, or run again with --single (one user a second)"
         ) from None
+    except BulkWriteNotAllowedError:
+        raise PushError(
+            "these Zendesk credentials may not create or update users in bulk: use an admin's, "
+            "or those of an agent whose custom role may manage end users"
+        ) from None
     except ZendeskError as exc:
         raise PushError(str(exc)) from None
-    summary.totals.seconds = time.monotonic() - started
-    return summary
+    except duckdb.IOException as exc:
+        # Another extract or push holds the file; DuckDB says which process.
+        raise PushError(f"cannot use {options.db}: {first_line(exc)}") from None
+
+
+class _RunClock:
+    """When the run started, on the wall for the ledger and monotonic for its length."""
+
+    def __init__(self) -> None:
+        self.started_at = datetime.now(UTC)
+        self._started = time.monotonic()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self._started
 
 
 def _rows(options: PushOptions) -> list[InputRow]:
@@ -103,10 +132,13 @@ def _rows(options: PushOptions) -> list[InputRow]:
 
 
 class _Push:
-    def __init__(self, client: ZendeskClient, options: PushOptions, rows: list[InputRow]):
+    def __init__(
+        self, client: ZendeskClient, options: PushOptions, rows: list[InputRow], clock: _RunClock
+    ):
         self.client = client
         self.options = options
         self.rows = rows
+        self.clock = clock
         self.run_id = uuid.uuid4().hex
         self.totals = RunTotals(rows=len(rows))
         self.ledger: Ledger | None = None
@@ -115,34 +147,42 @@ class _Push:
         planned = self._plan()
         tally = planning.counts(planned)
         invalid = [(p.row.row_number, p.reason or "") for p in planned if p.decision == "invalid"]
-        if not self.options.dry_run:
+        if self.options.dry_run:
+            self._count_requests()
+            self.totals.seconds = self.clock.seconds()
+        else:
             self._execute(planned)
-        self._count_requests()
         return PushSummary(self.run_id, self.totals, tally, invalid, self.options.dry_run)
 
     def _plan(self) -> list[planning.PlannedRow]:
         specs = specs_from(lookup.user_field_definitions(self.client))
-        planned = planning.validate(self.rows, specs)
+        planned = planning.validate(self.rows, specs, self.options.on_duplicate)
         planning.check_organizations(
             planned, lambda org: lookup.organization_exists(self.client, org)
         )
         planning.diff(planned, previous_state(self.options.db))
-        if self._needs_lookup(planned):
-            lookup.mark_existing(self.client, planned)
+        to_match = self._to_match(planned)
+        if to_match:
+            matching.mark_existing(self.client, to_match, self.options.db)
         planning.apply_mode(planned, self.options.mode)
         return planned
 
-    def _needs_lookup(self, planned: list[planning.PlannedRow]) -> bool:
-        # Zendesk itself refuses a nameless create, so a plain upsert only asks when it must.
-        return (
-            self.options.dry_run
-            or self.options.mode != "upsert"
-            or any(p.decision == "send" and not p.payload.get("name") for p in planned)
-        )
+    def _to_match(self, planned: list[planning.PlannedRow]) -> list[planning.PlannedRow]:
+        """Rows whose Zendesk user must be known before sending.
+
+        The modes and the dry run need every row's; a plain upsert only needs the nameless
+        rows', since Zendesk refuses to create a user without a name.
+        """
+        to_send = [p for p in planned if p.decision == "send"]
+        if self.options.dry_run or self.options.mode != "upsert":
+            return to_send
+        return [p for p in to_send if not p.payload.get("name")]
 
     def _execute(self, planned: list[planning.PlannedRow]) -> None:
         source = str(self.options.input) if self.options.input else "query"
-        self.ledger = Ledger(self.options.db, self.run_id, self.options.mode, source)
+        self.ledger = Ledger(
+            self.options.db, self.run_id, self.options.mode, source, self.clock.started_at
+        )
         try:
             unsent = [p for p in planned if p.decision != "send"]
             self.ledger.log_unsent(unsent)
@@ -157,10 +197,12 @@ class _Push:
                     self._jobs_done,
                     margin=self.options.job_margin,
                     poll=self.options.poll,
+                    resubmit=self.options.resubmit,
                 )
                 sender.run(_batches(to_send))
-                self.totals.jobs = sender.jobs
+                self.totals.jobs, self.totals.failed_jobs = sender.jobs, sender.failed_jobs
             self._count_requests()
+            self.totals.seconds = self.clock.seconds()
             self.ledger.finish(self.totals)
         finally:
             self.ledger.close()
@@ -169,9 +211,11 @@ class _Push:
         self._record(
             [
                 outcome
-                for batch, job, reason in finished
+                for done in finished
                 for outcome in (
-                    reconcile(batch, job) if job is not None else failed(batch, reason or "")
+                    reconcile(done.batch, done.job, done.tries)
+                    if done.job is not None
+                    else failed(done.batch, done.reason or "")
                 )
             ]
         )
@@ -189,12 +233,16 @@ class _Push:
 
     def _count_requests(self) -> None:
         stats = self.client.stats
+        too_many_jobs = stats.count_code("TooManyJobs")
         self.totals.requests = stats.total
-        self.totals.post_requests = stats.count(endpoint=BULK_PATH) - stats.count(
-            endpoint=BULK_PATH, status=429
+        self.totals.post_requests = stats.count(
+            endpoint=SINGLE_PATH if self.options.single else BULK_PATH
         )
-        self.totals.too_many_jobs = stats.count(endpoint=BULK_PATH, status=429)
-        self.totals.rate_limited = stats.count(status=429)
+        self.totals.too_many_jobs = too_many_jobs
+        self.totals.rate_limited = stats.count(status=429) - too_many_jobs
+        self.totals.server_errors = sum(
+            n for (_, _, status), n in stats.counts.items() if status.startswith("5")
+        )
 
 
 def _batches(items: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:

@@ -21,11 +21,17 @@ class RowOutcome:
     error: str | None = None
 
 
-def reconcile(batch: list[PlannedRow], job: dict[str, Any]) -> list[RowOutcome]:
-    """One outcome per row of ``batch`` from its finished ``job_status``."""
+def reconcile(batch: list[PlannedRow], job: dict[str, Any], tries: int = 1) -> list[RowOutcome]:
+    """One outcome per row of ``batch`` from its finished ``job_status``.
+
+    A job with per-row results is read row by row, whatever its status; one without them
+    fails every row with the job's message (``tries`` says how many jobs the batch went through).
+    """
     job_id = job.get("id")
-    if job.get("status") != "completed":
+    if job.get("status") != "completed" and not job.get("results"):
         reason = f"job {job.get('status')}: {job.get('message') or 'no message'}"
+        if tries > 1:
+            reason += f" (each of {tries} tries)"
         return [RowOutcome(item, "failed", None, job_id, reason) for item in batch]
     results = {r.get("index"): r for r in job.get("results") or [] if isinstance(r, dict)}
     return [_outcome(item, results.get(index), job_id) for index, item in enumerate(batch)]

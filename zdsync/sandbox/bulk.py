@@ -2,7 +2,8 @@
 
 A job is queued on arrival, working after a third of its latency, and completed after all of
 it; its upserts take effect at completion, in the order jobs were created. Job state is settled
-lazily, on every request and every read of the store, so no thread runs behind the scenes.
+lazily, on every request and every read of the store, so no thread runs behind the scenes. Jobs
+keep time by the store's clock, which follows wall time until a test moves it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import math
 import re
 import secrets
 import threading
-import time
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +24,18 @@ from zdsync.sandbox.limits import RateLimits
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import FORBIDDEN, NOT_FOUND, Reply, Request, error_reply, json_reply
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# RFC 5322's dot-atom, as Zendesk applies it: no quoting, no leading, trailing or doubled dots,
+# no commas or spaces. Domains need a dot and a top-level label that is not all digits.
+_WORD = r"A-Za-z0-9\u0080-\U0010ffff"
+_ATOM = rf"[{_WORD}!#$%&'*+/=?^_`{{|}}~-]+"
+_LABEL = rf"[{_WORD}](?:[{_WORD}-]*[{_WORD}])?"
+EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?![0-9]+$){_LABEL}")
+EMAIL_MAX_LENGTH = 254
+LOCAL_PART_MAX_LENGTH = 64
 ROLES = ("end-user", "agent", "admin")
+# Custom agent roles whose permissions include managing end users; agents in other roles may
+# not write users in bulk.
+USER_MANAGER_ROLE_IDS = frozenset({360_000_100_001})
 UPDATABLE = (
     "name",
     "phone",
@@ -43,18 +55,23 @@ BULK_DISABLED = (
     "Bulk user imports are not enabled for this account. Ask Zendesk Customer Support to enable "
     "data imports.",
 )
+JOB_FAILED_MESSAGE = "Internal error: the job could not be processed"
+FINISHED = ("completed", "failed")
 
 
 @dataclass
 class Job:
+    """One background job; times are on the store's clock."""
+
     id: str
     rows: list[Record]
     created: float
     due: float
     status: str = "queued"
     results: list[Record] | None = None
-    completed_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    finished_at: float | None = None
+    # Set when the job was told to fail as a whole: its message, and no upsert takes effect.
+    failure: str | None = None
 
 
 class Jobs:
@@ -66,26 +83,51 @@ class Jobs:
         self.limits = limits
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._doomed: deque[str] = deque()
         self.too_many_jobs = 0
+        self.polls = 0
+        # Polls since the last job was created: once a client polls, it has sent what it would.
+        self.polls_since_last_job = 0
+
+    def fail_next_jobs(self, count: int = 1, message: str = JOB_FAILED_MESSAGE) -> None:
+        """Make the next ``count`` jobs fail as a whole, as an internal error in Zendesk would."""
+        with self._lock:
+            self._doomed.extend([message] * count)
+
+    def wait_until(self, condition: Callable[[Jobs], bool], timeout: float = 60.0) -> bool:
+        """Block until ``condition(self)`` holds after a job is created, refused, polled or
+        finished; False if ``timeout`` seconds pass first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: condition(self), timeout)
 
     def settle(self) -> None:
-        """Complete every job whose time has come, oldest first."""
-        now = time.monotonic()
+        """Finish every job whose time has come, oldest first."""
+        now = self.store.clock.now()
         with self._lock, self.store.lock:
+            changed = False
             for job in sorted(self.jobs.values(), key=lambda j: j.created):
-                if job.status == "completed":
+                if job.status in FINISHED:
                     continue
                 if now >= job.due:
-                    job.results = [upsert(self.store, row, i) for i, row in enumerate(job.rows)]
-                    job.status, job.completed_at = "completed", time.time()
+                    self._finish(job, now)
+                    changed = True
                 elif now >= job.created + (job.due - job.created) / 3:
                     job.status = "working"
+            if changed:
+                self._changed.notify_all()
+
+    def _finish(self, job: Job, now: float) -> None:
+        if job.failure is None:
+            job.results = [upsert(self.store, row, i) for i, row in enumerate(job.rows)]
+        job.status = "completed" if job.failure is None else "failed"
+        job.finished_at = now
 
     def in_flight(self) -> list[Job]:
-        return [job for job in self.jobs.values() if job.status != "completed"]
+        return [job for job in self.jobs.values() if job.status not in FINISHED]
 
     def _cap_header(self, in_flight: list[Job]) -> dict[str, str]:
-        now = time.monotonic()
+        now = self.store.clock.now()
         resets = min((job.due - now for job in in_flight), default=0.0)
         remaining = max(0, self.config.job_cap - len(in_flight))
         resets_in = max(0, math.ceil(resets))
@@ -98,7 +140,7 @@ class Jobs:
     def create_or_update_many(self, request: Request) -> Reply:
         if not self.config.bulk_imports_enabled:
             return error_reply(403, *BULK_DISABLED)
-        if request.user is None or request.user["role"] == "end-user":
+        if not may_write_users_in_bulk(request.user):
             return error_reply(403, *FORBIDDEN)
         body = request.json() or {}
         rows = body.get("users")
@@ -110,36 +152,43 @@ class Jobs:
         with self._lock:
             in_flight = self.in_flight()
             if len(in_flight) >= self.config.job_cap:
-                self.too_many_jobs += 1
-                headers = self._cap_header(in_flight)
-                wait = headers["zendesk-ratelimit-inflight-jobs"].rsplit("=", 1)[1]
-                return json_reply(
-                    429,
-                    {
-                        "error": "TooManyJobs",
-                        "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
-                        "running. Try again later.",
-                        "current_job_ids": [job.id for job in in_flight],
-                    },
-                    **headers,
-                    **{"Retry-After": str(max(1, int(wait)))},
-                )
-            now = time.monotonic()
+                return self._too_many_jobs(in_flight)
+            now = self.store.clock.now()
             job = Job(secrets.token_hex(16), rows, now, now + self.config.job_latency_seconds)
+            job.failure = self._doomed.popleft() if self._doomed else None
             self.jobs[job.id] = job
+            self.polls_since_last_job = 0
             headers = self._cap_header([*in_flight, job])
+            self._changed.notify_all()
         return json_reply(200, {"job_status": self.view(job)}, **headers)
+
+    def _too_many_jobs(self, in_flight: list[Job]) -> Reply:
+        self.too_many_jobs += 1
+        self._changed.notify_all()
+        headers = self._cap_header(in_flight)
+        wait = headers["zendesk-ratelimit-inflight-jobs"].rsplit("=", 1)[1]
+        return json_reply(
+            429,
+            {
+                "error": "TooManyJobs",
+                "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
+                "running. Try again later.",
+                "current_job_ids": [job.id for job in in_flight],
+            },
+            **headers,
+            **{"Retry-After": str(max(1, int(wait)))},
+        )
 
     def view(self, job: Job) -> Record:
         total = len(job.rows)
         if job.status == "completed":
             progress: int | None = total
-        elif job.status == "working":
+        elif job.status in ("working", "failed"):
             span = job.due - job.created
-            progress = min(total - 1, int(total * (time.monotonic() - job.created) / span))
+            elapsed = min(self.store.clock.now(), job.due) - job.created
+            progress = min(total - 1, int(total * elapsed / span)) if span > 0 else 0
         else:
             progress = None
-        completed = job.completed_at
         return {
             "id": job.id,
             "job_type": "Bulk Create Or Update User",
@@ -147,16 +196,13 @@ class Jobs:
             "total": total,
             "progress": progress,
             "status": job.status,
-            "message": None
-            if completed is None
-            else datetime.fromtimestamp(completed, UTC).strftime(
-                "Completed at %Y-%m-%d %H:%M:%S +0000"
-            ),
+            "message": _message(job),
             "results": job.results,
         }
 
     def show(self, job_id: str) -> Reply:
         self.settle()
+        self._polled()
         job = self.jobs.get(job_id)
         return (
             json_reply(200, {"job_status": self.view(job)}) if job else error_reply(404, *NOT_FOUND)
@@ -167,8 +213,15 @@ class Jobs:
         if not ids:
             return error_reply(400, "InvalidValue", "ids is required")
         self.settle()
+        self._polled()
         found = [self.view(self.jobs[i]) for i in ids if i in self.jobs]
         return json_reply(200, {"job_statuses": found})
+
+    def _polled(self) -> None:
+        with self._lock:
+            self.polls += 1
+            self.polls_since_last_job += 1
+            self._changed.notify_all()
 
     def create_or_update(self, request: Request) -> Reply:
         """``POST /api/v2/users/create_or_update``: one user, synchronously, tightly limited."""
@@ -234,11 +287,39 @@ def upsert(store: Store, row: Record, index: int) -> Record:
     }
 
 
+def may_write_users_in_bulk(user: Record | None) -> bool:
+    """Admins, and agents in a custom role that may manage end users."""
+    if user is None:
+        return False
+    return user["role"] == "admin" or (
+        user["role"] == "agent" and user.get("custom_role_id") in USER_MANAGER_ROLE_IDS
+    )
+
+
+def email_is_valid(address: str) -> bool:
+    """Whether Zendesk accepts ``address`` as an email identity."""
+    local, _, _ = address.rpartition("@")
+    return (
+        len(address) <= EMAIL_MAX_LENGTH
+        and len(local) <= LOCAL_PART_MAX_LENGTH
+        and EMAIL.fullmatch(address) is not None
+    )
+
+
+def _message(job: Job) -> str | None:
+    if job.status == "failed":
+        return job.failure
+    if job.finished_at is None:
+        return None
+    stamp = datetime.fromtimestamp(job.finished_at, UTC)
+    return stamp.strftime("Completed at %Y-%m-%d %H:%M:%S +0000")
+
+
 def _invalid(store: Store, row: Record) -> tuple[str, str] | None:
     email, role = row.get("email"), row.get("role")
     if not email and not row.get("external_id"):
         return "InvalidValue", "Email: cannot be blank"
-    if email and not EMAIL.match(str(email)):
+    if email and not email_is_valid(str(email)):
         return "InvalidValue", f"Email: {email} is not properly formatted"
     if role is not None and role not in ROLES:
         return "InvalidValue", f"Role: {role} is not valid"

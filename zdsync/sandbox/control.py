@@ -67,6 +67,9 @@ def _run(app: App, operation: str, args: dict[str, Any]) -> Any:
             fault, path_prefix=args.get("path_prefix", "/api/v2/"), times=int(args.get("times", 1))
         )
         return None
+    if operation == "fail_next_jobs":
+        app.jobs.fail_next_jobs(**args)
+        return None
     if operation == "expire_access_tokens":
         app.accounts.expire_access_tokens()
         return None

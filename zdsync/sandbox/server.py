@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from zdsync.sandbox import exports, lists
+from zdsync.sandbox import exports, lists, search
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
@@ -55,6 +55,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
     ),
     ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
+    ("GET", re.compile(r"/api/v2/users/search"), lambda a, r, m: search.users(a.store, r)),
     (
         "GET",
         re.compile(r"/api/v2/users/show_many"),
