@@ -189,7 +189,7 @@ def push_users(
 def transform(
     db: Annotated[Path, typer.Option(help="DuckDB file to run the SQL models on.")] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in sql/ (schema ``analytics``)."""
+    """Run the SQL models in zdsync/sql/ (schema ``analytics``)."""
     try:
         runs = run_models(db)
     except TransformError as exc:
