@@ -2,29 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
 from flows.common import DEFAULT_DB_PATH
 from flows.extract import EXPORT_STREAMS, extract
 from flows.push_users import push_users
 from flows.transform import transform
+from zdsync.options import extract_options
 
 
 @flow(name="zdsync-sync")
 def sync(
     resources: list[str] = EXPORT_STREAMS,
     db: str = DEFAULT_DB_PATH,
+    start_date: date | None = None,
     crm_input: str | None = None,
     crm_query: str | None = None,
     mapping: str | None = None,
+    single: bool = False,
 ) -> dict[str, Any]:
-    """Extract, transform, then push; each step is its own subflow run."""
-    result: dict[str, Any] = {"extract": extract(resources=resources, db=db)}
-    result["transform"] = transform(db=db)
+    """Extract, transform, then push; each step is its own subflow run.
+
+    The models run on the DuckDB file ``db``, so they are skipped when ``ZDSYNC_DESTINATION``
+    sends the extract elsewhere.
+    """
+    logger = get_run_logger()
+    loads_elsewhere = extract_options(db=db).destination
+    result: dict[str, Any] = {"extract": extract(resources=resources, db=db, start_date=start_date)}
+    if loads_elsewhere:
+        logger.info("models skipped: they run on DuckDB and the extract loads %s", loads_elsewhere)
+    else:
+        result["transform"] = transform(db=db)
     if crm_input or crm_query:
-        result["push_users"] = push_users(input=crm_input, query=crm_query, db=db, mapping=mapping)
+        result["push_users"] = push_users(
+            input=crm_input, query=crm_query, db=db, mapping=mapping, single=single
+        )
     return result
 
 
