@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.common import DEFAULT_DB_PATH
+from flows.common import DEFAULT_DB_PATH, one_writer
 from flows.extract import EXPORT_STREAMS, extract
 from flows.push_users import push_users
 from flows.transform import transform
 from zdsync.options import extract_options
+from zdsync.transform import missing_sources
 
 
 @flow(name="zdsync-sync")
@@ -27,11 +29,19 @@ def sync(
     """Extract, transform, then push; each step is its own subflow run.
 
     The models run on the DuckDB file ``db``, so they are skipped when ``ZDSYNC_DESTINATION``
-    sends the extract elsewhere.
+    sends the extract elsewhere. Until ``db`` holds every raw table the models read, the extract
+    also loads the missing ones, so the first scheduled run succeeds whichever resources it names.
     """
     logger = get_run_logger()
     loads_elsewhere = extract_options(db=db).destination
-    result: dict[str, Any] = {"extract": extract(resources=resources, db=db, start_date=start_date)}
+    wanted = list(resources)
+    if not loads_elsewhere:
+        wanted += [name for name in _not_loaded_yet(Path(db)) if name not in wanted]
+        if wanted != list(resources):
+            logger.info(
+                "also loading %s: the models read them", ", ".join(wanted[len(resources) :])
+            )
+    result: dict[str, Any] = {"extract": extract(resources=wanted, db=db, start_date=start_date)}
     if loads_elsewhere:
         logger.info("models skipped: they run on DuckDB and the extract loads %s", loads_elsewhere)
     else:
@@ -41,6 +51,12 @@ def sync(
             input=crm_input, query=crm_query, db=db, mapping=mapping, single=single
         )
     return result
+
+
+def _not_loaded_yet(db: Path) -> list[str]:
+    # Read while holding the file's writer slot, so no extract has it open meanwhile.
+    with one_writer(db):
+        return missing_sources(db)
 
 
 if __name__ == "__main__":

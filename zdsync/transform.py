@@ -68,13 +68,26 @@ def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
     return runs
 
 
-def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
-    present = {
+def missing_sources(db: Path) -> list[str]:
+    """The raw tables the models read that ``db`` does not hold yet (all, without a file)."""
+    if not db.exists():
+        return list(REQUIRED)
+    with duckdb.connect(str(db), read_only=True) as con:
+        present = _raw_tables(con)
+    return [name for name in REQUIRED if name not in present]
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
         row[0]
         for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'zendesk'"
         ).fetchall()
     }
+
+
+def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
+    present = _raw_tables(con)
     missing = [name for name in REQUIRED if name not in present]
     if missing:
         raise TransformError(

@@ -212,6 +212,23 @@ def test_the_push_flow_sends_one_request_per_user_in_single_mode(
     assert [path.removesuffix(".json") for path in posts] == ["/api/v2/users/create_or_update"] * 5
 
 
+def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    hourly = ["users", "tickets", "organizations"]
+
+    first = sync(resources=hourly, db=str(db))
+    zendesk_env.app.log.clear()
+    second = sync(resources=hourly, db=str(db))
+
+    assert "13_gdpr_deletion_progress" in first["transform"]
+    assert sorted(first["extract"]["resources"]) == sorted(ALL)
+    assert sorted(second["extract"]["resources"]) == sorted(hourly)
+    assert not [e for e in zendesk_env.app.request_log() if "deleted" in e["path"]]
+    assert_matches_truth(db, zendesk_env)
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
