@@ -32,18 +32,13 @@ def sync(
     sends the extract elsewhere. Until ``db`` holds every raw table the models read, the extract
     also loads the missing ones, so the first scheduled run succeeds whichever resources it names.
     """
-    logger = get_run_logger()
-    loads_elsewhere = extract_options(db=db).destination
-    wanted = list(resources)
-    if not loads_elsewhere:
-        wanted += [name for name in _not_loaded_yet(Path(db)) if name not in wanted]
-        if wanted != list(resources):
-            logger.info(
-                "also loading %s: the models read them", ", ".join(wanted[len(resources) :])
-            )
+    destination = extract_options(db=db).destination
+    wanted = list(resources) if destination else _with_model_sources(resources, Path(db))
     result: dict[str, Any] = {"extract": extract(resources=wanted, db=db, start_date=start_date)}
-    if loads_elsewhere:
-        logger.info("models skipped: they run on DuckDB and the extract loads %s", loads_elsewhere)
+    if destination:
+        get_run_logger().info(
+            "models skipped: they run on DuckDB, the extract loads %s", destination
+        )
     else:
         result["transform"] = transform(db=db)
     if crm_input or crm_query:
@@ -53,10 +48,13 @@ def sync(
     return result
 
 
-def _not_loaded_yet(db: Path) -> list[str]:
+def _with_model_sources(resources: list[str], db: Path) -> list[str]:
     # Read while holding the file's writer slot, so no extract has it open meanwhile.
     with one_writer(db):
-        return missing_sources(db)
+        missing = [name for name in missing_sources(db) if name not in resources]
+    if missing:
+        get_run_logger().info("also loading %s: the models read them", ", ".join(missing))
+    return [*resources, *missing]
 
 
 if __name__ == "__main__":
