@@ -3,13 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Exact versions of everything installed, so CI, the benchmark and a new checkout get the same.
+CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint bench sandbox oas clean
+.PHONY: demo test lint bench sandbox oas clean constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) --upgrade pip
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	touch $(STAMP)
+
+# After a dependency change in pyproject.toml: resolve it in the venv, then record what it holds.
+constraints:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -e '.[dev]'
+	{ echo "# Written by \`make constraints\` from a working venv; ranges live in pyproject.toml."; \
+	  $(BIN)/pip freeze --all --exclude zdsync; } > $(CONSTRAINTS)
 	touch $(STAMP)
 
 demo: $(STAMP)

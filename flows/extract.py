@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 from prefect import flow, task
@@ -11,6 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
 from pipelines.zendesk import ExtractError, ExtractOptions, run_extract
 from zdsync.client.settings import Settings
+from zdsync.options import extract_options
 from zdsync.reporting import extract_markdown
 
 EXPORT_STREAMS = ["users", "tickets", "organizations"]
@@ -28,16 +29,8 @@ def transient_only(task: Any, task_run: Any, state: Any) -> bool:
 
 
 @task(retries=3, retry_delay_seconds=[30, 120, 600], retry_condition_fn=transient_only)
-def run_extract_task(
-    resources: list[str], db: str, full_refresh: bool, batch_records: int
-) -> dict[str, Any]:
-    options = ExtractOptions(
-        db_path=Path(db),
-        resources=tuple(resources),
-        full_refresh=full_refresh,
-        batch_records=batch_records,
-    )
-    with one_writer(Path(db)), forward_logs():
+def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
+    with one_writer(options.db_path), forward_logs():
         summary = run_extract(Settings.load(), options)
     create_markdown_artifact(extract_markdown(summary), key="zdsync-extract")
     return {
@@ -47,6 +40,7 @@ def run_extract_task(
         "requests": summary.requests,
         "rate_limited": summary.rate_limited,
         "scrubbed_users": summary.scrubbed_users,
+        "destination": options.destination,
     }
 
 
@@ -54,11 +48,23 @@ def run_extract_task(
 def extract(
     resources: list[str] = EXPORT_STREAMS,
     db: str = DEFAULT_DB_PATH,
+    start_date: date | None = None,
     full_refresh: bool = False,
     batch_records: int = 50_000,
 ) -> dict[str, Any]:
-    """Load what changed in Zendesk since the last run (unknown resources fail, unretried)."""
-    return run_extract_task(resources, db, full_refresh, batch_records)
+    """Load what changed in Zendesk since the last run (unknown resources fail, unretried).
+
+    ``ZDSYNC_DESTINATION`` in the worker's environment loads another dlt destination instead of
+    the DuckDB file ``db``, as ``zdsync extract`` does.
+    """
+    options = extract_options(
+        db=db,
+        resources=resources,
+        start_date=start_date,
+        full_refresh=full_refresh,
+        batch_records=batch_records,
+    )
+    return run_extract_task(options)
 
 
 if __name__ == "__main__":

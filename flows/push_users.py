@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
 from prefect import flow, task
@@ -10,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
 from zdsync.client.settings import Settings
+from zdsync.options import push_options
 from zdsync.reporting import push_markdown
 from zdsync.reverse_etl.push import PushOptions
 from zdsync.reverse_etl.push import push_users as push
@@ -39,15 +39,11 @@ def push_users(
     mapping: str | None = None,
     mode: Literal["upsert", "update-only", "create-only"] = "upsert",
     dry_run: bool = False,
+    single: bool = False,
 ) -> dict[str, Any]:
-    """Create or update Zendesk users from a CRM file or query."""
-    options = PushOptions(
-        input=Path(input) if input else None,
-        query=query,
-        db=Path(db),
-        mapping=Path(mapping) if mapping else None,
-        mode=mode,
-        dry_run=dry_run,
+    """Create or update Zendesk users from a CRM file or query (``single``: one request each)."""
+    options = push_options(
+        input=input, query=query, db=db, mapping=mapping, mode=mode, dry_run=dry_run, single=single
     )
     return push_task(options)
 

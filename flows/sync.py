@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from prefect import flow
+from prefect import flow, get_run_logger
 
-from flows.common import DEFAULT_DB_PATH
+from flows.common import DEFAULT_DB_PATH, one_writer
 from flows.extract import EXPORT_STREAMS, extract
 from flows.push_users import push_users
 from flows.transform import transform
+from zdsync.options import extract_options
+from zdsync.transform import missing_sources
 
 
 @flow(name="zdsync-sync")
 def sync(
     resources: list[str] = EXPORT_STREAMS,
     db: str = DEFAULT_DB_PATH,
+    start_date: date | None = None,
     crm_input: str | None = None,
     crm_query: str | None = None,
     mapping: str | None = None,
+    single: bool = False,
 ) -> dict[str, Any]:
-    """Extract, transform, then push; each step is its own subflow run."""
-    result: dict[str, Any] = {"extract": extract(resources=resources, db=db)}
-    result["transform"] = transform(db=db)
+    """Extract, transform, then push; each step is its own subflow run.
+
+    The models run on the DuckDB file ``db``, so they are skipped when ``ZDSYNC_DESTINATION``
+    sends the extract elsewhere. Until ``db`` holds every raw table the models read, the extract
+    also loads the missing ones, so the first scheduled run succeeds whichever resources it names.
+    """
+    destination = extract_options(db=db).destination
+    wanted = list(resources) if destination else _with_model_sources(resources, Path(db))
+    result: dict[str, Any] = {"extract": extract(resources=wanted, db=db, start_date=start_date)}
+    if destination:
+        get_run_logger().info(
+            "models skipped: they run on DuckDB, the extract loads %s", destination
+        )
+    else:
+        result["transform"] = transform(db=db)
     if crm_input or crm_query:
-        result["push_users"] = push_users(input=crm_input, query=crm_query, db=db, mapping=mapping)
+        result["push_users"] = push_users(
+            input=crm_input, query=crm_query, db=db, mapping=mapping, single=single
+        )
     return result
+
+
+def _with_model_sources(resources: list[str], db: Path) -> list[str]:
+    # Read while holding the file's writer slot, so no extract has it open meanwhile.
+    with one_writer(db):
+        missing = [name for name in missing_sources(db) if name not in resources]
+    if missing:
+        get_run_logger().info("also loading %s: the models read them", ", ".join(missing))
+    return [*resources, *missing]
 
 
 if __name__ == "__main__":

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import logging
-import os
 import ssl
 import sys
 import threading
 import time
-from datetime import date
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import duckdb
 import typer
 from rich.console import Console
 
-from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, ExtractOptions, run_extract
+from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, run_extract
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
 from zdsync.errors import first_line
+from zdsync.options import OptionError, extract_options, push_options
 from zdsync.reporting import (
     ExtractProgress,
     print_demo,
@@ -28,14 +28,15 @@ from zdsync.reporting import (
     push_table,
     summary_table,
 )
-from zdsync.reverse_etl.plan import ON_DUPLICATE
-from zdsync.reverse_etl.push import PushError, PushOptions
+from zdsync.reverse_etl.push import PushError
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from zdsync.sandbox.server import tls_context
 from zdsync.status import read_status
 from zdsync.transform import TransformError, run_models
+
+Built = TypeVar("Built")
 
 app = typer.Typer(
     help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
@@ -148,14 +149,13 @@ def extract(
     ] = 50_000,
 ) -> None:
     """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
-    chosen = tuple(name.strip() for name in resources.split(",") if name.strip())
-    options = ExtractOptions(
-        db_path=db,
-        resources=chosen,
-        start_date=_date(start_date),
+    options = _options(
+        extract_options,
+        db=db,
+        resources=resources,
+        start_date=start_date,
         full_refresh=full_refresh,
         batch_records=batch_records,
-        destination=os.environ.get("ZDSYNC_DESTINATION") or None,
     )
     try:
         settings = Settings.load()
@@ -194,16 +194,13 @@ def push_users(
     ] = False,
 ) -> None:
     """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
-    if mode not in ("upsert", "update-only", "create-only"):
-        _fail("--mode must be upsert, update-only or create-only")
-    if on_duplicate not in ON_DUPLICATE:
-        _fail(f"--on-duplicate must be {', '.join(ON_DUPLICATE[:-1])} or {ON_DUPLICATE[-1]}")
-    options = PushOptions(
+    options = _options(
+        push_options,
         input=input,
         query=query,
         db=db,
         mapping=mapping,
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         on_duplicate=on_duplicate,
         dry_run=dry_run,
         single=single,
@@ -219,7 +216,7 @@ def push_users(
 def transform(
     db: Annotated[Path, typer.Option(help="DuckDB file to run the SQL models on.")] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in sql/ (schema ``analytics``)."""
+    """Run the SQL models in zdsync/sql/ (schema ``analytics``)."""
     try:
         runs = run_models(db)
     except TransformError as exc:
@@ -255,14 +252,11 @@ def status(
     print_status(Console(), found)
 
 
-def _date(raw: str | None) -> date | None:
-    if raw is None:
-        return None
+def _options(build: Callable[..., Built], **values: Any) -> Built:
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        _fail(f"--start-date must be YYYY-MM-DD, got {raw!r}")
-        raise
+        return build(**values)
+    except OptionError as exc:
+        _fail(exc.for_cli())
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

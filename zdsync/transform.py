@@ -1,7 +1,8 @@
-"""Running the SQL models in ``sql/`` against the DuckDB database.
+"""Running the SQL models in ``zdsync/sql/`` against the DuckDB database.
 
 Files run in name order (their number prefix is their dependency order); each is idempotent
-(``CREATE OR REPLACE``), so a transform can run after every extract.
+(``CREATE OR REPLACE``), so a transform can run after every extract. The models are package
+data, read through ``importlib.resources``, so an installed zdsync runs them as a checkout does.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -17,7 +20,7 @@ from zdsync.errors import first_line
 from zdsync.reverse_etl.ledger import ensure_tables
 
 log = logging.getLogger(__name__)
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+SQL_DIR: Traversable = files("zdsync") / "sql"
 REQUIRED = ("tickets", "users", "organizations", "deleted_users", "compliance_deletion_statuses")
 
 
@@ -31,37 +34,60 @@ class ModelRun:
     seconds: float
 
 
-def models(sql_dir: Path = SQL_DIR) -> list[Path]:
-    return sorted(sql_dir.glob("*.sql"))
+def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
+    """The model files, in the order they run."""
+    if not sql_dir.is_dir():
+        return []
+    return sorted(
+        (entry for entry in sql_dir.iterdir() if entry.name.endswith(".sql")),
+        key=lambda entry: entry.name,
+    )
 
 
-def run_models(db: Path, sql_dir: Path = SQL_DIR) -> list[ModelRun]:
+def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
     """Run every model; raises ``TransformError`` naming the model that failed."""
     if not db.exists():
         raise TransformError(f"no database at {db}: run zdsync extract first")
+    found = models(sql_dir)
+    if not found:
+        raise TransformError(f"no models in {sql_dir}: the installed package lacks its SQL files")
     runs = []
     with duckdb.connect(str(db)) as con:
         _check_sources(con)
         # The reverse-ETL models read these even before the first push.
         ensure_tables(con)
-        for path in models(sql_dir):
+        for path in found:
             started = time.monotonic()
             try:
                 con.execute(path.read_text())
             except duckdb.Error as exc:
                 raise TransformError(f"model {path.name} failed: {first_line(exc)}") from None
-            runs.append(ModelRun(path.stem, time.monotonic() - started))
-            log.debug("model %s done", path.stem)
+            name = path.name.removesuffix(".sql")
+            runs.append(ModelRun(name, time.monotonic() - started))
+            log.debug("model %s done", name)
     return runs
 
 
-def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
-    present = {
+def missing_sources(db: Path) -> list[str]:
+    """The raw tables the models read that ``db`` does not hold yet (all, without a file)."""
+    if not db.exists():
+        return list(REQUIRED)
+    with duckdb.connect(str(db), read_only=True) as con:
+        present = _raw_tables(con)
+    return [name for name in REQUIRED if name not in present]
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
         row[0]
         for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'zendesk'"
         ).fetchall()
     }
+
+
+def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
+    present = _raw_tables(con)
     missing = [name for name in REQUIRED if name not in present]
     if missing:
         raise TransformError(

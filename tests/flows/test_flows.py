@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
 
-import httpx
+import duckdb
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.concurrency.sync import concurrency
-from prefect.settings import PREFECT_API_URL
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterName,
+    FlowRunFilterParentFlowRunId,
+)
+from prefect.client.schemas.objects import StateType, TaskRun
+from prefect.client.schemas.sorting import LogSort
+from prefect.exceptions import ObjectNotFound
 
 from flows.common import writer_limit_name
-from flows.extract import transient_only
+from flows.extract import extract, transient_only
+from flows.push_users import push_users
 from flows.sync import sync
+from flows.transform import transform
 from pipelines.zendesk import ExtractError
 from tests.pipelines.conftest import assert_matches_truth
 from tests.reverse_etl.conftest import crm_rows, write_csv
@@ -24,12 +35,36 @@ from zdsync.sandbox import Sandbox, SandboxConfig
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
 
 
-def api(path: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Prefect server's REST API, read directly."""
-    answer = httpx.post(f"{PREFECT_API_URL.value()}/{path}", json=body, timeout=30)
-    answer.raise_for_status()
-    found: list[dict[str, Any]] = answer.json()
-    return found
+def subflow_artifacts(parent: UUID) -> dict[str, str]:
+    """Markdown artifacts of ``parent``'s subflow runs, by key, read through Prefect's client."""
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(flow_run_filter=children)
+    return {a.key: str(a.data) for a in found if a.key}
+
+
+def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
+    """The flow run's task run of that name, as the Prefect server knows it."""
+    runs = FlowRunFilter(name=FlowRunFilterName(any_=[flow_run_name]))
+    with get_client(sync_client=True) as client:
+        found = client.read_task_runs(flow_run_filter=runs)
+    return next((run for run in found if run.name.startswith(task_name)), None)
+
+
+def slots_taken(limit: str) -> int:
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_global_concurrency_limit_by_name(limit).active_slots
+        except ObjectNotFound:
+            return 0
+
+
+def wait_for(what: str, done: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            pytest.fail(f"still waiting for {what} after {seconds:.0f} s")
+        time.sleep(0.1)
 
 
 @pytest.fixture
@@ -57,25 +92,27 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     db = tmp_path / "warehouse.duckdb"
     source = write_csv(tmp_path / "crm.csv", crm_rows(30))
 
-    result = sync(resources=ALL, db=str(db), crm_input=str(source))
+    state = sync(resources=ALL, db=str(db), crm_input=str(source), return_state=True)
 
+    result = state.result()
     assert result["push_users"]["created"] == 30
     assert "11_ticket_backlog_daily" in result["transform"]
     assert result["extract"]["resources"]["tickets"]["new"] == 800
-    artifacts = {a["key"]: a["data"] for a in api("artifacts/filter", {"limit": 50})}
+    assert state.state_details.flow_run_id is not None
+    artifacts = subflow_artifacts(state.state_details.flow_run_id)
     assert "| tickets | 800 |" in artifacts["zdsync-extract"]
     assert "| 30 |" in artifacts["zdsync-push-users"]
     assert "| 11_ticket_backlog_daily |" in artifacts["zdsync-transform"]
     # Records from zdsync's own loggers reach the run's logs; they are sent in batches.
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        newest = api("logs/filter", {"limit": 200, "sort": "TIMESTAMP_DESC"})
-        messages = [log["message"] for log in newest]
-        if "extract finished" in " ".join(messages):
-            break
-        time.sleep(0.5)
-    else:
-        pytest.fail(f"no extract record among the last {len(messages)} run log lines")
+    messages: list[str] = []
+
+    def extract_logged() -> bool:
+        with get_client(sync_client=True) as client:
+            newest = client.read_logs(limit=200, sort=LogSort.TIMESTAMP_DESC)
+        messages[:] = [log.message for log in newest]
+        return "extract finished" in " ".join(messages)
+
+    wait_for("the extract's log record among the run logs", extract_logged, seconds=15)
 
 
 def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
@@ -88,21 +125,108 @@ def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
     assert_matches_truth(db, zendesk_env)
 
 
-def test_one_writer_per_database_file(prefect_server: None, tmp_path: Path) -> None:
+def test_a_second_flow_on_the_same_file_waits_for_the_first(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+) -> None:
     db = tmp_path / "warehouse.duckdb"
-    name = writer_limit_name(db)
-    with get_client(sync_client=True) as client:
-        client.upsert_global_concurrency_limit_by_name(name, 1)
+    first, second = (f"{role}-{uuid4().hex[:8]}" for role in ("extract", "transform"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The sandbox answers nothing while its lock is held: the extract stalls in its slot.
+        with zendesk_env.store.lock:
+            extracting = pool.submit(
+                extract.with_options(flow_run_name=first), resources=ALL, db=str(db)
+            )
+            wait_for(
+                "the extract to take the file", lambda: slots_taken(writer_limit_name(db)) == 1
+            )
+            transforming = pool.submit(transform.with_options(flow_run_name=second), db=str(db))
+            wait_for(
+                "the transform to start",
+                lambda: transforming.done() or _running(second, "run_models_task"),
+            )
+            assert not transforming.done()
+        extracted = extracting.result(timeout=240)
+        built = transforming.result(timeout=240)
 
-    with (
-        concurrency(name, occupy=1, strict=True),
-        pytest.raises(TimeoutError),
-        concurrency(name, occupy=1, strict=True, timeout_seconds=1),
-    ):
-        pass
+    assert extracted["resources"]["tickets"]["new"] == 800
+    assert "11_ticket_backlog_daily" in built
+    loading, modelling = task_run(first, "run_extract_task"), task_run(second, "run_models_task")
+    assert loading is not None
+    assert modelling is not None
+    assert loading.end_time is not None
+    assert modelling.start_time is not None
+    assert modelling.start_time < loading.end_time
+    # The models read the whole load: the transform ran only once the extract let go.
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM analytics.stg_tickets").fetchall() == [(800,)]
+
+
+def _running(flow_run_name: str, task_name: str) -> bool:
+    run = task_run(flow_run_name, task_name)
+    return run is not None and run.state_type == StateType.RUNNING
+
+
+def test_writer_limits_are_named_after_the_resolved_file(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
 
     assert writer_limit_name(db) == writer_limit_name(tmp_path / "." / "warehouse.duckdb")
     assert writer_limit_name(db) != writer_limit_name(tmp_path / "other.duckdb")
+
+
+def test_the_flows_load_the_destination_zdsync_destination_names(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, elsewhere = tmp_path / "warehouse.duckdb", tmp_path / "elsewhere.duckdb"
+    # dlt's own DuckDB destination, by name, stands in for any other warehouse.
+    monkeypatch.setenv("ZDSYNC_DESTINATION", "duckdb")
+    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(elsewhere))
+
+    result = sync(resources=ALL, db=str(db))
+
+    assert result["extract"]["destination"] == "duckdb"
+    assert "transform" not in result  # the models run on the DuckDB file, which was not loaded
+    assert not db.exists()
+    assert_matches_truth(elsewhere, zendesk_env)
+
+
+def test_the_extract_flow_starts_exports_at_its_start_date(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+) -> None:
+    start = datetime(2021, 6, 1, tzinfo=UTC)
+
+    extract(resources=["tickets"], db=str(tmp_path / "warehouse.duckdb"), start_date=start.date())
+
+    first = next(e for e in zendesk_env.app.request_log() if "tickets/cursor" in e["path"])
+    assert first["query"]["start_time"] == str(int(start.timestamp()))
+
+
+def test_the_push_flow_sends_one_request_per_user_in_single_mode(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "crm.csv", crm_rows(5))
+
+    result = push_users(input=str(source), db=str(tmp_path / "sync.duckdb"), single=True)
+
+    assert result["created"] == 5
+    posts = [e["path"] for e in zendesk_env.app.request_log() if e["method"] == "POST"]
+    assert [path.removesuffix(".json") for path in posts] == ["/api/v2/users/create_or_update"] * 5
+
+
+def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    hourly = ["users", "tickets", "organizations"]
+
+    first = sync(resources=hourly, db=str(db))
+    zendesk_env.app.log.clear()
+    second = sync(resources=hourly, db=str(db))
+
+    assert "13_gdpr_deletion_progress" in first["transform"]
+    assert sorted(first["extract"]["resources"]) == sorted(ALL)
+    assert sorted(second["extract"]["resources"]) == sorted(hourly)
+    assert not [e for e in zendesk_env.app.request_log() if "deleted" in e["path"]]
+    assert_matches_truth(db, zendesk_env)
 
 
 class _Failed:
