@@ -90,6 +90,35 @@ def test_rate_limits_answer_with_zendesks_headers_and_bodies(sandbox: Sandbox) -
 
 @pytest.mark.parametrize(
     "sandbox",
+    [
+        SandboxConfig(time_scale=0.01, incremental_rpm=2, users_cursor_budget=budget)
+        for budget in ("both", "own")
+    ],
+    indirect=True,
+)
+def test_the_users_cursor_export_spends_the_shared_budget_unless_set_to_its_own(
+    sandbox: Sandbox,
+) -> None:
+    shares = sandbox.config.users_cursor_budget == "both"
+    users = [get(sandbox, "/api/v2/incremental/users/cursor", start_time=0) for _ in range(2)]
+    tickets = get(sandbox, "/api/v2/incremental/tickets/cursor", start_time=0)
+
+    assert [u.status_code for u in users] == [200, 200]
+    assert (
+        users[1]
+        .headers["zendesk-ratelimit-incremental-exports-cursor"]
+        .startswith("total=20; remaining=18;")
+    )
+    assert ("zendesk-ratelimit-incremental-exports" in users[1].headers) is shares
+    # Two users pages have spent the shared budget of two, or none of it.
+    assert tickets.status_code == (429 if shares else 200)
+    assert tickets.headers["zendesk-ratelimit-incremental-exports"].startswith(
+        "total=2; remaining=0;" if shares else "total=2; remaining=1;"
+    )
+
+
+@pytest.mark.parametrize(
+    "sandbox",
     [SandboxConfig(rate_limits="off", job_cap=2, job_latency_seconds=0.5)],
     indirect=True,
 )
@@ -239,3 +268,17 @@ def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_the_cli_refuses_an_unknown_users_cursor_budget() -> None:
+    command = [str(Path(sys.executable).parent / "zdsync"), "sandbox", "--port", "0"]
+    done = subprocess.run(  # noqa: S603
+        [*command, "--users-cursor-budget", "shared"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "zdsync: error: --users-cursor-budget must be both or own"

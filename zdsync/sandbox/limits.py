@@ -13,12 +13,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.config import INCREMENTAL_HEADER, SandboxConfig
 from zdsync.sandbox.wire import Reply, error_reply, text_reply
 
 Clock = Callable[[], float]
 
-INCREMENTAL_HEADER = "Zendesk-RateLimit-incremental-exports"
 USERS_CURSOR_PATH = "/api/v2/incremental/users/cursor"
 USERS_CURSOR_HEADER = "Zendesk-RateLimit-incremental-exports-cursor"
 SINGLE_WRITE_HEADER = "Zendesk-RateLimit-create-update-user"
@@ -106,13 +105,12 @@ class RateLimits:
         if not path.startswith(USERS_CURSOR_PATH):
             return [shared]
         own = (USERS_CURSOR_HEADER, self.users_cursor)
-        return [own, shared] if self.config.users_cursor_uses_incremental_bucket else [own]
+        return [shared, own] if self.config.users_cursor_budget == "both" else [own]
 
     def _incremental(self, path: str, headers: dict[str, str]) -> Reply | None:
         for header, bucket in self.export_buckets(path):
             spent = bucket.take(self.enforce)
-            if header == USERS_CURSOR_HEADER:
-                headers[header] = bucket.report(spent)
+            headers[header] = bucket.report(spent)
             if not spent.allowed:
                 return error_reply(
                     429,
