@@ -161,7 +161,7 @@ class ZendeskClient:
         finally:
             for limiter in limiters:
                 limiter.release()
-        self.limits.observe(limiters, response.headers)
+        self.limits.observe(method, target.path, response.status_code, response.headers)
         self.stats.record(method, target.path, response.status_code)
         log.debug("%s %s -> %d", method, target.path, response.status_code)
         return response
