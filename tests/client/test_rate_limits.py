@@ -233,3 +233,30 @@ def test_an_unknown_rate_limit_header_becomes_a_bucket_for_its_endpoint(
     assert limits.limiters["tickets-index"].delay() == pytest.approx(41)
     clock.now += 41
     assert limits.limiters["tickets-index"].delay() == 0
+
+
+def test_requests_on_the_account_budget_alone_leave_room_for_the_narrower_ones() -> None:
+    clock = FakeClock()
+    limits = RateLimiter(
+        RateLimitSettings(
+            account_per_window=100,
+            incremental_per_window=10,
+            users_cursor_per_window=20,
+            single_user_write_per_second=1,
+        ),
+        clock=clock,
+    )
+    (plain,) = limits.for_request("GET", "/api/v2/deleted_users")
+    # 10 + 20 a window, and 60 single writes, but never more than half the account budget.
+    assert plain.reserve == 50
+    for _ in range(50):
+        plain.limiter.acquire(plain.reserve)
+        plain.limiter.release()
+
+    assert plain.limiter.delay(plain.reserve) == pytest.approx(60)
+    slots = limits.for_request("GET", TICKETS_CURSOR)
+    assert [(slot.limiter.name, slot.reserve) for slot in slots] == [
+        ("incremental", 0),
+        ("account", 0),
+    ]
+    assert all(slot.limiter.delay(slot.reserve) == 0 for slot in slots)

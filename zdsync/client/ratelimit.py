@@ -51,13 +51,13 @@ class WindowLimiter:
         self._cond = threading.Condition()
         self.waited_seconds = 0.0
 
-    def acquire(self) -> None:
-        """Block until a slot is free, then take it."""
+    def acquire(self, reserve: int = 0) -> None:
+        """Block until a slot is free, leaving ``reserve`` slots unused, then take it."""
         start = self._clock()
         with self._cond:
             while True:
                 now = self._clock()
-                delay = self._delay(now)
+                delay = self._delay(now, reserve)
                 if delay <= 0:
                     self._in_flight += 1
                     self.waited_seconds += now - start
@@ -71,10 +71,10 @@ class WindowLimiter:
             self._done.append(self._clock())
             self._cond.notify_all()
 
-    def delay(self) -> float:
-        """Seconds until ``acquire()`` would pass; 0 when it would now."""
+    def delay(self, reserve: int = 0) -> float:
+        """Seconds until ``acquire(reserve)`` would pass; 0 when it would now."""
         with self._cond:
-            return max(0.0, self._delay(self._clock()))
+            return max(0.0, self._delay(self._clock(), reserve))
 
     def pause(self, seconds: float) -> None:
         """Let no request through for ``seconds`` (a 429, or the server saying none are left)."""
@@ -89,7 +89,7 @@ class WindowLimiter:
         """
         with self._cond:
             now = self._clock()
-            if self._delay(now) <= 0:
+            if self._delay(now, 0) <= 0:
                 self._paused_until = max(self._paused_until, now + seconds)
 
     def set_limit(self, limit: int) -> None:
@@ -98,17 +98,17 @@ class WindowLimiter:
             if 0 < limit < self.limit:
                 self.limit = limit
 
-    def _delay(self, now: float) -> float:
+    def _delay(self, now: float, reserve: int) -> float:
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
         if now < self._paused_until:
             return self._paused_until - now
         used = len(self._done) + self._in_flight
-        if used < self.limit:
+        if used < self.limit - reserve:
             return 0.0
-        if used - self.limit < len(self._done):
+        if used - self.limit + reserve < len(self._done):
             # The slot we need frees when enough of the finished requests leave the window.
-            return self._done[used - self.limit] + self.window - now
+            return self._done[used - self.limit + reserve] + self.window - now
         # Every slot we could use is in flight: wait for a release to notify us.
         return self.window
 
@@ -232,8 +232,20 @@ def _int(raw: str | None) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
+class Slot(NamedTuple):
+    """A limiter a request must pass, and the slots it must leave free for others."""
+
+    limiter: WindowLimiter
+    reserve: int = 0
+
+
 class RateLimiter:
-    """The limiters of one run, chosen per request by path and adjusted from response headers."""
+    """The limiters of one run, chosen per request by path and adjusted from response headers.
+
+    Requests that spend only the account budget leave room in it for a window of every
+    narrower bucket, so a burst of list requests never holds back an export, whose own budget
+    is far scarcer.
+    """
 
     def __init__(self, settings: RateLimitSettings, clock: Clock = time.monotonic) -> None:
         self.enabled = settings.enabled
@@ -251,7 +263,7 @@ class RateLimiter:
         self._shown_unspent: set[str] = set()
         self._lock = threading.Lock()
 
-    def for_request(self, method: str, path: str) -> list[WindowLimiter]:
+    def for_request(self, method: str, path: str) -> list[Slot]:
         """The limiters a request must pass, scarcest first, so it never holds the account
         budget while it queues for a narrower one."""
         if not self.enabled:
@@ -263,11 +275,14 @@ class RateLimiter:
                 if bucket.governs(method, path) or self._assumes(bucket, path)
             }
             names |= self._learned.get((method, endpoint_of(path)), set())
-            return sorted((self.limiters[name] for name in names), key=lambda lim: lim.limit)
+            chosen = sorted((self.limiters[name] for name in names), key=lambda lim: lim.limit)
+        if [limiter.name for limiter in chosen] != [ACCOUNT]:
+            return [Slot(limiter) for limiter in chosen]
+        return [Slot(chosen[0], self._reserve())]
 
     def buckets_for(self, method: str, path: str) -> list[str]:
         """The names of the limiters ``for_request`` would choose."""
-        return [limiter.name for limiter in self.for_request(method, path)]
+        return [slot.limiter.name for slot in self.for_request(method, path)]
 
     @property
     def waited_seconds(self) -> float:
@@ -315,6 +330,15 @@ class RateLimiter:
                 self._shown_unspent.discard(bucket.name)
             elif bucket.header in self._reported and own & found.keys() - {ACCOUNT_HEADER}:
                 self._shown_unspent.add(bucket.name)
+
+    def _reserve(self) -> int:
+        account = self.limiters[ACCOUNT]
+        narrower = sum(
+            limiter.limit * account.window / limiter.window
+            for limiter in list(self.limiters.values())
+            if limiter is not account
+        )
+        return min(int(narrower), account.limit // 2)
 
 
 def _adjust(limiter: WindowLimiter, report: Report) -> None:
