@@ -173,8 +173,10 @@ class ZendeskClient:
             return httpx.URL(self.origin + ("" if url.startswith("/") else "/") + url)
         candidate = f"{parts.scheme}://{parts.netloc}".lower()
         if candidate != self.origin:
+            # Named without any user:password@ the URL may carry.
+            where = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
             raise errors.UnsafeURLError(
-                f"refusing to send credentials to {parts.scheme}://{parts.hostname}: "
+                f"refusing to send credentials to {where}: "
                 f"the server pointed outside the configured origin {self.origin}"
             )
         return httpx.URL(url)
