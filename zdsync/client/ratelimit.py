@@ -198,7 +198,6 @@ BUCKETS = (
         window_share=1 / 60,
     ),
 )
-_BY_NAME = {bucket.name: bucket for bucket in BUCKETS}
 _BY_HEADER = {bucket.header: bucket for bucket in BUCKETS if bucket.header}
 
 
@@ -276,9 +275,9 @@ class RateLimiter:
             }
             names |= self._learned.get((method, endpoint_of(path)), set())
             chosen = sorted((self.limiters[name] for name in names), key=lambda lim: lim.limit)
-        if [limiter.name for limiter in chosen] != [ACCOUNT]:
-            return [Slot(limiter) for limiter in chosen]
-        return [Slot(chosen[0], self._reserve())]
+            if [limiter.name for limiter in chosen] == [ACCOUNT]:
+                return [Slot(chosen[0], self._reserve())]
+        return [Slot(limiter) for limiter in chosen]
 
     def buckets_for(self, method: str, path: str) -> list[str]:
         """The names of the limiters ``for_request`` would choose."""
@@ -286,7 +285,8 @@ class RateLimiter:
 
     @property
     def waited_seconds(self) -> float:
-        return sum(limiter.waited_seconds for limiter in list(self.limiters.values()))
+        with self._lock:
+            return sum(limiter.waited_seconds for limiter in self.limiters.values())
 
     def observe(self, method: str, path: str, status: int, headers: Mapping[str, str]) -> None:
         """Learn from the headers a response carries."""
@@ -322,20 +322,23 @@ class RateLimiter:
         return self.limiters[name]
 
     def _weigh_assumptions(self, method: str, path: str, found: Mapping[str, Report]) -> None:
+        """A response that reports an assumed bucket shows the request spends it; one that
+        reports the request's own buckets but not the assumed one, from a server seen to report
+        it elsewhere, shows it does not."""
         own = {bucket.header for bucket in BUCKETS if bucket.governs(method, path)}
         for bucket in BUCKETS:
             if not bucket.assumes(path):
                 continue
             if bucket.header in found:
                 self._shown_unspent.discard(bucket.name)
-            elif bucket.header in self._reported and own & found.keys() - {ACCOUNT_HEADER}:
+            elif bucket.header in self._reported and own & (found.keys() - {ACCOUNT_HEADER}):
                 self._shown_unspent.add(bucket.name)
 
     def _reserve(self) -> int:
         account = self.limiters[ACCOUNT]
         narrower = sum(
             limiter.limit * account.window / limiter.window
-            for limiter in list(self.limiters.values())
+            for limiter in self.limiters.values()
             if limiter is not account
         )
         return min(int(narrower), account.limit // 2)
