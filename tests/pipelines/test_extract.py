@@ -175,9 +175,14 @@ def assert_matches_truth_for_tickets(db: Path, sandbox: Sandbox) -> None:
             users=3000,
             organizations=100,
             deleted_users=20,
+            # Eight export pages, three a window: the exports must wait for budget.
+            incremental_rpm=3,
+            users_cursor_budget=budget,
         )
+        for budget in ("both", "own")
     ],
     indirect=True,
+    ids=["both", "own"],
 )
 def test_under_realistic_limits_no_request_is_refused(sandbox: Sandbox, db: Path) -> None:
     sandbox.store.advance_clock(120)
