@@ -8,12 +8,20 @@ Figures printed:
 * tickets per second end to end (HTTP page to committed DuckDB row), rate limits off, and the
   same for dlt's default settings (dicts, nested child tables, insert_values) as the baseline;
 * peak resident memory for 100,000 tickets and for the whole dataset;
-* with the sandbox's limits on (time-scaled), records per window against the theoretical maximum
-  (export requests allowed per window x 1,000), and the 429s received.
+* with the sandbox's limits on (time-scaled), a full backfill of every resource in each of the
+  sandbox's users-cursor modes (``both``: a users cursor request spends its own budget and the
+  one every incremental export shares; ``own``: only its own). Per mode: the requests each limit
+  carried, from the sandbox's request log, and the least time that many allow; the backfill's
+  time from first to last request against the best the scarcest limit allows; the 429s; and per
+  export budget, records per window against its ceiling (requests allowed per window x 1,000).
+
+``--parts`` runs some of the three (``unlimited,memory,limited``) and ``--scale 0.2`` shrinks
+every dataset, for a quick look on a busy machine.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -22,30 +30,55 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
+from pipelines.zendesk.streams import EXPORTS, RESOURCE_NAMES
+from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN, SandboxConfig
+from zdsync.sandbox.limits import RateLimits
 
 log = logging.getLogger("bench")
 BIN = Path(sys.executable).parent
-DATASET = ["--organizations", "10000", "--deleted-users", "5000"]
 MEMORY_SIZES = (20_000, 100_000, 200_000, 400_000)
 TIME_SCALE = 10  # limits' one-minute windows last 6 s
 BASELINE_PAGES = 20
+ALL_RESOURCES = ",".join(RESOURCE_NAMES)
+BUDGETS = ("both", "own")
+PARTS = ("unlimited", "memory", "limited")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Record counts of a benchmark sandbox."""
+
+    tickets: int = 100_000
+    users: int = 50_000
+    organizations: int = 10_000
+    deleted_users: int = 5_000
+
+    def scaled(self, factor: float) -> Dataset:
+        return Dataset(*(max(1, round(getattr(self, f.name) * factor)) for f in fields(self)))
+
+    def args(self) -> list[str]:
+        return [
+            arg
+            for f in fields(self)
+            for arg in (f"--{f.name.replace('_', '-')}", str(getattr(self, f.name)))
+        ]
 
 
 @contextmanager
-def sandbox(*extra: str, tickets: int = 100_000) -> Iterator[str]:
-    """A sandbox process; yields its base URL once it listens."""
-    size = [*DATASET, "--tickets", str(tickets)]
-    size += [] if "--users" in extra else ["--users", "50000"]
+def sandbox(*extra: str, dataset: Dataset = Dataset()) -> Iterator[str]:
+    """A sandbox process; yields its base URL once it listens. Options in ``extra`` win over
+    the dataset's sizes."""
     process = subprocess.Popen(  # noqa: S603
-        [str(BIN / "zdsync"), "sandbox", "--port", "0", *size, *extra],
+        [str(BIN / "zdsync"), "sandbox", "--port", "0", *dataset.args(), *extra],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -85,8 +118,8 @@ def measure(url: str, db: Path, *args: str, **env: str) -> dict[str, Any]:
     return result
 
 
-def unlimited(work: Path) -> None:
-    with sandbox("--rate-limits", "off") as url:
+def unlimited(work: Path, dataset: Dataset) -> None:
+    with sandbox("--rate-limits", "off", dataset=dataset) as url:
         off = {"ZENDESK_RATE_LIMITS": "off"}
         tickets = measure(url, work / "tickets.duckdb", "--resources", "tickets", **off)
         rate = tickets["records"] / tickets["seconds"]
@@ -97,13 +130,7 @@ def unlimited(work: Path) -> None:
             rate,
             tickets["peak_rss_mb"],
         )
-        everything = measure(
-            url,
-            work / "all.duckdb",
-            "--resources",
-            "users,tickets,organizations,deleted_users,compliance_deletion_statuses",
-            **off,
-        )
+        everything = measure(url, work / "all.duckdb", "--resources", ALL_RESOURCES, **off)
         log.info(
             "rate limits off, all resources: %d records in %.2fs, %d requests, peak %.0f MB "
             "(%.0f MB of it held before the first request)",
@@ -132,10 +159,11 @@ def unlimited(work: Path) -> None:
         )
 
 
-def memory(work: Path) -> None:
+def memory(work: Path, dataset: Dataset) -> None:
     """Peak memory against the number of tickets: bounded by the batch, not the backfill."""
-    for tickets in MEMORY_SIZES:
-        with sandbox("--rate-limits", "off", tickets=tickets) as url:
+    scale = dataset.tickets / Dataset().tickets
+    for tickets in (round(size * scale) for size in MEMORY_SIZES):
+        with sandbox("--rate-limits", "off", dataset=replace(dataset, tickets=tickets)) as url:
             result = measure(
                 url,
                 work / f"memory-{tickets}.duckdb",
@@ -151,58 +179,153 @@ def memory(work: Path) -> None:
         )
 
 
-def limited(work: Path) -> None:
+@dataclass(frozen=True)
+class Bucket:
+    """One of the sandbox's limits, and the requests of a run that spent it."""
+
+    name: str
+    allowed: int
+    requests: int
+
+    def best_seconds(self, window: float) -> float:
+        # Under L requests per sliding window W, request k (from 0) cannot arrive before
+        # floor(k / L) * W after the first: that is the quickest N requests can be made.
+        return (self.requests - 1) // self.allowed * window if self.requests else 0.0
+
+
+def spent_buckets(budget: str) -> Callable[[str], list[tuple[str, int]]]:
+    """Which of the sandbox's limits a request to a path spends, each with its size.
+
+    Read from the sandbox's own limits, so the benchmark counts what the server enforced.
+    """
+    limits = RateLimits(SandboxConfig(users_cursor_budget=budget))  # type: ignore[arg-type]
+
+    def spent(path: str) -> list[tuple[str, int]]:
+        found = [("account", limits.account.limit)]
+        if path.startswith("/api/v2/incremental/"):
+            found += [
+                (header.removeprefix("Zendesk-RateLimit-"), bucket.limit)
+                for header, bucket in limits.export_buckets(path)
+            ]
+        return found
+
+    return spent
+
+
+def buckets_of(budget: str, requests: list[dict[str, Any]]) -> list[Bucket]:
+    spent = spent_buckets(budget)
+    counts: Counter[tuple[str, int]] = Counter()
+    for request in requests:
+        counts.update(spent(request["path"]))
+    return [Bucket(name, allowed, n) for (name, allowed), n in counts.items()]
+
+
+def limited(work: Path, dataset: Dataset) -> None:
+    """A full backfill of every resource with the sandbox's limits on, in each users-cursor
+    mode: its length against the least the limits allow, and the 429s it earned."""
     window = 60.0 / TIME_SCALE
-    with sandbox("--rate-limits", "realistic", "--time-scale", str(TIME_SCALE)) as url:
-        result = measure(
-            url,
-            work / "limited.duckdb",
-            "--resources",
-            "users,tickets,organizations",
-            ZENDESK_RATE_WINDOW_SECONDS=str(window),
+    for budget in BUDGETS:
+        extra = ("--rate-limits", "realistic", "--time-scale", str(TIME_SCALE))
+        with sandbox(*extra, "--users-cursor-budget", budget, dataset=dataset) as url:
+            result = measure(
+                url,
+                work / f"limited-{budget}.duckdb",
+                "--resources",
+                ALL_RESOURCES,
+                ZENDESK_RATE_WINDOW_SECONDS=str(window),
+            )
+            served = httpx.get(f"{url}/_sandbox/requests", timeout=60).json()["requests"]
+        api = [r for r in served if r["path"].startswith("/api/v2/")]
+        buckets = buckets_of(budget, api)
+        for bucket in buckets:
+            log.info(
+                "rate limits on, users cursor budget %s: %s (%d a %.0fs window) carried %d "
+                "requests, at best %.1fs",
+                budget,
+                bucket.name,
+                bucket.allowed,
+                window,
+                bucket.requests,
+                bucket.best_seconds(window),
+            )
+        export_pace(budget, window, result["per_resource"], buckets)
+        best = max(bucket.best_seconds(window) for bucket in buckets)
+        achieved = max(r["at"] for r in api) - min(r["at"] for r in api)
+        log.info(
+            "rate limits on, users cursor budget %s: full backfill of all resources, %d records "
+            "in %d requests over %.1fs, best possible %.1fs (%.0f%%), %d 429s (%d seen by the "
+            "client), whole run %.1fs",
+            budget,
+            result["records"],
+            len(api),
+            achieved,
+            best,
+            100 * best / achieved,
+            sum(1 for r in api if r["status"] == 429),
+            result["rate_limited"],
+            result["seconds"],
         )
-    per = result["per_resource"]
-    # Tickets and organizations share the incremental budget (10 a window); the users cursor
-    # export has its own (20 a window).
-    classes = {
-        "incremental": (("tickets", "organizations"), 10),
-        "users cursor": (("users",), 20),
-    }
-    for name, (members, allowed) in classes.items():
+
+
+def export_pace(budget: str, window: float, per: dict[str, Any], buckets: list[Bucket]) -> None:
+    """Per export budget: records per window against its ceiling (requests allowed x 1,000).
+
+    Each export stream is counted under the budget that paces it: of the export budgets it
+    spends, the one its run's requests take longest to get through.
+    """
+    spent = spent_buckets(budget)
+    slowest = {bucket.name: bucket.best_seconds(window) for bucket in buckets}
+    paced_by: dict[str, list[str]] = {}
+    for name, stream in EXPORTS.items():
+        exports = [b for b, _ in spent(stream.path) if b != "account"]
+        paced_by.setdefault(max(exports, key=lambda b: slowest.get(b, 0.0)), []).append(name)
+    allowed = {bucket.name: bucket.allowed for bucket in buckets}
+    for bucket_name, members in paced_by.items():
         records = sum(per[m]["records"] for m in members)
         requests = sum(per[m]["requests"] for m in members)
-        # Streams of one class share its budget, so the class is done when its last is.
+        # Streams of one budget share it, so the budget is done when its last stream is.
         seconds = max(per[m]["fetch_seconds"] for m in members)
-        # Under L requests per sliding window W, request k (from 0) cannot start before
-        # floor(k / L) * W: that is the quickest N requests can be made.
-        best = (requests - 1) // allowed * window
+        best = Bucket(bucket_name, allowed[bucket_name], requests).best_seconds(window)
         per_window = records / (seconds / window)
         log.info(
-            "rate limits on (%s, %d requests per %.0fs window): %d records in %d requests, "
+            "rate limits on, users cursor budget %s, %s (%s): %d records in %d requests, "
             "fetched in %.1fs (best possible %.1fs, %.0f%%): %.0f records per window against "
             "a ceiling of %d (%.0f%%)",
-            name,
-            allowed,
-            window,
+            budget,
+            bucket_name,
+            ", ".join(members),
             records,
             requests,
             seconds,
             best,
             100 * best / seconds,
             per_window,
-            allowed * 1000,
-            100 * per_window / (allowed * 1000),
+            allowed[bucket_name] * 1000,
+            100 * per_window / (allowed[bucket_name] * 1000),
         )
-    log.info("429s received with limits on: %d", result["rate_limited"])
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}"
+    )
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiply every dataset size (0.2: a fifth)"
+    )
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    dataset = Dataset().scaled(args.scale)
+    parts = {"unlimited": unlimited, "memory": memory, "limited": limited}
+    chosen = [part.strip() for part in args.parts.split(",") if part.strip()]
+    unknown = set(chosen) - set(parts)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     with tempfile.TemporaryDirectory(prefix="zdsync-bench-") as tmp:
         started = time.perf_counter()
-        unlimited(Path(tmp))
-        memory(Path(tmp))
-        limited(Path(tmp))
+        for name in chosen:
+            parts[name](Path(tmp), dataset)
         log.info("benchmark finished in %.0fs", time.perf_counter() - started)
 
 

@@ -69,6 +69,13 @@ def sandbox(
     deleted_users: Annotated[int, typer.Option(help="Users to delete (soft or for good).")] = 40,
     rate_limits: Annotated[str, typer.Option(help="off or realistic.")] = "realistic",
     time_scale: Annotated[float, typer.Option(help="Rate-limit windows last 60/X seconds.")] = 1.0,
+    users_cursor_budget: Annotated[
+        str,
+        typer.Option(
+            help="both: a users cursor export request spends its own budget and the one all "
+            "incremental exports share; own: only its own."
+        ),
+    ] = "both",
     faults: Annotated[
         str | None, typer.Option(help='Random faults, e.g. "429:2=0.05,503=0.02,drop=0.01".')
     ] = None,
@@ -87,6 +94,8 @@ def sandbox(
     """Run a Zendesk-compatible server with synthetic data until interrupted."""
     if rate_limits not in ("off", "realistic"):
         _fail("--rate-limits must be off or realistic")
+    if users_cursor_budget not in ("both", "own"):
+        _fail("--users-cursor-budget must be both or own")
     if (tls_cert is None) != (tls_key is None):
         _fail("--tls-cert and --tls-key go together")
     try:
@@ -101,6 +110,7 @@ def sandbox(
         deleted_users=deleted_users,
         rate_limits=rate_limits,  # type: ignore[arg-type]
         time_scale=time_scale,
+        users_cursor_budget=users_cursor_budget,  # type: ignore[arg-type]
         faults=faults,
         job_latency_seconds=job_latency,
         extra_user_fields=extra_user_fields,

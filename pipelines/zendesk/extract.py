@@ -1,4 +1,5 @@
-"""One extract run: every selected stream, batch by batch, then field definitions and GDPR.
+"""One extract run: every selected stream, batch by batch, then the lists, field definitions
+and GDPR scrub. The lists and definitions are fetched while the exports run (``prefetch.py``).
 
 This is what ``zdsync extract``, the Prefect flows and the tests call.
 """
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from pipelines.zendesk import resources as res
 from pipelines.zendesk.convert import Converter, JsonLinesConverter
 from pipelines.zendesk.destination import TypedDuckDb
 from pipelines.zendesk.gdpr import needs_scrub, scrub_statement
+from pipelines.zendesk.prefetch import Prefetch
 from pipelines.zendesk.state import StateVersionError
 from pipelines.zendesk.streams import (
     COMPLIANCE_DELETION_STATUSES,
@@ -228,6 +231,12 @@ class _Extract:
         }
         self.deleted = res.DeletedUsers(client, self._progress(DELETED_USERS.name))
         self.compliance = self._progress(COMPLIANCE_DELETION_STATUSES.name)
+        self.compliance_statuses: Prefetch[res.ComplianceStatuses] | None = None
+        self.definitions = {
+            name: Prefetch(partial(res.definition_rows, client, stream), name=stream.name)
+            for name, stream in FIELD_DEFINITIONS.items()
+            if name in self.streams
+        }
         self.finished_at: dict[str, float] = {}
         self._converters: list[Converter] = []
 
@@ -238,6 +247,7 @@ class _Extract:
         self._finish_pending()
         names = list(self.options.resources)
         before = {} if self.options.full_refresh else self.warehouse.row_counts(names)
+        self._fetch_ahead()
         first = True
         while self._active():
             self._round(first)
@@ -256,6 +266,7 @@ class _Extract:
         return summary
 
     def close(self) -> None:
+        self.deleted.stop.set()
         for stream in self.streams.values():
             stream.close()
         for converter in self._converters:
@@ -299,6 +310,34 @@ class _Extract:
             if run.progress.done:
                 self.finished_at.setdefault(name, now)
 
+    def _fetch_ahead(self) -> None:
+        """Start fetching what is known to be needed and spends only the account budget."""
+        chosen = self.options.resources
+        if COMPLIANCE_DELETION_STATUSES.name in chosen:
+            name = COMPLIANCE_DELETION_STATUSES.name
+            # A full refresh drops the saved state along with the table.
+            saved = {} if self.options.full_refresh else self._saved_state(name)
+            fetch = partial(
+                res.fetch_compliance_statuses,
+                self.deleted,
+                self._converter(COMPLIANCE_DELETION_STATUSES),
+                self.compliance,
+                res.saved_complete_user_ids(saved),
+            )
+            self.compliance_statuses = Prefetch(fetch, name=name)
+            self.compliance_statuses.start()
+        elif DELETED_USERS.name in chosen:
+            self.deleted.fetched.start()
+        # Definitions whose table is missing are loaded whatever the exports bring.
+        for name, fetched in self.definitions.items():
+            if not self.warehouse.has_table(FIELD_DEFINITIONS[name].name):
+                fetched.start()
+
+    def _saved_state(self, resource: str) -> dict[str, Any]:
+        sources = self.pipeline.state.get("sources", {})
+        saved: dict[str, Any] = sources.get(self.pipeline.pipeline_name, {})
+        return saved.get("resources", {}).get(resource, {})  # type: ignore[no-any-return]
+
     def _lists(self) -> None:
         # Loaded in a batch of their own, after the exports, so no load holds both at once.
         batch = self._list_resources()
@@ -314,15 +353,12 @@ class _Extract:
                     DELETED_USERS, res.deleted_users, self.deleted, self._converter(DELETED_USERS)
                 )
             )
-        if COMPLIANCE_DELETION_STATUSES.name in self.options.resources:
+        if self.compliance_statuses is not None:
             chosen.append(
                 _resource(
                     COMPLIANCE_DELETION_STATUSES,
                     res.compliance_deletion_statuses,
-                    self.deleted,
-                    self.client,
-                    self._converter(COMPLIANCE_DELETION_STATUSES),
-                    self.compliance,
+                    self.compliance_statuses,
                 )
             )
         return chosen
@@ -331,7 +367,7 @@ class _Extract:
         # Definitions change rarely; fetch them only when records that use them arrived, so a
         # run with nothing new costs one request per export stream.
         wanted = [
-            FIELD_DEFINITIONS[name]
+            name
             for name, run in self.streams.items()
             if name in FIELD_DEFINITIONS
             and (run.progress.records or not self.warehouse.has_table(FIELD_DEFINITIONS[name].name))
@@ -341,12 +377,12 @@ class _Extract:
         batch = [
             dlt.resource(
                 res.definitions,
-                name=stream.name,
+                name=FIELD_DEFINITIONS[name].name,
                 primary_key="id",
                 write_disposition="replace",
-                columns=res.column_hints(stream),
-            )(self.client, stream, self._converter(stream))
-            for stream in wanted
+                columns=res.column_hints(FIELD_DEFINITIONS[name]),
+            )(self.definitions[name], self._converter(FIELD_DEFINITIONS[name]))
+            for name in wanted
         ]
         self.pipeline.run(batch)
 

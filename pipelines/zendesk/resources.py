@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,10 @@ import dlt
 from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.zendesk import state as positions
-from pipelines.zendesk.convert import Converter
+from pipelines.zendesk.convert import Converted, Converter
 from pipelines.zendesk.feed import PageFeed, parsed_pages, raw_export_pages
 from pipelines.zendesk.gdpr import is_permanently_deleted
+from pipelines.zendesk.prefetch import Prefetch, Stopped
 from pipelines.zendesk.streams import (
     COMPLIANCE_DELETION_STATUSES,
     DELETED_USERS,
@@ -177,26 +178,33 @@ class DeletedUsers:
 
     client: ZendeskClient
     progress: StreamProgress
-    _rows: list[dict[str, Any]] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    fetched: Prefetch[list[dict[str, Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fetched = Prefetch(self._fetch, name=DELETED_USERS.name)
 
     def rows(self) -> list[dict[str, Any]]:
-        if self._rows is None:
-            paginator = CursorList(
-                DELETED_USERS.path, DELETED_USERS.key, page_size=DELETED_USERS.page_size
-            )
-            rows: list[dict[str, Any]] = []
-            for page in self.client.paginate(paginator):
-                self.progress.requests += 1
-                rows.extend(page.items)
-                self.progress.records = len(rows)
-                self.progress.notify()
-            self._rows = rows
-            self.progress.done = True
-            self.progress.notify()
-        return self._rows
+        return self.fetched.get()
 
     def permanently_deleted_ids(self) -> list[int]:
         return [row["id"] for row in self.rows() if is_permanently_deleted(row)]
+
+    def _fetch(self) -> list[dict[str, Any]]:
+        paginator = CursorList(
+            DELETED_USERS.path, DELETED_USERS.key, page_size=DELETED_USERS.page_size
+        )
+        rows: list[dict[str, Any]] = []
+        for page in self.client.paginate(paginator):
+            self.progress.requests += 1
+            rows.extend(page.items)
+            self.progress.records = len(rows)
+            self.progress.notify()
+            if self.stop.is_set():
+                raise Stopped
+        self.progress.done = True
+        self.progress.notify()
+        return rows
 
 
 def deleted_users(source: DeletedUsers, converter: Converter) -> Iterator[Any]:
@@ -215,36 +223,68 @@ def deletion_complete(statuses: list[dict[str, Any]]) -> bool:
     return bool(started) and started <= completed
 
 
-def compliance_deletion_statuses(
+@dataclass
+class ComplianceStatuses:
+    """The GDPR statuses of the users still being deleted, converted as they arrive.
+
+    Attributes:
+        converter: What converted them, and batches them for dlt.
+        parts: The statuses, a thousand or so to a part.
+        newly_complete: Users whose deletion is complete everywhere (or who are gone), not to be
+            asked about again.
+    """
+
+    converter: Converter
+    parts: list[Converted] = field(default_factory=list)
+    newly_complete: list[int] = field(default_factory=list)
+
+
+def fetch_compliance_statuses(
     source: DeletedUsers,
-    client: ZendeskClient,
     converter: Converter,
     progress: StreamProgress,
-) -> Iterator[Any]:
-    """GDPR deletion progress of each permanently deleted user not yet complete everywhere."""
-    state = dlt.current.resource_state()
-    positions.check_version(state, COMPLIANCE_DELETION_STATUSES.name)
-    complete: list[int] = state.setdefault("complete_user_ids", [])
-    finished = set(complete)
+    complete: set[int],
+) -> ComplianceStatuses:
+    """Statuses of each permanently deleted user not in ``complete`` (saved by earlier runs)."""
+    fetched = ComplianceStatuses(converter)
     pending: list[dict[str, Any]] = []
-    batch = converter.batch()
     for user_id in source.permanently_deleted_ids():
-        if user_id in finished:
+        if user_id in complete:
             continue
-        statuses = _statuses_of(client, user_id, progress)
+        if source.stop.is_set():
+            raise Stopped
+        statuses = _statuses_of(source.client, user_id, progress)
         if statuses is None or deletion_complete(statuses):
-            complete.append(user_id)
+            fetched.newly_complete.append(user_id)
         pending.extend(statuses or [])
         progress.records += len(statuses or [])
         progress.notify()
         if len(pending) >= 1000:
-            yield from batch.add(converter.records(pending))
+            fetched.parts.append(converter.records(pending))
             pending = []
     if pending:
-        yield from batch.add(converter.records(pending))
-    yield from batch.finish()
+        fetched.parts.append(converter.records(pending))
     progress.done = True
     progress.notify()
+    return fetched
+
+
+def saved_complete_user_ids(state: Mapping[str, Any]) -> set[int]:
+    """The users an earlier run found complete, from the resource's saved state."""
+    return set(state.get("complete_user_ids", []))
+
+
+def compliance_deletion_statuses(fetched: Prefetch[ComplianceStatuses]) -> Iterator[Any]:
+    """GDPR deletion progress of each permanently deleted user not yet complete everywhere."""
+    state = dlt.current.resource_state()
+    positions.check_version(state, COMPLIANCE_DELETION_STATUSES.name)
+    statuses = fetched.get()
+    # Saved with the rows, in the same package: a run that dies before loading asks again.
+    state.setdefault("complete_user_ids", []).extend(statuses.newly_complete)
+    batch = statuses.converter.batch()
+    for part in statuses.parts:
+        yield from batch.add(part)
+    yield from batch.finish()
 
 
 def _statuses_of(
@@ -265,11 +305,17 @@ def _statuses_of(
     return statuses
 
 
-def definitions(client: ZendeskClient, stream: Stream, converter: Converter) -> Iterator[Any]:
-    """Field definitions (``ticket_fields``, ``user_fields``), replaced as a whole."""
+def definition_rows(client: ZendeskClient, stream: Stream) -> list[dict[str, Any]]:
+    """Every field definition of ``stream`` (``ticket_fields``, ``user_fields``)."""
     rows: list[dict[str, Any]] = []
     for page in client.paginate(CursorList(stream.path, stream.key, page_size=stream.page_size)):
         rows.extend(page.items)
+    return rows
+
+
+def definitions(fetched: Prefetch[list[dict[str, Any]]], converter: Converter) -> Iterator[Any]:
+    """Field definitions, replaced as a whole."""
+    rows = fetched.get()
     if rows:
         batch = converter.batch()
         yield from batch.add(converter.records(rows))

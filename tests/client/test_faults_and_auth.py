@@ -8,13 +8,20 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import settings_for
-from zdsync.client import IncrementalCursorExport, OAuthCredentials, Settings, ZendeskClient
+from tests.conftest import FAST_RETRY, settings_for
+from zdsync.client import (
+    IncrementalCursorExport,
+    OAuthCredentials,
+    RateLimitSettings,
+    Settings,
+    ZendeskClient,
+)
 from zdsync.client.auth import TokenFile, TokenPair
 from zdsync.client.errors import (
     AuthenticationError,
@@ -56,6 +63,35 @@ def test_retry_after_is_honoured(
     assert client.get_json("/api/v2/users/me")["user"]["email"] == sandbox.admin_email
     assert waits == [arg, arg]
     assert client.stats.count(status=kind) == 2
+
+
+def test_a_retry_after_above_the_cap_waits_the_cap(
+    sandbox: Sandbox, recording_client: RecordingClient
+) -> None:
+    sandbox.app.faults.queue(Fault("429", 1000))
+    # Client-side limits off: the recorded sleep is then the only wait, mutated code or not.
+    client, waits = recording_client(
+        sandbox,
+        retry=replace(FAST_RETRY, retry_after_cap_seconds=0.3),
+        rate_limits=RateLimitSettings(enabled=False),
+    )
+    assert client.get_json("/api/v2/users/me")["user"]["role"] == "admin"
+    assert waits == [0.3]
+
+
+def test_a_429_without_retry_after_waits_the_default_and_a_503_backs_off(
+    sandbox: Sandbox, recording_client: RecordingClient
+) -> None:
+    sandbox.app.faults.queue(Fault("429"))
+    sandbox.app.faults.queue(Fault("503"))
+    client, waits = recording_client(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    assert client.get_json("/api/v2/users/me")["user"]["role"] == "admin"
+    assert [e.status for e in sandbox.app.log] == [429, 503, 200]
+    assert waits[0] == FAST_RETRY.retry_after_default_seconds
+    # A 503 without Retry-After is a server in trouble, not a limit: the jittered backoff.
+    assert (
+        FAST_RETRY.backoff_base_seconds * 2 / 2 <= waits[1] <= FAST_RETRY.backoff_base_seconds * 2
+    )
 
 
 @pytest.mark.parametrize("kind", ["500", "502", "504", "drop"])
@@ -182,6 +218,76 @@ def test_pagination_urls_on_another_origin_are_refused(shared_sandbox: Sandbox) 
             list(client.paginate(paginator))
     assert len(seen) == 1
     assert all(url.startswith(shared_sandbox.base_url) for url in seen)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "http://acme.zendesk.com/api/v2/incremental/tickets/cursor?cursor=next",
+        "https://acme.zendesk.com:8443/api/v2/incremental/tickets/cursor?cursor=next",
+        "https://acme.zendesk.com.evil.example/api/v2/incremental/tickets/cursor?cursor=next",
+        "https://someone@acme.zendesk.com/api/v2/incremental/tickets/cursor?cursor=next",
+    ],
+    ids=["scheme-downgrade", "other-port", "lookalike-host", "userinfo"],
+)
+def test_a_next_page_on_another_scheme_port_or_host_is_refused(
+    shared_sandbox: Sandbox, next_url: str
+) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        following = len(seen) == 1
+        return httpx.Response(
+            200,
+            json={
+                "tickets": [{"id": len(seen)}],
+                "after_cursor": "next" if following else None,
+                "end_of_stream": not following,
+                "after_url": next_url if following else None,
+            },
+        )
+
+    settings = settings_for(shared_sandbox, origin="https://acme.zendesk.com")
+    with ZendeskClient(settings, transport=httpx.MockTransport(handler)) as client:
+        paginator = IncrementalCursorExport(
+            "/api/v2/incremental/tickets/cursor", "tickets", start_time=0
+        )
+        with pytest.raises(UnsafeURLError) as refused:
+            list(client.paginate(paginator))
+    assert len(seen) == 1
+    assert seen[0].startswith("https://acme.zendesk.com/api/v2/incremental/tickets/cursor?")
+    refused_origin = next_url.split("/api/")[0].replace("someone@", "")
+    assert str(refused.value).startswith(f"refusing to send credentials to {refused_origin}:")
+    assert "someone" not in str(refused.value)
+
+
+def test_a_next_page_on_the_same_origin_in_other_case_is_followed(
+    shared_sandbox: Sandbox,
+) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        following = len(seen) == 1
+        return httpx.Response(
+            200,
+            json={
+                "tickets": [{"id": len(seen)}],
+                "after_cursor": "next" if following else "last",
+                "end_of_stream": not following,
+                "after_url": "HTTPS://ACME.zendesk.com/api/v2/incremental/tickets/cursor?cursor=next",
+            },
+        )
+
+    settings = settings_for(shared_sandbox, origin="https://acme.zendesk.com")
+    with ZendeskClient(settings, transport=httpx.MockTransport(handler)) as client:
+        paginator = IncrementalCursorExport(
+            "/api/v2/incremental/tickets/cursor", "tickets", start_time=0
+        )
+        pages = list(client.paginate(paginator))
+    assert [t["id"] for p in pages for t in p.items] == [1, 2]
+    assert len(seen) == 2
 
 
 def oauth_settings(sandbox: Sandbox, token_file: Path, access: str, refresh: str) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +175,14 @@ def assert_matches_truth_for_tickets(db: Path, sandbox: Sandbox) -> None:
             users=3000,
             organizations=100,
             deleted_users=20,
+            # Eight export pages, three a window: the exports must wait for budget.
+            incremental_rpm=3,
+            users_cursor_budget=budget,
         )
+        for budget in ("both", "own")
     ],
     indirect=True,
+    ids=["both", "own"],
 )
 def test_under_realistic_limits_no_request_is_refused(sandbox: Sandbox, db: Path) -> None:
     sandbox.store.advance_clock(120)
@@ -196,4 +202,58 @@ def test_another_destination_gets_the_same_rows_through_arrow_tables(
 
     extract(small_sandbox, db, destination="duckdb")
 
+    assert_matches_truth(db, small_sandbox)
+
+
+def compliance_polls(sandbox: Sandbox) -> list[int]:
+    """The users whose GDPR statuses were asked for, in the request log."""
+    return sorted(
+        int(entry["path"].split("/")[4])
+        for entry in sandbox.app.request_log()
+        if "compliance_deletion_statuses" in entry["path"]
+    )
+
+
+def test_a_user_whose_deletion_is_complete_is_not_polled_again(
+    small_sandbox: Sandbox, db: Path
+) -> None:
+    def polled(**options: Any) -> list[int]:
+        small_sandbox.app.log.clear()
+        extract(small_sandbox, db, **options)
+        return compliance_polls(small_sandbox)
+
+    everyone = polled()
+    pending = polled()
+    for application in ("support", "chat"):
+        small_sandbox.store.complete_compliance_deletion(pending[0], application)
+    seen_complete = polled()
+    after = polled()
+    refreshed = polled(full_refresh=True)
+
+    # Some deletions were complete from the start; the first run saved them.
+    assert set(pending) < set(everyone)
+    # The run that sees a deletion complete saves it; the next skips the user; a full refresh
+    # starts over.
+    assert seen_complete == pending
+    assert after == pending[1:]
+    assert refreshed == everyone
+    assert_matches_truth(db, small_sandbox)
+
+
+def test_the_lists_are_fetched_while_the_exports_run(small_sandbox: Sandbox, db: Path) -> None:
+    # The tickets export holds its first page until the GDPR statuses are all fetched: a run
+    # that fetched the lists only after the exports would wait here for the whole timeout.
+    lists_fetched = threading.Event()
+    waited: list[bool] = []
+
+    def hold_tickets(progress: Any) -> None:
+        if progress.name == "compliance_deletion_statuses" and progress.done:
+            lists_fetched.set()
+        if progress.name == "tickets" and progress.records and not waited:
+            waited.append(lists_fetched.wait(timeout=60))
+
+    settings = settings_for(small_sandbox, rate_limits=RateLimitSettings(enabled=False))
+    run_extract(settings, ExtractOptions(db_path=db), on_progress=hold_tickets)
+
+    assert waited == [True]
     assert_matches_truth(db, small_sandbox)

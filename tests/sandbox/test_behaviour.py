@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +99,35 @@ def job_status(sandbox: Sandbox, job_id: str) -> dict[str, Any]:
     reply = get(sandbox, f"/api/v2/job_statuses/{job_id}")
     status: dict[str, Any] = reply.json()["job_status"]
     return status
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [
+        SandboxConfig(time_scale=0.01, incremental_rpm=2, users_cursor_budget=budget)
+        for budget in ("both", "own")
+    ],
+    indirect=True,
+)
+def test_the_users_cursor_export_spends_the_shared_budget_unless_set_to_its_own(
+    sandbox: Sandbox,
+) -> None:
+    shares = sandbox.config.users_cursor_budget == "both"
+    users = [get(sandbox, "/api/v2/incremental/users/cursor", start_time=0) for _ in range(2)]
+    tickets = get(sandbox, "/api/v2/incremental/tickets/cursor", start_time=0)
+
+    assert [u.status_code for u in users] == [200, 200]
+    assert (
+        users[1]
+        .headers["zendesk-ratelimit-incremental-exports-cursor"]
+        .startswith("total=20; remaining=18;")
+    )
+    assert ("zendesk-ratelimit-incremental-exports" in users[1].headers) is shares
+    # Two users pages have spent the shared budget of two, or none of it.
+    assert tickets.status_code == (429 if shares else 200)
+    assert tickets.headers["zendesk-ratelimit-incremental-exports"].startswith(
+        "total=2; remaining=0;" if shares else "total=2; remaining=1;"
+    )
 
 
 @pytest.mark.parametrize(
@@ -282,27 +310,39 @@ def single_upsert(sandbox: Sandbox, email: str) -> httpx.Response:
     return post(sandbox, "/api/v2/users/create_or_update", body)
 
 
-@pytest.mark.parametrize("sandbox", [SandboxConfig()], indirect=True)
+# A time scale of 1/100 stretches the account's second to 100 s and the per-user minute to 100
+# minutes: every request a test sends lands in the window it means, however slow the machine, and
+# the test moves the store's clock to step from one window to the next.
+STRETCHED = SandboxConfig(time_scale=0.01)
+STRETCHED_SECOND = 100.0
+
+
+@pytest.mark.parametrize("sandbox", [STRETCHED], indirect=True)
 def test_single_upserts_are_limited_to_one_a_second_per_account(sandbox: Sandbox) -> None:
     assert single_upsert(sandbox, "single@example.org").status_code == 201
     refused = single_upsert(sandbox, "other@example.org")
+    sandbox.store.advance_clock(STRETCHED_SECOND)
+    next_second = single_upsert(sandbox, "other@example.org")
 
     assert refused.status_code == 429
     assert "per second" in refused.text
     assert "retry-after" in refused.headers
+    assert next_second.status_code == 201
 
 
-@pytest.mark.parametrize("sandbox", [SandboxConfig(time_scale=60)], indirect=True)
+@pytest.mark.parametrize("sandbox", [STRETCHED], indirect=True)
 def test_single_upserts_are_limited_to_five_a_minute_per_user(sandbox: Sandbox) -> None:
-    # A time scale of 60 makes the minute last a second, and the account's second 17 ms.
     answers = []
     for _ in range(6):
         answers.append(single_upsert(sandbox, "single@example.org"))
-        time.sleep(0.03)
+        sandbox.store.advance_clock(STRETCHED_SECOND)
+    sandbox.store.advance_clock(60 * STRETCHED_SECOND)
+    next_minute = single_upsert(sandbox, "single@example.org")
 
     assert [a.status_code for a in answers[:5]] == [201, 200, 200, 200, 200]
     assert answers[5].status_code == 429
     assert "single unique user" in answers[5].text
+    assert next_minute.status_code == 200
 
 
 def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
@@ -347,3 +387,17 @@ def test_the_cli_refuses_unusable_tls_options_in_one_line(
     assert done.exit_code == 2
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_cli_refuses_an_unknown_users_cursor_budget() -> None:
+    command = [str(Path(sys.executable).parent / "zdsync"), "sandbox", "--port", "0"]
+    done = subprocess.run(  # noqa: S603
+        [*command, "--users-cursor-budget", "shared"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "zdsync: error: --users-cursor-budget must be both or own"

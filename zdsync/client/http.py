@@ -15,7 +15,7 @@ from zdsync import __version__
 from zdsync.client import errors
 from zdsync.client.auth import Authenticator, authenticator_for
 from zdsync.client.pagination import Page, PageRequest, Paginator
-from zdsync.client.ratelimit import RateLimiter, WindowLimiter
+from zdsync.client.ratelimit import RateLimiter, Slot
 from zdsync.client.responses import error_for, json_object
 from zdsync.client.settings import RetrySettings, Settings
 from zdsync.client.stats import RequestStats
@@ -108,7 +108,7 @@ class ZendeskClient:
             # httpx would replace a URL's own query with ``params``; Zendesk's next-page URLs
             # carry their cursor in the query, so merge instead.
             target = target.copy_merge_params(dict(params))
-        limiters = self.limits.for_request(method, target.path)
+        slots = self.limits.for_request(method, target.path)
         policy = self.settings.retry
         refreshed = False
         attempt = 0
@@ -116,7 +116,7 @@ class ZendeskClient:
             attempt += 1
             self._auth.before_request(self._post_token_request)
             header = self._auth.header()
-            outcome = self._send(method, target, json, header, limiters)
+            outcome = self._send(method, target, json, header, slots)
             if isinstance(outcome, httpx.Response) and outcome.status_code < 400:
                 return outcome
             error = (
@@ -135,8 +135,8 @@ class ZendeskClient:
                 raise error
             delay = _delay(policy, attempt, error)
             if error.status == 429:
-                for limiter in limiters:
-                    limiter.pause(delay)
+                for slot in slots:
+                    slot.limiter.pause(delay)
             self.stats.record_retry()
             log.warning("%s; retry %d in %.1fs", error, attempt, delay)
             self._sleep(delay)
@@ -147,10 +147,10 @@ class ZendeskClient:
         target: httpx.URL,
         json: Any,
         header: str,
-        limiters: list[WindowLimiter],
+        slots: list[Slot],
     ) -> httpx.Response | errors.ZendeskError:
-        for limiter in limiters:
-            limiter.acquire()
+        for slot in slots:
+            slot.limiter.acquire(slot.reserve)
         try:
             response = self._http.request(
                 method, target, json=json, headers={"Authorization": header}
@@ -161,9 +161,9 @@ class ZendeskClient:
                 f"{type(exc).__name__} talking to {self.origin} ({method} {target.path})"
             )
         finally:
-            for limiter in limiters:
-                limiter.release()
-        self.limits.observe(limiters, response.headers)
+            for slot in slots:
+                slot.limiter.release()
+        self.limits.observe(method, target.path, response.status_code, response.headers)
         self.stats.record(method, target.path, response.status_code)
         log.debug("%s %s -> %d", method, target.path, response.status_code)
         return response
@@ -175,8 +175,10 @@ class ZendeskClient:
             return httpx.URL(self.origin + ("" if url.startswith("/") else "/") + url)
         candidate = f"{parts.scheme}://{parts.netloc}".lower()
         if candidate != self.origin:
+            # Named without any user:password@ the URL may carry.
+            where = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
             raise errors.UnsafeURLError(
-                f"refusing to send credentials to {parts.scheme}://{parts.hostname}: "
+                f"refusing to send credentials to {where}: "
                 f"the server pointed outside the configured origin {self.origin}"
             )
         return httpx.URL(url)

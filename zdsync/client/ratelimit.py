@@ -1,11 +1,24 @@
 """Client-side rate limiting, so a run spends its API budget without ever earning a 429.
 
-Each Zendesk limit class (account-wide, incremental exports, the users cursor export, single-user
-writes) gets one ``WindowLimiter`` shared by every thread of a run. A limiter allows at most
-``limit`` requests in any ``window`` seconds. A request holds its slot from the moment it is sent
-until its response has arrived, and the slot is stamped with that arrival time: the server saw the
-request no later than that, so spacing arrivals a full window apart guarantees the server also
-sees them a window apart, whatever the network latency did in between.
+Each Zendesk limit (a bucket: account-wide, the budget all incremental exports share, the users
+cursor export's own, single-user writes) gets one ``WindowLimiter`` shared by every thread of a
+run. A limiter allows at most ``limit`` requests in any ``window`` seconds. A request holds its
+slot from the moment it is sent until its response has arrived, and the slot is stamped with that
+arrival time: the server saw the request no later than that, so spacing arrivals a full window
+apart guarantees the server also sees them a window apart, whatever the network latency did in
+between.
+
+The buckets are declared once, in ``BUCKETS``. Responses tighten them: the account headers
+(``X-Rate-Limit``, ``ratelimit-*``) and every ``Zendesk-RateLimit-<name>: total=..;
+remaining=..; resets=..`` header lower a bucket to the ``total`` the server reports, and pause it
+for ``resets`` seconds when ``remaining`` is 0. A name the table does not know becomes a bucket
+learned at run time, sized from ``total``, for the endpoint it arrived on.
+
+Zendesk documents the users cursor export's own limit and the budget every incremental export
+shares, but not whether one request spends both. The client assumes it does until the responses
+show otherwise: the server reports the shared budget on some responses, and a users cursor
+response reports its own budget without the shared one. Against a server that never reports the
+shared budget the client stays on the safe side.
 """
 
 from __future__ import annotations
@@ -14,10 +27,12 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from zdsync.client.settings import RateLimitSettings
+from zdsync.client.stats import endpoint_of
 
 Clock = Callable[[], float]
 
@@ -36,13 +51,13 @@ class WindowLimiter:
         self._cond = threading.Condition()
         self.waited_seconds = 0.0
 
-    def acquire(self) -> None:
-        """Block until a slot is free, then take it."""
+    def acquire(self, reserve: int = 0) -> None:
+        """Block until a slot is free, leaving ``reserve`` slots unused, then take it."""
         start = self._clock()
         with self._cond:
             while True:
                 now = self._clock()
-                delay = self._delay(now)
+                delay = self._delay(now, reserve)
                 if delay <= 0:
                     self._in_flight += 1
                     self.waited_seconds += now - start
@@ -55,6 +70,11 @@ class WindowLimiter:
             self._in_flight -= 1
             self._done.append(self._clock())
             self._cond.notify_all()
+
+    def delay(self, reserve: int = 0) -> float:
+        """Seconds until ``acquire(reserve)`` would pass; 0 when it would now."""
+        with self._cond:
+            return max(0.0, self._delay(self._clock(), reserve))
 
     def pause(self, seconds: float) -> None:
         """Let no request through for ``seconds`` (a 429, or the server saying none are left)."""
@@ -69,7 +89,7 @@ class WindowLimiter:
         """
         with self._cond:
             now = self._clock()
-            if self._delay(now) <= 0:
+            if self._delay(now, 0) <= 0:
                 self._paused_until = max(self._paused_until, now + seconds)
 
     def set_limit(self, limit: int) -> None:
@@ -78,112 +98,254 @@ class WindowLimiter:
             if 0 < limit < self.limit:
                 self.limit = limit
 
-    def _delay(self, now: float) -> float:
+    def _delay(self, now: float, reserve: int) -> float:
         while self._done and self._done[0] <= now - self.window:
             self._done.popleft()
         if now < self._paused_until:
             return self._paused_until - now
-        if len(self._done) + self._in_flight < self.limit:
+        used = len(self._done) + self._in_flight
+        if used < self.limit - reserve:
             return 0.0
-        if self._done:
-            return self._done[0] + self.window - now
-        # Every slot is in flight: wait for a release to notify us.
+        if used - self.limit + reserve < len(self._done):
+            # The slot we need frees when enough of the finished requests leave the window.
+            return self._done[used - self.limit + reserve] + self.window - now
+        # Every slot we could use is in flight: wait for a release to notify us.
         return self.window
 
 
+ACCOUNT = "account"
+ACCOUNT_HEADER = "x-rate-limit"
+_PREFIX = "zendesk-ratelimit-"
+# A cap on queued background jobs, not a rate: the reverse ETL reads it.
+_NOT_RATES = frozenset({"zendesk-ratelimit-inflight-jobs"})
+# The account-wide limit is reported in two header families; either will do.
+_ACCOUNT_FIELDS = {
+    "total": ("x-rate-limit", "ratelimit-limit"),
+    "remaining": ("x-rate-limit-remaining", "ratelimit-remaining"),
+    "resets": ("ratelimit-reset",),
+}
+_FIELDS = re.compile(r"(total|remaining|resets)=(\d+)")
+
+
+def _path(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"^{pattern}(\.json)?$")
+
+
+USERS_CURSOR = _path("/api/v2/incremental/users/cursor")
+
+
 @dataclass(frozen=True)
-class LimitRule:
-    """Which requests a limiter governs, and the header Zendesk reports it in."""
+class Bucket:
+    """One Zendesk limit: which requests spend it, how big it is, the header that reports it.
+
+    Attributes:
+        name: The limiter's name.
+        size: Requests allowed per window, read from the settings.
+        paths: Paths of the requests known to spend it.
+        method: Only requests with this method, when set.
+        header: The header (lower case) that reports it.
+        window_share: Its window as a share of the configured window (1/60: per second).
+        assumed: Paths not known to spend it, paced as if they did until the responses show
+            they do not.
+    """
 
     name: str
-    path_pattern: re.Pattern[str]
-    header: str | None = None
+    size: Callable[[RateLimitSettings], int]
+    paths: re.Pattern[str]
     method: str | None = None
+    header: str | None = None
+    window_share: float = 1.0
+    assumed: re.Pattern[str] | None = None
+
+    def governs(self, method: str, path: str) -> bool:
+        """Whether the request is known to spend this bucket."""
+        return bool(self.paths.match(path)) and self.method in (None, method)
+
+    def assumes(self, path: str) -> bool:
+        """Whether the request is paced as if it spent this bucket, until shown otherwise."""
+        return self.assumed is not None and bool(self.assumed.match(path))
+
+    def covers(self, method: str, path: str) -> bool:
+        return self.governs(method, path) or self.assumes(path)
 
 
-_RULES = (
-    LimitRule("account", re.compile(r"^/api/v2/")),
-    LimitRule("incremental", re.compile(r"^/api/v2/incremental/(?!users/cursor)")),
-    LimitRule(
+BUCKETS = (
+    Bucket(
+        ACCOUNT,
+        lambda s: s.account_per_window,
+        re.compile(r"^/api/v2/"),
+        header=ACCOUNT_HEADER,
+    ),
+    Bucket(
+        "incremental",
+        lambda s: s.incremental_per_window,
+        re.compile(r"^/api/v2/incremental/(?!users/cursor)"),
+        header="zendesk-ratelimit-incremental-exports",
+        assumed=USERS_CURSOR,
+    ),
+    Bucket(
         "users_cursor",
-        re.compile(r"^/api/v2/incremental/users/cursor(\.json)?$"),
+        lambda s: s.users_cursor_per_window,
+        USERS_CURSOR,
         header="zendesk-ratelimit-incremental-exports-cursor",
     ),
-    LimitRule(
+    Bucket(
         "single_user_write",
-        re.compile(r"^/api/v2/users/create_or_update(\.json)?$"),
-        header="zendesk-ratelimit-create-update-user",
+        lambda s: s.single_user_write_per_second,
+        _path("/api/v2/users/create_or_update"),
         method="POST",
+        header="zendesk-ratelimit-create-update-user",
+        window_share=1 / 60,
     ),
 )
+_BY_HEADER = {bucket.header: bucket for bucket in BUCKETS if bucket.header}
 
-_HEADER_FIELDS = re.compile(r"(total|remaining|resets)=(\d+)")
+
+class Report(NamedTuple):
+    """What one header says of its bucket; a field the header left out is None."""
+
+    total: int | None
+    remaining: int | None
+    resets: int | None
+
+
+def reports(headers: Mapping[str, str]) -> dict[str, Report]:
+    """Every bucket a response reports on, keyed by the (lower-case) header that reports it."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    found: dict[str, Report] = {}
+    account = {
+        field: next((_int(lowered.get(name)) for name in names if name in lowered), None)
+        for field, names in _ACCOUNT_FIELDS.items()
+    }
+    if account["total"] is not None or account["remaining"] is not None:
+        found[ACCOUNT_HEADER] = Report(**account)
+    for name, value in lowered.items():
+        if name.startswith(_PREFIX) and name not in _NOT_RATES:
+            fields = dict(_FIELDS.findall(value))
+            found[name] = Report(*(_int(fields.get(key)) for key in Report._fields))
+    return found
+
+
+def _int(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+class Slot(NamedTuple):
+    """A limiter a request must pass, and the slots it must leave free for others."""
+
+    limiter: WindowLimiter
+    reserve: int = 0
 
 
 class RateLimiter:
-    """The limiters of one run, chosen per request by path and adjusted from response headers."""
+    """The limiters of one run, chosen per request by path and adjusted from response headers.
+
+    Requests that spend only the account budget leave room in it for a window of every
+    narrower bucket, so a burst of list requests never holds back an export, whose own budget
+    is far scarcer.
+    """
 
     def __init__(self, settings: RateLimitSettings, clock: Clock = time.monotonic) -> None:
-        window = settings.window_seconds
         self.enabled = settings.enabled
+        self._window = settings.window_seconds
+        self._clock = clock
         self.limiters = {
-            "account": WindowLimiter("account", settings.account_per_window, window, clock),
-            "incremental": WindowLimiter(
-                "incremental", settings.incremental_per_window, window, clock
-            ),
-            "users_cursor": WindowLimiter(
-                "users_cursor", settings.users_cursor_per_window, window, clock
-            ),
-            "single_user_write": WindowLimiter(
-                "single_user_write",
-                settings.single_user_write_per_second,
-                window / 60.0,
-                clock,
-            ),
+            bucket.name: WindowLimiter(
+                bucket.name, bucket.size(settings), self._window * bucket.window_share, clock
+            )
+            for bucket in BUCKETS
         }
+        # Limiters reported on endpoints the table does not give them, by (method, endpoint).
+        self._learned: dict[tuple[str, str], set[str]] = {}
+        self._reported: set[str] = set()
+        self._shown_unspent: set[str] = set()
+        self._lock = threading.Lock()
 
-    def for_request(self, method: str, path: str) -> list[WindowLimiter]:
+    def for_request(self, method: str, path: str) -> list[Slot]:
         """The limiters a request must pass, scarcest first, so it never holds the account
         budget while it queues for a narrower one."""
         if not self.enabled:
             return []
-        chosen = [
-            self.limiters[rule.name]
-            for rule in _RULES
-            if rule.path_pattern.match(path) and rule.method in (None, method)
-        ]
-        return sorted(chosen, key=lambda limiter: limiter.limit)
+        with self._lock:
+            names = {
+                bucket.name
+                for bucket in BUCKETS
+                if bucket.governs(method, path) or self._assumes(bucket, path)
+            }
+            names |= self._learned.get((method, endpoint_of(path)), set())
+            chosen = sorted((self.limiters[name] for name in names), key=lambda lim: lim.limit)
+            if [limiter.name for limiter in chosen] == [ACCOUNT]:
+                return [Slot(chosen[0], self._reserve())]
+        return [Slot(limiter) for limiter in chosen]
+
+    def buckets_for(self, method: str, path: str) -> list[str]:
+        """The names of the limiters ``for_request`` would choose."""
+        return [slot.limiter.name for slot in self.for_request(method, path)]
 
     @property
     def waited_seconds(self) -> float:
-        return sum(limiter.waited_seconds for limiter in self.limiters.values())
+        with self._lock:
+            return sum(limiter.waited_seconds for limiter in self.limiters.values())
 
-    def observe(self, limiters: Iterable[WindowLimiter], headers: Mapping[str, str]) -> None:
-        """Learn from the headers Zendesk sends back with every response."""
-        account = self.limiters["account"]
-        if account in limiters:
-            _adjust(
-                account,
-                headers.get("x-rate-limit"),
-                headers.get("x-rate-limit-remaining"),
-                headers.get("ratelimit-reset"),
-            )
-        for rule in _RULES:
-            value = headers.get(rule.header) if rule.header else None
-            if value:
-                fields = dict(_HEADER_FIELDS.findall(value))
-                _adjust(
-                    self.limiters[rule.name],
-                    fields.get("total"),
-                    fields.get("remaining"),
-                    fields.get("resets"),
-                )
+    def observe(self, method: str, path: str, status: int, headers: Mapping[str, str]) -> None:
+        """Learn from the headers a response carries."""
+        found = reports(headers)
+        with self._lock:
+            self._reported.update(found)
+            adjusted = [
+                (self._limiter_in(header, report, method, path), report)
+                for header, report in found.items()
+            ]
+            if status < 400:
+                self._weigh_assumptions(method, path, found)
+        for limiter, report in adjusted:
+            if limiter is not None:
+                _adjust(limiter, report)
+
+    def _assumes(self, bucket: Bucket, path: str) -> bool:
+        return bucket.assumes(path) and bucket.name not in self._shown_unspent
+
+    def _limiter_in(
+        self, header: str, report: Report, method: str, path: str
+    ) -> WindowLimiter | None:
+        """The limiter ``header`` reports on, learned if new, and noted for this endpoint."""
+        bucket = _BY_HEADER.get(header)
+        if bucket is not None and bucket.covers(method, path):
+            return self.limiters[bucket.name]
+        name = bucket.name if bucket is not None else header.removeprefix(_PREFIX)
+        if name not in self.limiters:
+            if not report.total:
+                return None
+            self.limiters[name] = WindowLimiter(name, report.total, self._window, self._clock)
+        self._learned.setdefault((method, endpoint_of(path)), set()).add(name)
+        return self.limiters[name]
+
+    def _weigh_assumptions(self, method: str, path: str, found: Mapping[str, Report]) -> None:
+        """A response that reports an assumed bucket shows the request spends it; one that
+        reports the request's own buckets but not the assumed one, from a server seen to report
+        it elsewhere, shows it does not."""
+        own = {bucket.header for bucket in BUCKETS if bucket.governs(method, path)}
+        for bucket in BUCKETS:
+            if not bucket.assumes(path):
+                continue
+            if bucket.header in found:
+                self._shown_unspent.discard(bucket.name)
+            elif bucket.header in self._reported and own & (found.keys() - {ACCOUNT_HEADER}):
+                self._shown_unspent.add(bucket.name)
+
+    def _reserve(self) -> int:
+        account = self.limiters[ACCOUNT]
+        narrower = sum(
+            limiter.limit * account.window / limiter.window
+            for limiter in self.limiters.values()
+            if limiter is not account
+        )
+        return min(int(narrower), account.limit // 2)
 
 
-def _adjust(
-    limiter: WindowLimiter, total: str | None, remaining: str | None, resets: str | None
-) -> None:
-    if total and total.isdigit():
-        limiter.set_limit(int(total))
-    if remaining is not None and remaining.strip() == "0":
-        limiter.exhausted(float(resets) if resets and resets.isdigit() else limiter.window)
+def _adjust(limiter: WindowLimiter, report: Report) -> None:
+    if report.total:
+        limiter.set_limit(report.total)
+    if report.remaining == 0:
+        limiter.exhausted(float(report.resets) if report.resets else limiter.window)

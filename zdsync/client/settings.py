@@ -50,8 +50,10 @@ Credentials = ApiTokenCredentials | OAuthCredentials
 
 @dataclass(frozen=True)
 class RateLimitSettings:
-    """Requests allowed per window, per limit class.
+    """Requests allowed per window, per Zendesk limit: where pacing starts.
 
+    Responses can only lower these (see ``ratelimit.py``), so a limit set too high is learned
+    from the first response that reports it, and one set too low stays as set.
     ``window_seconds`` is 60 against Zendesk; the sandbox can compress time so that tests and
     benchmarks see the same limits in a fraction of the wall time. ``enabled=False`` turns
     client-side limiting off, for a sandbox run with its own limits off.

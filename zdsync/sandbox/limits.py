@@ -1,4 +1,8 @@
-"""Zendesk's rate limits, enforced by the sandbox with Zendesk's headers and 429 bodies."""
+"""Zendesk's rate limits, enforced by the sandbox with Zendesk's headers and 429 bodies.
+
+Every window follows the clock it is given, the store's in a running sandbox: a test that
+advances the store's clock moves the limits with it instead of sleeping.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,52 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import NamedTuple
 
-from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.config import INCREMENTAL_HEADER, SandboxConfig
 from zdsync.sandbox.wire import Reply, error_reply, text_reply
+
+Clock = Callable[[], float]
+
+USERS_CURSOR_PATH = "/api/v2/incremental/users/cursor"
+USERS_CURSOR_HEADER = "Zendesk-RateLimit-incremental-exports-cursor"
+SINGLE_WRITE_HEADER = "Zendesk-RateLimit-create-update-user"
+
+
+class Spent(NamedTuple):
+    """One request's draw on a window."""
+
+    allowed: bool
+    remaining: int
+    reset: float
 
 
 class SlidingWindow:
     """At most ``limit`` requests in any ``window`` seconds, counted on arrival."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, clock: Clock = time.monotonic) -> None:
         self.limit = limit
         self.window = window
+        self._clock = clock
         self._arrivals: deque[float] = deque()
         self._lock = threading.Lock()
 
-    def take(self, enforce: bool) -> tuple[bool, int, float]:
-        """Spend one request. Returns (allowed, remaining, seconds until a slot frees)."""
+    def take(self, enforce: bool) -> Spent:
+        """Spend one request, unless ``enforce`` and the window is full."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             while self._arrivals and self._arrivals[0] <= now - self.window:
                 self._arrivals.popleft()
             reset = self._arrivals[0] + self.window - now if self._arrivals else self.window
             if enforce and len(self._arrivals) >= self.limit:
-                return False, 0, reset
+                return Spent(False, 0, reset)
             self._arrivals.append(now)
-            return True, max(0, self.limit - len(self._arrivals)), reset
+            return Spent(True, max(0, self.limit - len(self._arrivals)), reset)
+
+    def report(self, spent: Spent) -> str:
+        """The ``Zendesk-RateLimit-<name>`` value for a request that drew ``spent``."""
+        return f"total={self.limit}; remaining={spent.remaining}; resets={_seconds(spent.reset)}"
 
 
 def _seconds(value: float) -> str:
@@ -40,59 +65,58 @@ def _seconds(value: float) -> str:
 class RateLimits:
     """The account, incremental-export and users-cursor limits of one sandbox account."""
 
-    def __init__(self, config: SandboxConfig) -> None:
+    def __init__(self, config: SandboxConfig, clock: Clock = time.monotonic) -> None:
         window = config.window_seconds
         self.config = config
         self.enforce = config.rate_limits == "realistic"
-        self.account = SlidingWindow(config.account_rpm, window)
-        self.incremental = SlidingWindow(config.incremental_rpm, window)
-        self.users_cursor = SlidingWindow(config.users_cursor_rpm, window)
-        self.single_write = SlidingWindow(1, window / 60.0)
+        self._clock = clock
+        self.account = SlidingWindow(config.account_rpm, window, clock)
+        self.incremental = SlidingWindow(config.incremental_rpm, window, clock)
+        self.users_cursor = SlidingWindow(config.users_cursor_rpm, window, clock)
+        self.single_write = SlidingWindow(1, window / 60.0, clock)
         self._per_user: dict[str, SlidingWindow] = {}
         self._lock = threading.Lock()
 
     def check(self, method: str, path: str, headers: dict[str, str]) -> Reply | None:
         """Spend this request's budget; a 429 reply when any limit is exhausted."""
-        ok, remaining, reset = self.account.take(self.enforce)
+        spent = self.account.take(self.enforce)
         headers.update(
             {
                 "X-Rate-Limit": str(self.config.account_rpm),
-                "X-Rate-Limit-Remaining": str(remaining),
+                "X-Rate-Limit-Remaining": str(spent.remaining),
                 "ratelimit-limit": str(self.config.account_rpm),
-                "ratelimit-remaining": str(remaining),
-                "ratelimit-reset": _seconds(reset),
+                "ratelimit-remaining": str(spent.remaining),
+                "ratelimit-reset": _seconds(spent.reset),
             }
         )
-        if not ok:
+        if not spent.allowed:
             return text_reply(
                 429,
                 "Number of allowed API requests per minute exceeded",
-                **{"Retry-After": _seconds(reset)},
+                **{"Retry-After": _seconds(spent.reset)},
             )
         if path.startswith("/api/v2/incremental/"):
             return self._incremental(path, headers)
         return None
 
+    def export_buckets(self, path: str) -> list[tuple[str, SlidingWindow]]:
+        """The export limits a request to ``path`` spends, each with the header reporting it."""
+        shared = (INCREMENTAL_HEADER, self.incremental)
+        if not path.startswith(USERS_CURSOR_PATH):
+            return [shared]
+        own = (USERS_CURSOR_HEADER, self.users_cursor)
+        return [shared, own] if self.config.users_cursor_budget == "both" else [own]
+
     def _incremental(self, path: str, headers: dict[str, str]) -> Reply | None:
-        buckets = []
-        if path.startswith("/api/v2/incremental/users/cursor"):
-            buckets.append(("users_cursor", self.users_cursor))
-            if self.config.users_cursor_uses_incremental_bucket:
-                buckets.append(("incremental", self.incremental))
-        else:
-            buckets.append(("incremental", self.incremental))
-        for name, bucket in buckets:
-            ok, remaining, reset = bucket.take(self.enforce)
-            if name == "users_cursor":
-                headers["Zendesk-RateLimit-incremental-exports-cursor"] = (
-                    f"total={bucket.limit}; remaining={remaining}; resets={_seconds(reset)}"
-                )
-            if not ok:
+        for header, bucket in self.export_buckets(path):
+            spent = bucket.take(self.enforce)
+            headers[header] = bucket.report(spent)
+            if not spent.allowed:
                 return error_reply(
                     429,
                     "APIRateLimitExceeded",
                     "Number of allowed incremental export API requests per minute exceeded",
-                    **{"Retry-After": _seconds(reset)},
+                    **{"Retry-After": _seconds(spent.reset)},
                 )
         return None
 
@@ -100,24 +124,22 @@ class RateLimits:
         """``create_or_update``: 1 request a second per account, 5 a minute per user."""
         with self._lock:
             per_user = self._per_user.setdefault(
-                identity.lower(), SlidingWindow(5, self.config.window_seconds)
+                identity.lower(), SlidingWindow(5, self.config.window_seconds, self._clock)
             )
-        ok, remaining, reset = self.single_write.take(self.enforce)
-        headers["Zendesk-RateLimit-create-update-user"] = (
-            f"total=1; remaining={remaining}; resets={_seconds(reset)}"
-        )
-        if not ok:
+        spent = self.single_write.take(self.enforce)
+        headers[SINGLE_WRITE_HEADER] = self.single_write.report(spent)
+        if not spent.allowed:
             return text_reply(
                 429,
                 "Number of allowed API requests per second exceeded",
-                **{"Retry-After": _seconds(reset)},
+                **{"Retry-After": _seconds(spent.reset)},
             )
-        ok, remaining, reset = per_user.take(self.enforce)
-        if not ok:
+        spent = per_user.take(self.enforce)
+        if not spent.allowed:
             return text_reply(
                 429,
                 f"You have exceeded the rate limit for updating a single unique user. "
                 f"user email: {identity}",
-                **{"Retry-After": _seconds(reset)},
+                **{"Retry-After": _seconds(spent.reset)},
             )
         return None

@@ -112,7 +112,7 @@ class App:
         self.config = config
         self.store = Store(config, origin)
         self.accounts = Accounts(config, self.store)
-        self.limits = RateLimits(config)
+        self.limits = RateLimits(config, self.store.clock.now)
         self.jobs = Jobs(config, self.store, self.limits)
         self.faults = FaultPlan(config.faults, config.seed)
         self.selections = lists.Selections()
