@@ -9,8 +9,9 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
-from pipelines.zendesk import ExtractError, ExtractOptions, run_extract
+from pipelines.zendesk import ExtractOptions, run_extract
 from zdsync.client.settings import Settings
+from zdsync.errors import ExtractError
 from zdsync.options import extract_options
 from zdsync.reporting import extract_markdown
 

@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from tests.pipelines.conftest import SMALL, extract
+from zdsync.errors import TransformError
 from zdsync.sandbox import Sandbox
-from zdsync.transform import TransformError, run_models
+from zdsync.transform import run_models
 
 ROOT = Path(__file__).resolve().parents[1]
 # What a wheel is built from; a copy keeps the checkout free of build output.

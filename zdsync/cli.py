@@ -15,11 +15,11 @@ import duckdb
 import typer
 from rich.console import Console
 
-from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, ExtractError, run_extract
+from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
-from zdsync.errors import first_line
+from zdsync.errors import ExtractError, PushError, TransformError, first_line
 from zdsync.options import OptionError, extract_options, push_options
 from zdsync.reporting import (
     ExtractProgress,
@@ -28,13 +28,12 @@ from zdsync.reporting import (
     push_table,
     summary_table,
 )
-from zdsync.reverse_etl.push import PushError
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
 from zdsync.sandbox.server import tls_context
 from zdsync.status import read_status
-from zdsync.transform import TransformError, run_models
+from zdsync.transform import run_models
 
 Built = TypeVar("Built")
 

@@ -16,16 +16,12 @@ from pathlib import Path
 
 import duckdb
 
-from zdsync.errors import first_line
+from zdsync.errors import TransformError, first_line
 from zdsync.reverse_etl.ledger import ensure_tables
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
 REQUIRED = ("tickets", "users", "organizations", "deleted_users", "compliance_deletion_statuses")
-
-
-class TransformError(Exception):
-    """A model could not run; the message is one line."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from pipelines.zendesk.extract import (
     DEFAULT_DB,
-    ExtractError,
     ExtractOptions,
     ExtractSummary,
     ResourceSummary,
@@ -17,7 +16,6 @@ keep_memory_flat()
 __all__ = [
     "DEFAULT_DB",
     "RESOURCE_NAMES",
-    "ExtractError",
     "ExtractOptions",
     "ExtractSummary",
     "ResourceSummary",

@@ -44,7 +44,7 @@ from pipelines.zendesk.streams import (
 from pipelines.zendesk.warehouse import Warehouse
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import RetryLaterError, ZendeskError
-from zdsync.errors import first_line
+from zdsync.errors import ExtractError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +54,6 @@ DEFAULT_DB = Path("data/zdsync.duckdb")
 DATASET = "zendesk"
 RESERVED_FILE_STEMS = ("zendesk", "reverse_etl")
 _M_ARENA_MAX = -8  # glibc's mallopt parameter number
-
-
-class ExtractError(Exception):
-    """A run that could not finish; the message is one line, safe to print.
-
-    ``transient`` says whether trying again later can help (429s, 5xx, a dropped connection,
-    once the client's own retries are spent), as opposed to bad credentials or settings.
-    """
-
-    def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
 
 
 @dataclass(frozen=True)

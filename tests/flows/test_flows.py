@@ -27,9 +27,9 @@ from flows.extract import extract, transient_only
 from flows.push_users import push_users
 from flows.sync import sync
 from flows.transform import transform
-from pipelines.zendesk import ExtractError
 from tests.pipelines.conftest import assert_matches_truth
 from tests.reverse_etl.conftest import crm_rows, write_csv
+from zdsync.errors import ExtractError
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]

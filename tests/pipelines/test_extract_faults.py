@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.zendesk import ExtractError, ExtractOptions, run_extract
+from pipelines.zendesk import ExtractOptions, run_extract
 from tests.conftest import held_by_another_process, settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, rows
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
 from zdsync.client.secrets import Secret
+from zdsync.errors import ExtractError
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import AGENT_EMAIL
 

@@ -24,7 +24,8 @@ from tests.reverse_etl.conftest import (
 )
 from zdsync.client import ApiTokenCredentials, RateLimitSettings, RetrySettings
 from zdsync.client.secrets import Secret
-from zdsync.reverse_etl.push import PushError, PushOptions, push_users
+from zdsync.errors import PushError
+from zdsync.reverse_etl.push import PushOptions, push_users
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig
 from zdsync.sandbox.config import AGENT_EMAIL, API_TOKEN
 

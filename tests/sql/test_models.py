@@ -14,10 +14,11 @@ import pytest
 
 from tests.pipelines.conftest import extract
 from tests.reverse_etl.conftest import crm_rows, push, write_csv
+from zdsync.errors import TransformError
 from zdsync.records import records
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.transform import TransformError, run_models
+from zdsync.transform import run_models
 
 
 @pytest.fixture(scope="module")

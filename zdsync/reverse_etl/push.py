@@ -14,7 +14,7 @@ import duckdb
 
 from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import ZendeskError
-from zdsync.errors import first_line
+from zdsync.errors import PushError, first_line
 from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import (
@@ -35,10 +35,6 @@ from zdsync.reverse_etl.validation import specs_from
 log = logging.getLogger(__name__)
 BATCH_SIZE = 100
 DEFAULT_DB = Path("data/zdsync.duckdb")
-
-
-class PushError(Exception):
-    """The push could not run; the message is one line, safe to print."""
 
 
 @dataclass(frozen=True)
