@@ -22,6 +22,7 @@ from zdsync.client.errors import (
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
+    ServerError,
     UnsafeURLError,
 )
 from zdsync.client.secrets import Secret
@@ -74,7 +75,7 @@ def test_a_request_that_keeps_failing_ends_in_one_clear_error(
 ) -> None:
     sandbox.app.faults.queue(Fault("500"), times=20)
     client, waits = recording_client(sandbox)
-    with pytest.raises(Exception, match=r"^500 .*\(GET /api/v2/users/me\)$"):
+    with pytest.raises(ServerError, match=r"^500 .*\(GET /api/v2/users/me\)$"):
         client.get_json("/api/v2/users/me")
     assert len(waits) == client.settings.retry.max_attempts - 1
 
