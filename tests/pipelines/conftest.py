@@ -66,6 +66,16 @@ def rows(db: Path, table: str) -> dict[Any, dict[str, Any]]:
     return {r["id"]: r for r in found}
 
 
+def printed_rows(text: str) -> dict[str, list[str]]:
+    """The body rows of the tables a command printed, keyed by their first cell."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("│"):
+            first, *cells = (cell.strip() for cell in line.strip("│ ").split("│"))
+            found[first] = cells
+    return found
+
+
 def _epoch(value: Any) -> int | None:
     if value is None:
         return None

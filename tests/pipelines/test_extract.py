@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
@@ -72,16 +73,21 @@ def test_a_run_with_nothing_new_makes_one_request_per_export_stream(
 def test_the_saved_cursor_becomes_the_next_request(small_sandbox: Sandbox, db: Path) -> None:
     extract(small_sandbox, db, resources=("tickets",))
     last = [e for e in small_sandbox.app.request_log() if "tickets/cursor" in e["path"]][-1]
+    # The same request again: the sandbox's answer carries the cursor the run ended on.
+    answer = httpx.get(
+        small_sandbox.base_url + last["path"],
+        params=last["query"],
+        auth=(f"{small_sandbox.admin_email}/token", small_sandbox.api_token),
+    ).json()
+    assert answer["end_of_stream"] is True
     small_sandbox.app.log.clear()
 
     extract(small_sandbox, db, resources=("tickets",))
 
     (again,) = small_sandbox.app.request_log()
-    assert "start_time" not in again["query"]
-    assert again["query"]["cursor"]
-    assert last["query"].get("cursor") != again["query"]["cursor"] or last["query"].get(
-        "start_time"
-    )
+    assert again["path"].removesuffix(".json") == last["path"].removesuffix(".json")
+    kept = {k: v for k, v in last["query"].items() if k not in ("cursor", "start_time")}
+    assert again["query"] == {**kept, "cursor": answer["after_cursor"]}
 
 
 def test_changes_and_deletions_reach_the_warehouse(small_sandbox: Sandbox, db: Path) -> None:
