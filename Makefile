@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench sandbox clean
+.PHONY: demo test lint bench sandbox clean mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.extract
 	$(BIN)/python -m bench.push
 
+# Mutation testing, too slow for every run: see [tool.mutmut] in pyproject.toml. MUTANTS picks
+# some, e.g. make mutate MUTANTS='pipelines.zendesk.gdpr.*'.
+mutate: $(STAMP)
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache mutants
