@@ -22,7 +22,13 @@ ZDSYNC = str(Path(sys.executable).parent / "zdsync")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Prefect's temporary server gets 20 s to start, too few on a busy machine.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "COLUMNS": "200",
+    }
     return subprocess.run(  # noqa: S603
         [ZDSYNC, *args],
         cwd=ROOT,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -289,13 +291,23 @@ def test_bad_settings_say_what_to_fix(environ: dict[str, str], message: str) -> 
         Settings.load(environ)
 
 
-def test_settings_fall_back_to_dlt_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_fall_back_to_dlt_secrets(tmp_path: Path) -> None:
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "secrets.toml").write_text(
         '[zendesk]\nsubdomain = "fromdlt"\nemail = "x@y.z"\napi_token = "abc"\n'
     )
-    monkeypatch.chdir(tmp_path)
-    assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
+    # In a new process, as a command started there: dlt fixes its project directory the first
+    # time any test in this process touches its configuration.
+    script = "from zdsync.client import Settings; print(Settings.load({}).origin)"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.strip() == "https://fromdlt.zendesk.com"
 
 
 def test_an_access_token_about_to_expire_is_refreshed_before_use(

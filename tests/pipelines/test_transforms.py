@@ -13,7 +13,7 @@ from pipelines.zendesk.gdpr import (
     scrub_user,
 )
 from pipelines.zendesk.resources import deletion_complete
-from pipelines.zendesk.state import StateVersionError, check_version, save_position
+from pipelines.zendesk.state import StateVersionError, check_version, paginator_for, save_position
 from pipelines.zendesk.streams import ORGANIZATIONS, TICKETS, USERS
 from tests.pipelines.conftest import PROMISED_SCRUB
 from zdsync.records import records
@@ -168,3 +168,5 @@ def test_positions_are_saved_in_the_stream_style() -> None:
 def test_state_from_another_version_is_refused() -> None:
     with pytest.raises(StateVersionError, match="--full-refresh"):
         check_version({"version": 99, "cursor": "x"}, "tickets")
+    with pytest.raises(StateVersionError, match=r"^saved state for organizations has version 0,"):
+        paginator_for(ORGANIZATIONS, {"version": 0, "start_time": 5}, 0)
