@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pytest
 
@@ -14,7 +16,7 @@ from pipelines.zendesk.gdpr import (
 )
 from pipelines.zendesk.resources import deletion_complete
 from pipelines.zendesk.state import StateVersionError, check_version, paginator_for, save_position
-from pipelines.zendesk.streams import ORGANIZATIONS, TICKETS, USERS
+from pipelines.zendesk.streams import ORGANIZATIONS, TICKETS, USERS, Stream
 from tests.pipelines.conftest import PROMISED_SCRUB
 from zdsync.records import records
 
@@ -170,3 +172,33 @@ def test_state_from_another_version_is_refused() -> None:
         check_version({"version": 99, "cursor": "x"}, "tickets")
     with pytest.raises(StateVersionError, match=r"^saved state for organizations has version 0,"):
         paginator_for(ORGANIZATIONS, {"version": 0, "start_time": 5}, 0)
+
+
+LAST_PAGES: dict[str, dict[str, object]] = {
+    "cursor_export": {"after_cursor": "b", "end_of_stream": True},
+    "time_export": {"end_time": 1_700_000_100, "end_of_stream": True, "count": 1},
+}
+
+
+@pytest.mark.parametrize("stream", [TICKETS, USERS, ORGANIZATIONS], ids=lambda s: s.name)
+def test_a_stream_without_a_saved_position_starts_at_the_start_time(stream: Stream) -> None:
+    custom = dataclasses.replace(stream, page_size=50, params={"include": "x"})
+    record = {"id": 1, "updated_at": "2023-11-14T22:15:00Z"}
+
+    paginator = paginator_for(custom, {}, 1_700_000_000)
+    first = paginator.first_request()
+    page, _ = paginator.read({stream.key: [record], **LAST_PAGES[stream.style]})
+
+    assert (first.url, dict(first.params)) == (
+        stream.path,
+        {"per_page": 50, "include": "x", "start_time": 1_700_000_000},
+    )
+    assert page.items == [record]
+
+
+def test_a_saved_position_is_where_the_next_run_starts() -> None:
+    cursor = paginator_for(TICKETS, {"version": 1, "cursor": "abc"}, 1_700_000_000)
+    time = paginator_for(ORGANIZATIONS, {"version": 1, "start_time": 1_700_000_500}, 0)
+
+    assert dict(cursor.first_request().params) == {"per_page": 1000, "cursor": "abc"}
+    assert dict(time.first_request().params)["start_time"] == 1_700_000_500
