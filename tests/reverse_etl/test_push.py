@@ -110,7 +110,9 @@ def test_rows_zendesk_refuses_fail_with_its_reason_and_are_retried(
     indirect=True,
 )
 def test_too_many_jobs_waits_and_drops_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
-    # Another tool fills every job slot just before the push starts.
+    # Another tool fills every job slot just before the push starts, with jobs long enough to
+    # be still running when it does on a busy machine.
+    sandbox.app.config.job_latency_seconds = 3
     for _ in range(3):
         answer = httpx.post(
             sandbox.base_url + "/api/v2/users/create_or_update_many",
@@ -118,6 +120,7 @@ def test_too_many_jobs_waits_and_drops_nothing(sandbox: Sandbox, tmp_path: Path)
             auth=(f"{ADMIN_EMAIL}/token", API_TOKEN),
         )
         assert answer.status_code == 200
+    sandbox.app.config.job_latency_seconds = 0.5
 
     summary = push(sandbox, tmp_path, input=write_csv(tmp_path / "crm.csv", crm_rows(1000)))
 
