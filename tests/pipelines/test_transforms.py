@@ -16,7 +16,7 @@ from pipelines.zendesk.gdpr import (
 )
 from pipelines.zendesk.resources import deletion_complete
 from pipelines.zendesk.state import StateVersionError, check_version, paginator_for, save_position
-from pipelines.zendesk.streams import ORGANIZATIONS, TICKETS, USERS, Stream
+from pipelines.zendesk.streams import DELETED_USERS, ORGANIZATIONS, TICKETS, USERS, Stream
 from tests.pipelines.conftest import PROMISED_SCRUB
 from zdsync.records import records
 
@@ -202,3 +202,29 @@ def test_a_saved_position_is_where_the_next_run_starts() -> None:
 
     assert dict(cursor.first_request().params) == {"per_page": 1000, "cursor": "abc"}
     assert dict(time.first_request().params)["start_time"] == 1_700_000_500
+
+
+def test_an_organizations_page_drops_the_boundary_records_the_last_one_ended_on() -> None:
+    # Zendesk starts each page at the last one's end_time, so that second's records come again.
+    a = {"id": 1, "updated_at": "2023-11-14T22:13:20Z"}  # 1_700_000_000
+    b = {"id": 2, "updated_at": "2023-11-14T22:15:00Z"}  # 1_700_000_100
+    c = {"id": 3, "updated_at": "2023-11-14T22:16:40Z"}  # 1_700_000_200
+    paginator = paginator_for(ORGANIZATIONS, {}, 1_600_000_000)
+
+    first, after = paginator.read({"organizations": [a, b], "end_time": 1_700_000_100})
+    second, _ = paginator.read(
+        {"organizations": [b, c], "end_time": 1_700_000_200, "end_of_stream": True}
+    )
+
+    assert after is not None
+    assert dict(after.params)["start_time"] == 1_700_000_100
+    assert (first.items, second.items) == ([a, b], [c])
+
+
+def test_a_list_stream_pages_with_its_page_size() -> None:
+    paginator = paginator_for(DELETED_USERS, {}, 0)
+    first = paginator.first_request()
+    page, _ = paginator.read({"deleted_users": [{"id": 1}], "meta": {"has_more": False}})
+
+    assert (first.url, dict(first.params)) == ("/api/v2/deleted_users", {"page[size]": 100})
+    assert page.items == [{"id": 1}]
