@@ -221,10 +221,14 @@ def test_an_organizations_page_drops_the_boundary_records_the_last_one_ended_on(
     assert (first.items, second.items) == ([a, b], [c])
 
 
-def test_a_list_stream_pages_with_its_page_size() -> None:
-    paginator = paginator_for(DELETED_USERS, {}, 0)
+def test_a_list_stream_pages_with_its_page_size_and_parameters() -> None:
+    custom = dataclasses.replace(DELETED_USERS, page_size=7, params={"sort": "id"})
+    paginator = paginator_for(custom, {}, 0)
     first = paginator.first_request()
     page, _ = paginator.read({"deleted_users": [{"id": 1}], "meta": {"has_more": False}})
 
-    assert (first.url, dict(first.params)) == ("/api/v2/deleted_users", {"page[size]": 100})
+    assert (first.url, dict(first.params)) == (
+        "/api/v2/deleted_users",
+        {"page[size]": 7, "sort": "id"},
+    )
     assert page.items == [{"id": 1}]
