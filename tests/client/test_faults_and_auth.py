@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from tests.conftest import settings_for
 from zdsync.client import IncrementalCursorExport, OAuthCredentials, Settings, ZendeskClient
@@ -291,23 +292,31 @@ def test_bad_settings_say_what_to_fix(environ: dict[str, str], message: str) -> 
         Settings.load(environ)
 
 
+@contextmanager
+def dlt_project(path: Path) -> Iterator[None]:
+    """Work in ``path`` as a command started there would.
+
+    dlt fixes its project directory, and so the ``.dlt/`` it reads, the first time anything in
+    the process reads its configuration; point it at ``path`` and back again.
+    """
+    context = Container()[PluggableRunContext]
+    before, cwd = context.context.run_dir, os.getcwd()
+    os.chdir(path)
+    context.reload(str(path))
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        context.reload(before)
+
+
 def test_settings_fall_back_to_dlt_secrets(tmp_path: Path) -> None:
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "secrets.toml").write_text(
         '[zendesk]\nsubdomain = "fromdlt"\nemail = "x@y.z"\napi_token = "abc"\n'
     )
-    # In a new process, as a command started there: dlt fixes its project directory the first
-    # time any test in this process touches its configuration.
-    script = "from zdsync.client import Settings; print(Settings.load({}).origin)"
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert done.stdout.strip() == "https://fromdlt.zendesk.com"
+    with dlt_project(tmp_path):
+        assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
 
 
 def test_an_access_token_about_to_expire_is_refreshed_before_use(
