@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions of everything installed, so CI, the benchmark and a new checkout get the same.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint bench sandbox oas clean constraints
+.PHONY: demo test lint bench sandbox oas clean constraints mutate
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.extract
 	$(BIN)/python -m bench.push
 
+# Mutation testing, too slow for every run: see [tool.mutmut] in pyproject.toml. MUTANTS picks
+# some, e.g. make mutate MUTANTS='pipelines.zendesk.gdpr.*'.
+mutate: $(STAMP)
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache mutants

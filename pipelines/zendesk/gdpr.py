@@ -48,9 +48,14 @@ def scrub_user(user: Mapping[str, Any]) -> dict[str, Any]:
 def needs_scrub(deleted_users_table: str) -> str:
     """SQL condition: a users row whose user Zendesk has permanently deleted, not yet scrubbed."""
     name = _literal(PERMANENTLY_DELETED_NAME)
+    # Any personal column left, not only name and email: a row scrubbed by a version that
+    # cleared fewer columns is scrubbed again.
+    leftover = " OR ".join(
+        _differs(column, value) for column, value in SCRUBBED_USER_COLUMNS.items()
+    )
     return (
         f"id IN (SELECT id FROM {deleted_users_table} WHERE name = {name} AND email IS NULL) "  # noqa: S608
-        f"AND (name IS DISTINCT FROM {name} OR email IS NOT NULL)"
+        f"AND ({leftover})"
     )
 
 
@@ -61,6 +66,12 @@ def scrub_statement(users_table: str, deleted_users_table: str) -> str:
     )
     where = needs_scrub(deleted_users_table)
     return f"UPDATE {users_table} SET {assignments} WHERE {where}"  # noqa: S608
+
+
+def _differs(column: str, scrubbed: str | None) -> str:
+    if scrubbed is None:
+        return f"{column} IS NOT NULL"
+    return f"{column} IS DISTINCT FROM {_literal(scrubbed)}"
 
 
 def _literal(value: str | None) -> str:

@@ -8,11 +8,14 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from tests.conftest import FAST_RETRY, settings_for
 from zdsync.client import (
@@ -29,6 +32,7 @@ from zdsync.client.errors import (
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
+    ServerError,
     UnsafeURLError,
 )
 from zdsync.client.secrets import Secret
@@ -110,7 +114,7 @@ def test_a_request_that_keeps_failing_ends_in_one_clear_error(
 ) -> None:
     sandbox.app.faults.queue(Fault("500"), times=20)
     client, waits = recording_client(sandbox)
-    with pytest.raises(Exception, match=r"^500 .*\(GET /api/v2/users/me\)$"):
+    with pytest.raises(ServerError, match=r"^500 .*\(GET /api/v2/users/me\)$"):
         client.get_json("/api/v2/users/me")
     assert len(waits) == client.settings.retry.max_attempts - 1
 
@@ -394,13 +398,31 @@ def test_bad_settings_say_what_to_fix(environ: dict[str, str], message: str) -> 
         Settings.load(environ)
 
 
-def test_settings_fall_back_to_dlt_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextmanager
+def dlt_project(path: Path) -> Iterator[None]:
+    """Work in ``path`` as a command started there would.
+
+    dlt fixes its project directory, and so the ``.dlt/`` it reads, the first time anything in
+    the process reads its configuration; point it at ``path`` and back again.
+    """
+    context = Container()[PluggableRunContext]
+    before, cwd = context.context.run_dir, os.getcwd()
+    os.chdir(path)
+    context.reload(str(path))
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        context.reload(before)
+
+
+def test_settings_fall_back_to_dlt_secrets(tmp_path: Path) -> None:
     (tmp_path / ".dlt").mkdir()
     (tmp_path / ".dlt" / "secrets.toml").write_text(
         '[zendesk]\nsubdomain = "fromdlt"\nemail = "x@y.z"\napi_token = "abc"\n'
     )
-    monkeypatch.chdir(tmp_path)
-    assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
+    with dlt_project(tmp_path):
+        assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
 
 
 def test_an_access_token_about_to_expire_is_refreshed_before_use(

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from prefect.exceptions import SignatureMismatchError
 from prefect.flows import load_flow_from_entrypoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,5 +39,5 @@ def test_each_deployment_has_a_timezone_schedule_and_the_shared_pool(
 
 def test_a_parameter_the_flow_does_not_take_is_refused() -> None:
     flow: Any = load_flow_from_entrypoint(str(ROOT / "flows/sync.py") + ":sync")
-    with pytest.raises(Exception, match="nope"):
+    with pytest.raises(SignatureMismatchError, match="nope"):
         flow.validate_parameters({"nope": 1})

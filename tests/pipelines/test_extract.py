@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import httpx
 import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
+from pipelines.zendesk.streams import epoch_of
 from tests.conftest import settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, rows
 from zdsync.client import RateLimitSettings
@@ -73,16 +76,43 @@ def test_a_run_with_nothing_new_makes_one_request_per_export_stream(
 def test_the_saved_cursor_becomes_the_next_request(small_sandbox: Sandbox, db: Path) -> None:
     extract(small_sandbox, db, resources=("tickets",))
     last = [e for e in small_sandbox.app.request_log() if "tickets/cursor" in e["path"]][-1]
+    # The same request again: the sandbox's answer carries the cursor the run ended on.
+    answer = httpx.get(
+        small_sandbox.base_url + last["path"],
+        params=last["query"],
+        auth=(f"{small_sandbox.admin_email}/token", small_sandbox.api_token),
+    ).json()
+    assert answer["end_of_stream"] is True
     small_sandbox.app.log.clear()
 
     extract(small_sandbox, db, resources=("tickets",))
 
     (again,) = small_sandbox.app.request_log()
-    assert "start_time" not in again["query"]
-    assert again["query"]["cursor"]
-    assert last["query"].get("cursor") != again["query"]["cursor"] or last["query"].get(
-        "start_time"
-    )
+    assert again["path"].removesuffix(".json") == last["path"].removesuffix(".json")
+    kept = {k: v for k, v in last["query"].items() if k not in ("cursor", "start_time")}
+    assert again["query"] == {**kept, "cursor": answer["after_cursor"]}
+
+
+def test_a_start_date_is_where_the_first_run_begins(small_sandbox: Sandbox, db: Path) -> None:
+    truth = small_sandbox.store.snapshot()
+    stamps = sorted(t["generated_timestamp"] for t in truth["tickets"].values())
+    start = datetime.fromtimestamp(stamps[len(stamps) // 2], UTC).date()
+    start_epoch = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp())
+
+    extract(small_sandbox, db, resources=("tickets", "organizations"), start_date=start)
+
+    first: dict[str, dict[str, str]] = {}
+    for entry in small_sandbox.app.request_log():
+        first.setdefault(entry["path"].removesuffix(".json"), entry["query"])
+    assert first["/api/v2/incremental/tickets/cursor"]["start_time"] == str(start_epoch)
+    assert first["/api/v2/incremental/organizations"]["start_time"] == str(start_epoch)
+    assert rows(db, "tickets").keys() == {
+        t["id"] for t in truth["tickets"].values() if t["generated_timestamp"] >= start_epoch
+    }
+    assert rows(db, "organizations").keys() == {
+        o["id"] for o in truth["organizations"].values() if epoch_of(o["updated_at"]) >= start_epoch
+    }
+    assert 0 < len(rows(db, "tickets")) < len(truth["tickets"])
 
 
 def test_changes_and_deletions_reach_the_warehouse(small_sandbox: Sandbox, db: Path) -> None:

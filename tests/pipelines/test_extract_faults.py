@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
 from tests.conftest import held_by_another_process, settings_for
-from tests.pipelines.conftest import assert_matches_truth, extract, rows
+from tests.pipelines.conftest import assert_matches_truth, extract, printed_rows, rows
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
 from zdsync.client.secrets import Secret
 from zdsync.errors import ExtractError
@@ -182,19 +183,79 @@ def test_the_cli_reports_failure_in_one_line(small_sandbox: Sandbox, db: Path) -
     assert "wrong-token-5f4dcc3b" not in done.stderr + done.stdout
 
 
-def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
+def _cli_extract(sandbox: Sandbox, db: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(  # noqa: S603
         [str(Path(sys.executable).parent / "zdsync"), "extract", "--db", str(db)],
-        env={**_cli_env(small_sandbox), "ZENDESK_RATE_LIMITS": "off"},
+        env={**_cli_env(sandbox), "ZENDESK_RATE_LIMITS": "off", "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-
     assert done.returncode == 0, done.stderr
-    assert "tickets" in done.stdout
-    assert "total" in done.stdout
+    return done
+
+
+def _counts(printed: str) -> dict[str, list[int]]:
+    """Per resource: new, updated, requests and 429s, as printed."""
+    rows = printed_rows(printed)
+    return {
+        name: [int(cell.replace(",", "")) for cell in cells[:4]] for name, cells in rows.items()
+    }
+
+
+def _requests_to(sandbox: Sandbox, pattern: str) -> int:
+    return sum(1 for e in sandbox.app.request_log() if re.match(pattern, str(e["path"])))
+
+
+def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
+    done = _cli_extract(small_sandbox, db)
+
+    truth = small_sandbox.store.snapshot()
+    statuses = sum(len(s) for s in truth["compliance_deletion_statuses"].values())
+    expected = {
+        "users": [len(truth["users"]), 0, _requests_to(small_sandbox, "/api/v2/incremental/users")],
+        "tickets": [
+            len(truth["tickets"]),
+            0,
+            _requests_to(small_sandbox, "/api/v2/incremental/tickets"),
+        ],
+        "organizations": [
+            len(truth["organizations"]),
+            0,
+            _requests_to(small_sandbox, "/api/v2/incremental/organizations"),
+        ],
+        "deleted_users": [
+            len(truth["deleted_users"]),
+            0,
+            _requests_to(small_sandbox, "/api/v2/deleted_users"),
+        ],
+        "compliance_deletion_statuses": [
+            statuses,
+            0,
+            _requests_to(small_sandbox, r"/api/v2/users/\d+/compliance_deletion_statuses"),
+        ],
+    }
+    total = [sum(row[0] for row in expected.values()), 0, len(small_sandbox.app.request_log())]
+    assert _counts(done.stdout) == {
+        name: [*row, 0] for name, row in {**expected, "total": total}.items()
+    }
+    assert_matches_truth(db, small_sandbox)
+
+    store = small_sandbox.store
+    changed, _ = sorted(truth["tickets"])[:2]
+    store.update_ticket(changed, subject="Changed in Zendesk")
+    store.create_ticket(subject="New in Zendesk")
+    store.advance_clock(120)
+    small_sandbox.app.log.clear()
+
+    again = _counts(_cli_extract(small_sandbox, db).stdout)
+
+    ticket_pages = _requests_to(small_sandbox, "/api/v2/incremental/tickets")
+    assert again["tickets"] == [1, 1, ticket_pages, 0]
+    assert again["users"][:2] == [0, 0]
+    # The time-based export starts at the saved second again, so its boundary record comes back.
+    assert again["organizations"][0] == 0
     assert_matches_truth(db, small_sandbox)
 
 

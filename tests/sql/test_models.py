@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -19,6 +23,8 @@ from zdsync.records import records
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.transform import run_models
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -84,40 +90,114 @@ def test_users_current_is_active_users_without_personal_data(warehouse: Any) -> 
 
 
 def _day(value: str) -> date:
+    """The UTC day of a Zendesk timestamp."""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
 
 
-def test_backlog_counts_open_tickets_per_day(warehouse: Any) -> None:
-    db, truth, _ = warehouse
-    tickets = [t for t in truth["tickets"].values() if t["status"] != "deleted"]
-    today = max(_day(t["updated_at"]) for t in tickets)
-    day = min(_day(t["created_at"]) for t in tickets) + timedelta(days=20)
-    expected: Counter[tuple[str, str]] = Counter()
-    for t in tickets:
-        closed = t["status"] in ("solved", "closed")
-        last = _day(t["updated_at"]) - timedelta(days=1) if closed else today
-        if _day(t["created_at"]) <= day <= last:
-            expected[(t["status"], t["priority"] or "none")] += 1
+def _week(value: str) -> date:
+    day = _day(value)
+    return day - timedelta(days=day.weekday())
 
+
+def _expected_backlog(truth: dict[str, Any]) -> dict[tuple[date, str, str], int]:
+    """Open tickets per UTC day, status and priority, by the README's definition of open.
+
+    A ticket is open on a day from the day it was created on. One now solved or closed is no
+    longer open on the day of its last update (the solve), nor after; any other stays open
+    through the last day the data covers, the day of the newest update. Each (ticket, day) is
+    judged on its own, and deleted tickets are not counted.
+    """
+    last_day = max(_day(t["updated_at"]) for t in truth["tickets"].values())
+    tickets = [
+        (
+            _day(t["created_at"]),
+            _day(t["updated_at"]) if t["status"] in ("solved", "closed") else None,
+            t["status"],
+            t["priority"] or "none",
+        )
+        for t in truth["tickets"].values()
+        if t["status"] != "deleted"
+    ]
+    counts: Counter[tuple[date, str, str]] = Counter()
+    day = min(created for created, *_ in tickets)
+    while day <= last_day:
+        for created, solved, status, priority in tickets:
+            is_open = created <= day and (day < solved if solved else True)
+            if is_open:
+                counts[(day, status, priority)] += 1
+        day += timedelta(days=1)
+    return dict(counts)
+
+
+def _solve_days(truth: dict[str, Any]) -> set[date]:
+    """Days on which a ticket open the day before was solved or closed."""
+    return {
+        _day(t["updated_at"])
+        for t in truth["tickets"].values()
+        if t["status"] in ("solved", "closed") and _day(t["created_at"]) < _day(t["updated_at"])
+    }
+
+
+def _backlog(db: Path) -> dict[tuple[date, str, str], int]:
     rows = query(
-        db,
-        f"SELECT status, priority, open_tickets FROM analytics.ticket_backlog_daily "  # noqa: S608
-        f"WHERE day = DATE '{day.isoformat()}'",
+        db, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
     )
-
-    assert {(r["status"], r["priority"]): r["open_tickets"] for r in rows} == dict(expected)
-    assert sum(expected.values()) > 0
+    return {(r["day"], r["status"], r["priority"]): r["open_tickets"] for r in rows}
 
 
-def test_volume_by_channel_counts_every_live_ticket(warehouse: Any) -> None:
+def test_backlog_counts_a_ticket_open_until_the_day_it_is_solved(warehouse: Any) -> None:
     db, truth, _ = warehouse
-    expected = Counter(
-        t["via"]["channel"] for t in truth["tickets"].values() if t["status"] != "deleted"
+    expected = _expected_backlog(truth)
+    solve_days = _solve_days(truth)
+
+    backlog = _backlog(db)
+
+    on_solve_days = {key: n for key, n in backlog.items() if key[0] in solve_days}
+    assert on_solve_days == {key: n for key, n in expected.items() if key[0] in solve_days}
+    assert backlog == expected
+    assert len(solve_days) > 100
+
+
+def _volume(db: Path, time_zone: str) -> dict[tuple[date, str], int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute(f"SET TimeZone = '{time_zone}'")
+        rows = records(con, "SELECT week, channel, tickets FROM analytics.ticket_volume_by_channel")
+    return {(r["week"], r["channel"]): r["tickets"] for r in rows}
+
+
+def _expected_volume(truth: dict[str, Any]) -> dict[tuple[date, str], int]:
+    """Live tickets per UTC week (from Monday) and channel."""
+    return dict(
+        Counter(
+            (_week(t["created_at"]), t["via"]["channel"])
+            for t in truth["tickets"].values()
+            if t["status"] != "deleted"
+        )
     )
-    rows = query(
-        db, "SELECT channel, sum(tickets) AS n FROM analytics.ticket_volume_by_channel GROUP BY 1"
+
+
+def test_volume_by_channel_counts_every_live_ticket_in_its_week(warehouse: Any) -> None:
+    db, truth, _ = warehouse
+
+    assert _volume(db, "UTC") == _expected_volume(truth)
+
+
+def test_days_and_weeks_are_utc_whatever_the_machine_time_zone(
+    warehouse: Any, tmp_path: Path
+) -> None:
+    db, truth, _ = warehouse
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(db, copy)
+    # Fourteen hours ahead of UTC: most tickets fall on another local day.
+    far_ahead = {**os.environ, "TZ": "Pacific/Kiritimati"}
+    script = "import sys, pathlib, zdsync.transform as t; t.run_models(pathlib.Path(sys.argv[1]))"
+
+    subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script, str(copy)], env=far_ahead, check=True, timeout=300
     )
-    assert {r["channel"]: r["n"] for r in rows} == dict(expected)
+
+    assert _backlog(copy) == _expected_backlog(truth)
+    assert _volume(copy, "Pacific/Kiritimati") == _expected_volume(truth)
 
 
 def test_gdpr_progress_follows_the_compliance_statuses(warehouse: Any) -> None:
@@ -163,15 +243,23 @@ def test_a_database_without_an_extract_is_one_clear_error(tmp_path: Path) -> Non
         run_models(db)
 
 
-def test_every_view_can_be_read(warehouse: Any) -> None:
+def _readme_models() -> set[str]:
+    """The models the README's table lists."""
+    section = README.read_text().split("## SQL models", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    return {name for cell in rows for name in re.findall(r"`(\w+)`", cell)}
+
+
+def test_the_analytics_schema_holds_the_readmes_models_each_with_rows(warehouse: Any) -> None:
     db, _, _ = warehouse
-    names = [
-        r["table_name"]
-        for r in query(
-            db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'"
-        )
-    ]
-    assert len(names) == 10
-    for name in names:
-        query(db, f"SELECT * FROM analytics.{name} LIMIT 1")  # noqa: S608
-    json.dumps(names)
+    found = query(
+        db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'"
+    )
+    names = {r["table_name"] for r in found}
+
+    assert names == _readme_models()
+    counts = {
+        name: query(db, f"SELECT count(*) AS n FROM analytics.{name}")[0]["n"]  # noqa: S608
+        for name in sorted(names)
+    }
+    assert [name for name, n in counts.items() if n == 0] == []

@@ -1,17 +1,20 @@
--- Open tickets per day by status and priority.
--- Without ticket audits, a ticket counts as open from the day it was created until the day of its
--- last update if it is now solved or closed (the solve is its last change), or until today
--- otherwise; it is counted under its current status and priority. Deleted tickets are left out.
+-- Open tickets per UTC day by status and priority.
+-- Without ticket audits, a ticket counts as open on each day from the one it was created on. A
+-- ticket now solved or closed stops counting on the day of its last update (the solve is taken to
+-- be its last change): it is not open on the day it was solved. Any other ticket counts through
+-- the last day the data covers, the day of the newest ticket update. Each is counted under its
+-- current status and priority; deleted tickets are left out. Days are UTC days, whatever the
+-- time zone of the machine that runs the model.
 CREATE OR REPLACE TABLE analytics.ticket_backlog_daily AS
 WITH spans AS (
     SELECT
         ticket_id,
         status,
         coalesce(priority, 'none') AS priority,
-        CAST(created_at AS DATE) AS opened_on,
+        CAST(timezone('UTC', created_at) AS DATE) AS opened_on,
         CASE
-            WHEN status IN ('solved', 'closed') THEN CAST(updated_at AS DATE) - 1
-            ELSE (SELECT CAST(max(updated_at) AS DATE) FROM analytics.stg_tickets)
+            WHEN status IN ('solved', 'closed') THEN CAST(timezone('UTC', updated_at) AS DATE) - 1
+            ELSE (SELECT CAST(timezone('UTC', max(updated_at)) AS DATE) FROM analytics.stg_tickets)
         END AS last_open_on
     FROM analytics.stg_tickets
     WHERE NOT is_deleted

@@ -1,7 +1,7 @@
--- Tickets created per week and channel (deleted tickets left out).
+-- Tickets created per UTC week (from Monday) and channel (deleted tickets left out).
 CREATE OR REPLACE VIEW analytics.ticket_volume_by_channel AS
 SELECT
-    CAST(date_trunc('week', created_at) AS DATE) AS week,
+    CAST(date_trunc('week', timezone('UTC', created_at)) AS DATE) AS week,
     coalesce(channel, 'unknown') AS channel,
     count(*) AS tickets
 FROM analytics.stg_tickets
