@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zdsync.sandbox.config import SandboxConfig
-from zdsync.sandbox.fakedata import USER_FIELDS, Record, iso
+from zdsync.sandbox.fakedata import ROLES, USER_FIELDS, Record, iso
 from zdsync.sandbox.limits import RateLimits
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import FORBIDDEN, NOT_FOUND, Reply, Request, error_reply, json_reply
@@ -32,7 +32,6 @@ _LABEL = rf"[{_WORD}](?:[{_WORD}-]*[{_WORD}])?"
 EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+(?![0-9]+$){_LABEL}")
 EMAIL_MAX_LENGTH = 254
 LOCAL_PART_MAX_LENGTH = 64
-ROLES = ("end-user", "agent", "admin")
 # Custom agent roles whose permissions include managing end users; agents in other roles may
 # not write users in bulk.
 USER_MANAGER_ROLE_IDS = frozenset({360_000_100_001})
