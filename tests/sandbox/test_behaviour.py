@@ -327,6 +327,7 @@ def test_single_upserts_are_limited_to_one_a_second_per_account(sandbox: Sandbox
     assert refused.status_code == 429
     assert "per second" in refused.text
     assert "retry-after" in refused.headers
+    assert "remaining=0;" in refused.headers["zendesk-ratelimit-create-update-user"]
     assert next_second.status_code == 201
 
 
@@ -342,6 +343,7 @@ def test_single_upserts_are_limited_to_five_a_minute_per_user(sandbox: Sandbox) 
     assert [a.status_code for a in answers[:5]] == [201, 200, 200, 200, 200]
     assert answers[5].status_code == 429
     assert "single unique user" in answers[5].text
+    assert "total=1;" in answers[5].headers["zendesk-ratelimit-create-update-user"]
     assert next_minute.status_code == 200
 
 

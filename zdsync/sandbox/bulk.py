@@ -245,6 +245,7 @@ class Jobs:
                         "description": "Record validation errors",
                         "details": result["details"],
                     },
+                    **headers,
                 )
             user = self.store.users.records[result["id"]]
         return json_reply(201 if result["action"] == "create" else 200, {"user": user}, **headers)

@@ -121,7 +121,10 @@ class RateLimits:
         return None
 
     def check_single_write(self, identity: str, headers: dict[str, str]) -> Reply | None:
-        """``create_or_update``: 1 request a second per account, 5 a minute per user."""
+        """``create_or_update``: 1 request a second per account, 5 a minute per user.
+
+        Every answer, a refusal included, reports the account's bucket in ``headers``.
+        """
         with self._lock:
             per_user = self._per_user.setdefault(
                 identity.lower(), SlidingWindow(5, self.config.window_seconds, self._clock)
@@ -132,6 +135,7 @@ class RateLimits:
             return text_reply(
                 429,
                 "Number of allowed API requests per second exceeded",
+                **headers,
                 **{"Retry-After": _seconds(spent.reset)},
             )
         spent = per_user.take(self.enforce)
@@ -140,6 +144,7 @@ class RateLimits:
                 429,
                 f"You have exceeded the rate limit for updating a single unique user. "
                 f"user email: {identity}",
+                **headers,
                 **{"Retry-After": _seconds(spent.reset)},
             )
         return None
