@@ -131,7 +131,10 @@ def sandbox(
     typer.echo(f"  export ZENDESK_OAUTH_REFRESH_TOKEN={refresh}")
     typer.echo(f"  export ZENDESK_OAUTH_CLIENT_ID={OAUTH_CLIENT_ID}")
     typer.echo(f"  export ZENDESK_OAUTH_CLIENT_SECRET={OAUTH_CLIENT_SECRET}")
-    typer.echo(f"  curl -u '{running.admin_email}/token:{running.api_token}' {url}/api/v2/users/me")
+    # curl refuses a certificate it cannot trace to a known authority: name the one we serve.
+    trust = f"--cacert {tls_cert} " if tls_cert else ""
+    credentials = f"{running.admin_email}/token:{running.api_token}"
+    typer.echo(f"  curl {trust}-u '{credentials}' {url}/api/v2/users/me")
     typer.echo("Press Ctrl+C to stop.")
     try:
         threading.Event().wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import trustme
 from typer.testing import CliRunner
 
 from tests.sandbox.oas import response_schema, validate
@@ -347,9 +349,20 @@ def test_single_upserts_are_limited_to_five_a_minute_per_user(sandbox: Sandbox) 
     assert next_minute.status_code == 200
 
 
-def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_the_cli_serves_and_prints_a_working_curl_line(scheme: str, tmp_path: Path) -> None:
     command = [str(Path(sys.executable).parent / "zdsync"), "sandbox", "--port", "0"]
     command += ["--tickets", "50", "--users", "30", "--organizations", "5"]
+    if scheme == "https":
+        certificate = trustme.CA().issue_cert("127.0.0.1")
+        certificate.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+        certificate.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+        command += [
+            "--tls-cert",
+            str(tmp_path / "cert.pem"),
+            "--tls-key",
+            str(tmp_path / "key.pem"),
+        ]
     process = subprocess.Popen(  # noqa: S603
         command,
         stdout=subprocess.PIPE,
@@ -358,11 +371,17 @@ def test_the_cli_serves_and_prints_a_working_curl_line() -> None:
     )
     try:
         assert process.stdout is not None
-        curl = next(line for line in process.stdout if line.strip().startswith("curl -u"))
-        found = re.search(r"curl -u '([^']+)' (\S+)", curl)
+        curl = next(line for line in process.stdout if line.strip().startswith("curl "))
+        found = re.search(r"curl (?:--cacert (\S+) )?-u '([^']+)' (\S+)$", curl.strip())
         assert found is not None
-        user, _, password = found[1].partition(":")
-        answer = httpx.get(found[2], auth=(user, password))
+        assert found[3].startswith(f"{scheme}://")
+        trust: ssl.SSLContext | bool = True
+        if found[1] is not None:
+            # curl trusts a certificate named by --cacert even when it is not an authority's.
+            trust = ssl.create_default_context(cafile=found[1])
+            trust.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+        user, _, password = found[2].partition(":")
+        answer = httpx.get(found[3], auth=(user, password), verify=trust)
         assert answer.status_code == 200
         assert answer.json()["user"]["email"] == ADMIN_EMAIL
     finally:
