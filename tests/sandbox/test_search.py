@@ -149,7 +149,9 @@ def at(timestamp: str) -> int:
 
 
 def agent_id(sandbox: Sandbox) -> int:
-    return next(u["id"] for u in sandbox.store.users.records.values() if u["email"] == AGENT_EMAIL)
+    return next(
+        int(u["id"]) for u in sandbox.store.users.records.values() if u["email"] == AGENT_EMAIL
+    )
 
 
 def an_organization(sandbox: Sandbox) -> Record:
@@ -364,3 +366,319 @@ def test_sorting_orders_by_the_field_with_ties_by_id(
     )
 
     assert found == [("ticket", t["id"]) for t in ranked]
+
+
+EXPORT = "/api/v2/search/export"
+
+
+def export_all(sandbox: Sandbox, **params: Any) -> tuple[list[int], int]:
+    """Ids in the order every export page gives them, following ``links.next``, and pages."""
+    body = ok(sandbox, EXPORT, **params)
+    ids, count = [], 0
+    while True:
+        assert "count" not in body
+        assert body["links"]["prev"] is None
+        ids += [result["id"] for result in body["results"]]
+        count += 1
+        if not body["meta"]["has_more"]:
+            assert body["links"]["next"] is None
+            return ids, count
+        response = get(sandbox, body["links"]["next"])
+        assert response.status_code == 200, response.text
+        body = response.json()
+        validate(response_schema(EXPORT), body)
+
+
+def newest_first(rows: list[Record]) -> list[int]:
+    return [r["id"] for r in sorted(rows, key=lambda r: (-at(r["created_at"]), r["id"]))]
+
+
+def test_export_pages_one_kind_newest_first_past_the_cap(shared_sandbox: Sandbox) -> None:
+    tickets = records(shared_sandbox)["ticket"]
+    assert len(tickets) > CAP
+    ids, count = export_all(
+        shared_sandbox, query="created>2000-01-01", **{"filter[type]": "ticket", "page[size]": 400}
+    )
+    assert ids == newest_first(tickets)
+    assert count == -(-len(tickets) // 400)
+    users, _ = export_all(shared_sandbox, query="example", **{"filter[type]": "user"})
+    truth = [
+        u for u in records(shared_sandbox)["user"] if has_word(shared_sandbox, "example")("user", u)
+    ]
+    assert users == newest_first(truth)
+
+
+def test_export_results_carry_their_type(shared_sandbox: Sandbox) -> None:
+    body = ok(shared_sandbox, EXPORT, query="tags:vip", **{"filter[type]": "organization"})
+    assert body["results"]
+    assert {r["result_type"] for r in body["results"]} == {"organization"}
+    assert body["meta"]["before_cursor"] is None
+
+
+def test_export_cursor_survives_changes_between_pages(sandbox: Sandbox) -> None:
+    params = {"query": "printer", "filter[type]": "ticket", "page[size]": 50}
+    matching = [t for t in records(sandbox)["ticket"] if has_word(sandbox, "printer")("ticket", t)]
+    truth = newest_first(matching)
+    first = ok(sandbox, EXPORT, **params)
+    # A served record leaving the results shifts no later one out of reach, and a new one
+    # (the newest of all, so before the cursor) is not served twice.
+    sandbox.store.update_ticket(truth[0], subject="Moved", description="Moved")
+    sandbox.store.create_ticket(subject="Printer", description="Printer", status="open")
+    rest, _ = export_all(sandbox, **params, **{"page[after]": first["meta"]["after_cursor"]})
+    assert [r["id"] for r in first["results"]] + rest == truth
+
+
+@pytest.mark.parametrize(
+    ("params", "title"),
+    [
+        ({"query": "printer"}, "filter[type] is required"),
+        ({"query": "printer", "filter[type]": "ticket", "page[size]": "0"}, "page[size]"),
+        ({"query": "type:ticket printer", "filter[type]": "ticket"}, "Invalid type:ticket"),
+        ({"query": "-type:user", "filter[type]": "ticket"}, "Invalid -type:user"),
+        ({"query": "status:open", "filter[type]": "user"}, "by status:"),
+        ({"filter[type]": "ticket"}, "the query is empty"),
+    ],
+)
+def test_export_refusals(shared_sandbox: Sandbox, params: dict[str, str], title: str) -> None:
+    response = get(shared_sandbox, EXPORT, **params)
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["code"] == "QueryError"
+    assert title in error["title"]
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [
+        SandboxConfig(
+            rate_limits="off", tickets=200, users=30, search_export_type_in_query="agreeing"
+        )
+    ],
+    indirect=True,
+)
+def test_export_can_let_an_agreeing_type_through(sandbox: Sandbox) -> None:
+    agreeing = ok(sandbox, EXPORT, query="type:ticket status:open", **{"filter[type]": "ticket"})
+    other = get(sandbox, EXPORT, query="type:user", **{"filter[type]": "ticket"})
+    opened = [t for t in records(sandbox)["ticket"] if t["status"] == "open"]
+    assert [r["id"] for r in agreeing["results"]] == newest_first(opened)[:100]
+    assert other.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "title"),
+    [
+        ({"query": 'status:"open'}, "Unbalanced quote"),
+        ({"query": 'printer"s'}, "Unbalanced quote"),
+        ({"query": "type:sample_type"}, "Invalid type:sample_type"),
+        ({"query": "foo:bar"}, "Unsupported search keyword foo:"),
+        ({"query": "status:lost"}, "Invalid status:lost"),
+        ({"query": "priority:none<"}, "Invalid priority:none<"),
+        ({"query": "tags>vip"}, "tags takes only ':'"),
+        ({"query": "created>2hours"}, "relative dates are not supported"),
+        ({"query": "created:2024-13-45"}, "Invalid created:2024-13-45"),
+        ({"query": "created<20240501"}, "Invalid created<20240501"),
+        ({"query": "printer -"}, "Invalid search term"),
+        ({"query": 'printer ""'}, "Invalid search term"),
+        ({"query": "   "}, "the query is empty"),
+        ({}, "the query is empty"),
+        ({"query": "printer", "sort_by": "subject"}, "Invalid sort_by subject"),
+        ({"query": "printer", "sort_order": "up"}, "Invalid sort_order up"),
+        ({"query": "printer", "page": "0"}, "page and per_page"),
+    ],
+)
+def test_malformed_searches_are_refused(
+    shared_sandbox: Sandbox, params: dict[str, str], title: str
+) -> None:
+    for path in ("/api/v2/search", "/api/v2/search/count"):
+        if path.endswith("count") and set(params) - {"query"}:
+            continue
+        response = get(shared_sandbox, path, **params)
+        assert response.status_code == 400, (path, response.text)
+        (error,) = response.json()["errors"]
+        assert error["code"] == "QueryError"
+        assert title in error["title"]
+
+
+def test_end_users_cannot_search(shared_sandbox: Sandbox) -> None:
+    end_user = next(u for u in records(shared_sandbox)["user"] if u["role"] == "end-user")
+    paths = [
+        ("/api/v2/search", {"query": "printer"}),
+        ("/api/v2/search/count", {"query": "printer"}),
+        (EXPORT, {"query": "printer", "filter[type]": "ticket"}),
+        ("/api/v2/users/autocomplete", {"name": "an"}),
+        ("/api/v2/organizations/autocomplete", {"name": "be"}),
+        ("/api/v2/organizations/search", {"name": "x"}),
+    ]
+    for path, params in paths:
+        assert get(shared_sandbox, path, end_user["email"], **params).status_code == 403, path
+    # Organizations search is for admins.
+    assert (
+        get(shared_sandbox, "/api/v2/organizations/search", AGENT_EMAIL, name="x").status_code
+        == 403
+    )
+    assert get(shared_sandbox, "/api/v2/search", AGENT_EMAIL, query="x").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", tickets=300, users=60, search_repeated_keywords="any")],
+    indirect=True,
+)
+def test_repeated_keywords_can_be_alternatives(sandbox: Sandbox) -> None:
+    found, _ = search_all(sandbox, "status:new status:open tags:vip -tags:bug")
+    truth = expected(
+        sandbox,
+        lambda kind, r: (
+            kind == "ticket"
+            and r["status"] in ("new", "open")
+            and "vip" in r["tags"]
+            and "bug" not in r["tags"]
+        ),
+    )
+    assert truth
+    assert found == truth
+
+
+def test_repeated_keywords_all_hold_by_default(shared_sandbox: Sandbox) -> None:
+    assert search_all(shared_sandbox, "status:new status:open") == ([], 0)
+    both = expected(shared_sandbox, lambda k, r: {"billing", "refund"} <= set(r["tags"]))
+    assert both
+    assert search_all(shared_sandbox, "tags:billing tags:refund") == (both, len(both))
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", tickets=300, users=60, search_unknown_keywords="text")],
+    indirect=True,
+)
+def test_unknown_keywords_can_be_searched_as_text(sandbox: Sandbox) -> None:
+    ticket = records(sandbox)["ticket"][0]
+    sandbox.store.update_ticket(ticket["id"], subject="Error code:E42 again")
+
+    assert search_all(sandbox, "code:E42") == ([("ticket", ticket["id"])], 1)
+    assert search_all(sandbox, "colour:blue") == ([], 0)
+
+
+def test_organizations_search_matches_external_id_or_name_whole(shared_sandbox: Sandbox) -> None:
+    org = an_organization(shared_sandbox)
+    path = "/api/v2/organizations/search"
+
+    by_id = ok(shared_sandbox, path, external_id=org["external_id"].upper())
+    by_name = ok(shared_sandbox, path, name=org["name"].lower())
+    partial = ok(shared_sandbox, path, name=org["name"][:-1])
+    both = get(shared_sandbox, path, name=org["name"], external_id=org["external_id"])
+    neither = get(shared_sandbox, path)
+
+    assert [o["id"] for o in by_id["organizations"]] == [org["id"]]
+    assert [o["id"] for o in by_name["organizations"]] == [org["id"]]
+    assert (partial["organizations"], partial["count"]) == ([], 0)
+    assert (both.status_code, neither.status_code) == (400, 400)
+
+
+def test_deleted_organizations_are_not_found(sandbox: Sandbox) -> None:
+    org = an_organization(sandbox)
+    sandbox.store.delete_organization(org["id"])
+
+    body = ok(sandbox, "/api/v2/organizations/search", external_id=org["external_id"])
+    found, _ = search_all(sandbox, f"external_id:{org['external_id']}")
+
+    assert body["organizations"] == []
+    assert found == []
+
+
+def autocompleted(sandbox: Sandbox, path: str, key: str, **params: Any) -> list[int]:
+    ids: list[int] = []
+    body = ok(sandbox, path, **params)
+    while True:
+        ids += [row["id"] for row in body[key]]
+        if body["next_page"] is None:
+            return ids
+        response = get(sandbox, body["next_page"])
+        assert response.status_code == 200
+        body = response.json()
+        validate(response_schema(path), body)
+
+
+def by_name(rows: list[Record]) -> list[int]:
+    return [r["id"] for r in sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))]
+
+
+def test_autocompletes_find_names_that_start_with_the_value(shared_sandbox: Sandbox) -> None:
+    data = records(shared_sandbox)
+    org_prefix = data["organization"][0]["name"][:3].upper()
+    user_prefix = data["user"][5]["name"].split()[0][:2]
+    orgs = [o for o in data["organization"] if o["name"].lower().startswith(org_prefix.lower())]
+    users = [u for u in data["user"] if u["name"].lower().startswith(user_prefix.lower())]
+    assert len(users) > 5
+
+    found_orgs = autocompleted(
+        shared_sandbox, "/api/v2/organizations/autocomplete", "organizations", name=org_prefix
+    )
+    found_users = autocompleted(
+        shared_sandbox, "/api/v2/users/autocomplete", "users", name=user_prefix, per_page=4
+    )
+
+    assert found_orgs == by_name(orgs)
+    assert found_users == by_name(users)
+    missing = get(shared_sandbox, "/api/v2/organizations/autocomplete")
+    assert missing.status_code == 400
+    validate(response_schema("/api/v2/organizations/autocomplete", status="400"), missing.json())
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", tickets=10, users=10, organization_autocomplete="substring")],
+    indirect=True,
+)
+def test_organization_autocomplete_can_match_inside_the_name(sandbox: Sandbox) -> None:
+    orgs = [o for o in records(sandbox)["organization"] if "gmbh" in o["name"].lower()]
+    assert orgs
+    found = autocompleted(
+        sandbox, "/api/v2/organizations/autocomplete", "organizations", name="gmbh"
+    )
+    assert found == by_name(orgs)
+
+
+def test_users_search_speaks_the_same_language(shared_sandbox: Sandbox) -> None:
+    path = "/api/v2/users/search"
+    data = records(shared_sandbox)["user"]
+    cases: list[tuple[str, Callable[[Record], bool]]] = [
+        ("role:agent", lambda u: u["role"] == "agent"),
+        (
+            "tags:vip -organization:none",
+            lambda u: "vip" in u["tags"] and bool(u["organization_id"]),
+        ),
+        ("prefers", lambda u: any(w.startswith("prefers") for w in words(u["notes"]))),
+        ("created<2025-06-01", lambda u: at(u["created_at"]) < day_start("2025-06-01")),
+    ]
+    for query, keep in cases:
+        body = ok(shared_sandbox, path, query=query)
+        assert [u["id"] for u in body["users"]] == sorted(u["id"] for u in data if keep(u))[:100]
+        assert body["count"] == sum(map(keep, data)), query
+    refused = get(shared_sandbox, path, query="status:open")
+    assert refused.status_code == 400
+    assert "by status:" in refused.json()["errors"][0]["title"]
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(tickets=50, users=20, search_export_rpm=3)],
+    indirect=True,
+)
+def test_search_export_has_its_own_rate_limit(sandbox: Sandbox) -> None:
+    params = {"query": "printer", "filter[type]": "ticket"}
+    spent = [get(sandbox, EXPORT, **params) for _ in range(4)]
+    searches = [get(sandbox, "/api/v2/search", query="printer") for _ in range(3)]
+
+    assert [r.status_code for r in spent] == [200, 200, 200, 429]
+    assert [r.headers["Zendesk-RateLimit-search-export"].split(";")[1] for r in spent[:3]] == [
+        " remaining=2",
+        " remaining=1",
+        " remaining=0",
+    ]
+    assert spent[3].json()["error"] == "APIRateLimitExceeded"
+    assert int(spent[3].headers["Retry-After"]) > 0
+    assert all(r.status_code == 200 for r in searches)
+    assert "Zendesk-RateLimit-search-export" not in searches[0].headers
+    sandbox.store.advance_clock(sandbox.config.window_seconds)
+    assert get(sandbox, EXPORT, **params).status_code == 200
