@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 from zdsync.sandbox.fakedata import PRIORITIES, ROLES, STATUSES, TYPES, Record
 from zdsync.sandbox.store import Store, epoch
@@ -86,8 +87,8 @@ class Scope:
     store: Store
     caller: Record | None
     kinds: frozenset[str] = EVERY_KIND
-    repeated: str = "all"
-    unknown: str = "error"
+    repeated: Literal["all", "any"] = "all"
+    unknown: Literal["error", "text"] = "error"
 
 
 def parse(text: str) -> list[Term]:

@@ -61,17 +61,23 @@ SORT_ORDERS = ("asc", "desc")
 Found = list[tuple[str, Record]]
 
 
-def _rank(order: tuple[str, ...], attribute: str) -> Callable[[Record], object]:
-    return lambda record: order.index(record[attribute]) if record.get(attribute) in order else -1
+SortKey = Callable[[Record], tuple[int, str]]
+
+
+def _rank(order: tuple[str, ...], attribute: str) -> SortKey:
+    return lambda record: (
+        order.index(record[attribute]) if record.get(attribute) in order else -1,
+        "",
+    )
 
 
 # sort_by values and the key each sorts on; records without the field sort lowest.
-SORTS: dict[str, Callable[[Record], object]] = {
-    "created_at": lambda record: epoch(record["created_at"]),
-    "updated_at": lambda record: epoch(record["updated_at"]),
+SORTS: dict[str, SortKey] = {
+    "created_at": lambda record: (epoch(record["created_at"]), ""),
+    "updated_at": lambda record: (epoch(record["updated_at"]), ""),
     "priority": _rank(PRIORITY_ORDER, "priority"),
     "status": _rank(STATUS_ORDER, "status"),
-    "ticket_type": lambda record: record.get("type") or "",
+    "ticket_type": lambda record: (0, record.get("type") or ""),
 }
 
 
@@ -118,7 +124,7 @@ def _sorted(request: Request, found: Found) -> Found | Reply:
     if key is None:
         return QueryError(f"Invalid sort_by {sort_by}: one of {', '.join(SORTS)}").reply()
     # Stable, so ties keep kind-then-id order in either direction.
-    return sorted(found, key=lambda pair: key(pair[1]), reverse=sort_order == "desc")  # type: ignore[arg-type, return-value]
+    return sorted(found, key=lambda pair: key(pair[1]), reverse=sort_order == "desc")
 
 
 def _results(rows: Found) -> list[Record]:
@@ -210,42 +216,44 @@ def export(store: Store, request: Request) -> Reply:
         return refused
     try:
         terms = parse(request.query.get("query", ""))
-    except QueryError as error:
-        return error.reply()
-    kind = _export_kind(store, request, terms)
-    size = _export_size(store, request)
-    if isinstance(kind, Reply) or isinstance(size, Reply):
-        return kind if isinstance(kind, Reply) else size  # type: ignore[return-value]
-    try:
+        kind = _export_kind(store, request, terms)
+        if isinstance(kind, Reply):
+            return kind
+        size = _export_size(store, request)
+        if isinstance(size, Reply):
+            return size
         found = [record for _, record in find(_scope(store, request, frozenset({kind})), terms)]
     except QueryError as error:
         return error.reply()
-    found.sort(key=lambda record: (-epoch(record["created_at"]), record["id"]))
+    found.sort(key=_newest_first)
     start = 0
     if "page[after]" in request.query:
         position = decode_export_cursor(request.query["page[after]"])
         if position is None:
             return error_reply(400, "InvalidPaginationParameter", "the page cursor is invalid")
-        keys = [(-epoch(record["created_at"]), record["id"]) for record in found]
-        start = bisect_right(keys, position)
-    rows = found[start : start + size]
-    has_more = start + size < len(found)
+        start = bisect_right([_newest_first(record) for record in found], position)
+    return _export_page(store, request, kind, size, found[start:], start + size < len(found))
+
+
+def _newest_first(record: Record) -> tuple[int, int]:
+    return -epoch(record["created_at"]), int(record["id"])
+
+
+def _export_page(
+    store: Store, request: Request, kind: str, size: int, rest: list[Record], has_more: bool
+) -> Reply:
+    rows = rest[:size]
     after = encode_export_cursor(rows[-1]) if rows else None
     kept = [(k, v) for k, v in request.pairs if k in ("query", "filter[type]")]
     following = [*kept, ("page[size]", str(size)), ("page[after]", after or "")]
+    next_url = f"{store.origin}/api/v2/search/export.json?{urlencode(following, quote_via=quote)}"
     return json_reply(
         200,
         {
             "results": [{**record, "result_type": kind} for record in rows],
             "facets": None,
             "meta": {"has_more": has_more, "after_cursor": after, "before_cursor": None},
-            "links": {
-                "next": f"{store.origin}/api/v2/search/export.json?"
-                + urlencode(following, quote_via=quote)
-                if has_more
-                else None,
-                "prev": None,
-            },
+            "links": {"next": next_url if has_more else None, "prev": None},
         },
     )
 
