@@ -91,7 +91,8 @@ def test_what_it_cannot_search_is_refused(sandbox: Sandbox, client: ZendeskClien
         auth=(f"{end_user['email']}/token", API_TOKEN),
     )
 
-    assert (unsupported.status_code, unsupported.json()["error"]) == (400, "InvalidValue")
-    assert "phone:" in unsupported.json()["description"]
+    assert unsupported.status_code == 400
+    assert unsupported.json()["errors"][0]["code"] == "QueryError"
+    assert "phone:" in unsupported.json()["errors"][0]["title"]
     assert empty.status_code == 400
     assert as_end_user.status_code == 403

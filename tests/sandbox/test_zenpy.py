@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -176,4 +177,41 @@ def test_zenpy_upserts_users_and_reads_the_job(served: Served, zenpy: Zenpy) -> 
     assert users[existing["id"]]["name"] == "Renamed by zenpy"
     assert "POST /api/v2/users/create_or_update_many" in served.checked
     assert "GET /api/v2/job_statuses/{job_status_id}" in served.checked
+    assert len(served.checked) == served.api_requests()
+
+
+def test_zenpy_searches_tickets_users_and_organizations(served: Served, zenpy: Zenpy) -> None:
+    truth = served.state()
+    tickets = [t for t in truth["tickets"] if t["status"] != "deleted"]
+    users = [u for u in truth["users"] if u["active"]]
+    organizations = [o for o in truth["organizations"] if not o["deleted_at"]]
+    since = date(2025, 6, 1)
+    after = int(datetime(2025, 6, 2, tzinfo=UTC).timestamp())
+    an_org = next(o for o in organizations if o["external_id"])
+
+    assert _ids(zenpy.search(type="ticket", status="open")) == sorted(
+        t["id"] for t in tickets if t["status"] == "open"
+    )
+    assert _ids(zenpy.search(type="ticket", status_less_than="solved", created_after=since)) == [
+        t["id"]
+        for t in sorted(tickets, key=lambda t: t["id"])
+        if t["status"] in ("new", "open", "pending", "hold") and epoch(t["created_at"]) >= after
+    ]
+    assert _ids(zenpy.search(type="user", tags="vip", minus="role:end-user")) == sorted(
+        u["id"] for u in users if "vip" in u["tags"] and u["role"] != "end-user"
+    )
+    assert _ids(zenpy.search(type="organization", tags="partner")) == sorted(
+        o["id"] for o in organizations if "partner" in o["tags"]
+    )
+    assert zenpy.search.count(type="ticket", status="open") == sum(
+        t["status"] == "open" for t in tickets
+    )
+    assert _ids(zenpy.users.search(query=f"email:{users[3]['email']}")) == [users[3]["id"]]
+    # zenpy's organizations.external() appends its own "?page[size]" to a URL that already has
+    # a query, so it cannot find anything anywhere; its unified search can.
+    found = zenpy.search(type="organization", external_id=an_org["external_id"])
+    assert _ids(found) == [an_org["id"]]
+    assert {"GET /api/v2/search", "GET /api/v2/search/count", "GET /api/v2/users/search"} <= set(
+        served.checked
+    )
     assert len(served.checked) == served.api_requests()

@@ -14,6 +14,8 @@ SUBDOMAIN = "sandbox"
 # Zendesk documents the budget every incremental export shares but names no header for it; the
 # sandbox reports it under this name, its own inference, on every response that spends it.
 INCREMENTAL_HEADER = "Zendesk-RateLimit-incremental-exports"
+# Zendesk documents 100 search exports a minute per account but names no header for it either.
+SEARCH_EXPORT_HEADER = "Zendesk-RateLimit-search-export"
 
 
 @dataclass
@@ -43,6 +45,21 @@ class SandboxConfig:
         extra_user_fields, extra_ticket_fields: Plain text fields defined beyond the five stock
             ones of each kind, so that the field lists run to several pages (Zendesk pages
             them at 100).
+        search_export_rpm: Search export requests per window (Zendesk: 100).
+        search_repeated_keywords: ``all`` (default) makes every term of a search hold;
+            ``any`` makes positive terms that repeat a keyword alternatives
+            (``status:new status:open``), as some clients assume.
+        search_unknown_keywords: ``error`` (default) refuses ``foo:bar`` for an unknown
+            keyword with a 400; ``text`` searches it as free text.
+        search_page_past_cap: A search page reaching past the 1,000th result: ``refuse``
+            (default) answers it with Zendesk's 422; ``truncate`` serves it up to the 1,000th
+            and refuses only pages that start past it.
+        search_export_type_in_query: ``refuse`` (default) answers an export whose query has a
+            ``type:`` term with a 400, as Zendesk documents; ``agreeing`` lets one through when
+            it names the ``filter[type]`` type.
+        organization_autocomplete: What ``organizations/autocomplete?name=`` matches: ``prefix``
+            (default) of the name, as the operation's description says, or ``substring``, as
+            its parameter's does.
         shared_second_size: How many tickets (and users) share one timestamp second, to make
             time-based pages exceed ``per_page``. None: a tenth of the records, at most 1,200.
     """
@@ -65,6 +82,12 @@ class SandboxConfig:
     list_page_over_limit: Literal["clamp", "error"] = "clamp"
     users_cursor_budget: Literal["both", "own"] = "both"
     oauth_access_ttl_seconds: int = 7200
+    search_export_rpm: int = 100
+    search_repeated_keywords: Literal["all", "any"] = "all"
+    search_unknown_keywords: Literal["error", "text"] = "error"
+    search_page_past_cap: Literal["refuse", "truncate"] = "refuse"
+    search_export_type_in_query: Literal["refuse", "agreeing"] = "refuse"
+    organization_autocomplete: Literal["prefix", "substring"] = "prefix"
     shared_second_size: int | None = None
     extra_user_fields: int = 0
     extra_ticket_fields: int = 0

@@ -13,12 +13,13 @@ from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from zdsync.sandbox.config import INCREMENTAL_HEADER, SandboxConfig
+from zdsync.sandbox.config import INCREMENTAL_HEADER, SEARCH_EXPORT_HEADER, SandboxConfig
 from zdsync.sandbox.wire import Reply, error_reply, text_reply
 
 Clock = Callable[[], float]
 
 USERS_CURSOR_PATH = "/api/v2/incremental/users/cursor"
+SEARCH_EXPORT_PATH = "/api/v2/search/export"
 USERS_CURSOR_HEADER = "Zendesk-RateLimit-incremental-exports-cursor"
 SINGLE_WRITE_HEADER = "Zendesk-RateLimit-create-update-user"
 
@@ -63,7 +64,7 @@ def _seconds(value: float) -> str:
 
 
 class RateLimits:
-    """The account, incremental-export and users-cursor limits of one sandbox account."""
+    """The account, incremental-export, users-cursor and search-export limits of one account."""
 
     def __init__(self, config: SandboxConfig, clock: Clock = time.monotonic) -> None:
         window = config.window_seconds
@@ -73,6 +74,7 @@ class RateLimits:
         self.account = SlidingWindow(config.account_rpm, window, clock)
         self.incremental = SlidingWindow(config.incremental_rpm, window, clock)
         self.users_cursor = SlidingWindow(config.users_cursor_rpm, window, clock)
+        self.search_export = SlidingWindow(config.search_export_rpm, window, clock)
         self.single_write = SlidingWindow(1, window / 60.0, clock)
         self._per_user: dict[str, SlidingWindow] = {}
         self._lock = threading.Lock()
@@ -97,7 +99,21 @@ class RateLimits:
             )
         if path.startswith("/api/v2/incremental/"):
             return self._incremental(path, headers)
+        if path.removesuffix(".json") == SEARCH_EXPORT_PATH:
+            return self._search_export(headers)
         return None
+
+    def _search_export(self, headers: dict[str, str]) -> Reply | None:
+        spent = self.search_export.take(self.enforce)
+        headers[SEARCH_EXPORT_HEADER] = self.search_export.report(spent)
+        if spent.allowed:
+            return None
+        return error_reply(
+            429,
+            "APIRateLimitExceeded",
+            "Number of allowed search export API requests per minute exceeded",
+            **{"Retry-After": _seconds(spent.reset)},
+        )
 
     def export_buckets(self, path: str) -> list[tuple[str, SlidingWindow]]:
         """The export limits a request to ``path`` spends, each with the header reporting it."""

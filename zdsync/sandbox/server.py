@@ -43,6 +43,10 @@ def _listed(listing: lists.Listing) -> Handler:
     )
 
 
+def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
+    return lambda app, request, match: serve(app.store, request)
+
+
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (
         "GET",
@@ -55,7 +59,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
         _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
     ),
     ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
-    ("GET", re.compile(r"/api/v2/users/search"), lambda a, r, m: search.users(a.store, r)),
+    *(("GET", re.compile(op.path), _searching(op.serve)) for op in search.OPERATIONS),
     (
         "GET",
         re.compile(r"/api/v2/users/show_many"),
