@@ -51,7 +51,7 @@ def binaries() -> Path:
     found = shutil.which("initdb")
     if found:
         return Path(found).parent
-    raise RuntimeError("no PostgreSQL server found (initdb): `make` installs it as root")
+    raise RuntimeError("no PostgreSQL server (initdb) found: `make postgres` installs it as root")
 
 
 @contextmanager
@@ -132,11 +132,13 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
 
 
 def query(url: str, sql: str, time_zone: str = "UTC") -> list[dict[str, Any]]:
-    """Rows as dicts; JSON values stay JSON text, as DuckDB returns them."""
+    """Rows as dicts, committed; JSON values stay JSON text, as DuckDB returns them."""
     with closing(psycopg2.connect(url)) as connection:
         psycopg2.extras.register_default_jsonb(connection, loads=lambda text: text)
         psycopg2.extras.register_default_json(connection, loads=lambda text: text)
         with connection.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cursor:
             cursor.execute("SELECT set_config('TimeZone', %s, false)", [time_zone])
             cursor.execute(sql)
-            return [dict(row) for row in cursor.fetchall()]
+            found = [dict(row) for row in cursor.fetchall()]
+        connection.commit()
+        return found

@@ -29,7 +29,7 @@ from tests.reverse_etl.conftest import crm_rows, push, write_csv
 from zdsync.errors import TransformError
 from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.transform import run_models
+from zdsync.transform import models, run_models
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # dlt reads the postgres destination's credentials from here.
@@ -354,3 +354,80 @@ def test_postgres_models_equal_the_duckdb_models_row_for_row(built: Built) -> No
         expected = _comparable(duck.query(sql))
         assert expected, name
         assert _comparable(pg.query(sql)) == expected, name
+
+
+ZDSYNC = str(Path(sys.executable).parent / "zdsync")
+
+
+def _cli_transform(db: Path, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZDSYNC_DESTINATION": "postgres", CREDENTIALS: url}
+    return subprocess.run(  # noqa: S603
+        [ZDSYNC, "transform", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_cli_runs_the_models_where_zdsync_destination_points(
+    built: Built, tmp_path: Path
+) -> None:
+    duck, pg = built["targets"]["duckdb"], built["targets"]["postgres"]
+    copy = pg.copy(tmp_path / "copy.duckdb")
+    assert copy.postgres_url
+    postgres_query(copy.postgres_url, "DROP SCHEMA analytics CASCADE; SELECT 1 AS done")
+
+    done = _cli_transform(copy.db, copy.postgres_url)
+
+    assert done.returncode == 0, done.stderr
+    printed = [line.split()[0] for line in done.stdout.splitlines()]
+    assert printed == [path.name.removesuffix(".sql") for path in models()]
+    sql = "SELECT * FROM analytics.user_sync_failing_rows"
+    assert _comparable(copy.query(sql)) == _comparable(duck.query(sql))
+
+
+@pytest.mark.parametrize("with_sync_log", [True, False])
+def test_refused_credentials_are_one_line_without_the_password(
+    built: Built, tmp_path: Path, with_sync_log: bool
+) -> None:
+    pg = built["targets"]["postgres"]
+    assert pg.postgres_url
+    wrong = "not-the-password-4711"
+    user_and_password, host = pg.postgres_url.removeprefix("postgresql://").split("@")
+    url = f"postgresql://{user_and_password.split(':')[0]}:{wrong}@{host}"
+    db = pg.db if with_sync_log else tmp_path / "none.duckdb"
+
+    done = _cli_transform(db, url)
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("zdsync: error: ")
+    assert "password authentication failed" in line
+    assert wrong not in line
+
+
+def test_a_failing_model_on_postgres_leaves_the_last_good_models(
+    built: Built, tmp_path: Path
+) -> None:
+    pg = built["targets"]["postgres"]
+    copy = pg.copy(tmp_path / "copy.duckdb")
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    for path in models():
+        (sql_dir / path.name).write_text(path.read_text())
+    (sql_dir / "99_broken.sql").write_text(
+        "DROP VIEW analytics.users_current;\nSELECT no_such_function(1);\n"
+    )
+    before = copy.query("SELECT * FROM analytics.users_current")
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(CREDENTIALS, str(copy.postgres_url))
+        with pytest.raises(TransformError) as failed:
+            run_models(copy.db, sql_dir, destination="postgres")
+
+    assert str(failed.value).startswith("model 99_broken.sql failed: ")
+    assert "no_such_function" in str(failed.value)
+    assert copy.query("SELECT * FROM analytics.users_current") == before
