@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions of everything installed, so CI, the benchmark and a new checkout get the same.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint bench sandbox oas clean constraints mutate
+.PHONY: demo test lint bench sandbox oas clean constraints mutate postgres
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,24 @@ demo: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/zdsync sandbox
 
-test: $(STAMP)
+test: $(STAMP) postgres
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The tests start a PostgreSQL server of their own (tests/postgres.py); only its binaries are
+# needed. As root on Debian they are installed when missing; nothing is left running.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+	  && { service postgresql stop >/dev/null 2>&1 || true; }; \
+	else \
+	  echo "make: the tests need a PostgreSQL server: install postgresql, or run make as root"; \
+	  exit 1; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

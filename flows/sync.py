@@ -28,19 +28,14 @@ def sync(
 ) -> dict[str, Any]:
     """Extract, transform, then push; each step is its own subflow run.
 
-    The models run on the DuckDB file ``db``, so they are skipped when ``ZDSYNC_DESTINATION``
-    sends the extract elsewhere. Until ``db`` holds every raw table the models read, the extract
+    The models run where the extract loads: the DuckDB file ``db``, or the destination
+    ``ZDSYNC_DESTINATION`` names. Until that holds every raw table the models read, the extract
     also loads the missing ones, so the first scheduled run succeeds whichever resources it names.
     """
     destination = extract_options(db=db).destination
-    wanted = list(resources) if destination else _with_model_sources(resources, Path(db))
+    wanted = _with_model_sources(resources, Path(db), destination)
     result: dict[str, Any] = {"extract": extract(resources=wanted, db=db, start_date=start_date)}
-    if destination:
-        get_run_logger().info(
-            "models skipped: they run on DuckDB, the extract loads %s", destination
-        )
-    else:
-        result["transform"] = transform(db=db)
+    result["transform"] = transform(db=db)
     if crm_input or crm_query:
         result["push_users"] = push_users(
             input=crm_input, query=crm_query, db=db, mapping=mapping, single=single
@@ -48,10 +43,10 @@ def sync(
     return result
 
 
-def _with_model_sources(resources: list[str], db: Path) -> list[str]:
+def _with_model_sources(resources: list[str], db: Path, destination: str | None) -> list[str]:
     # Read while holding the file's writer slot, so no extract has it open meanwhile.
     with one_writer(db):
-        missing = [name for name in missing_sources(db) if name not in resources]
+        missing = [name for name in missing_sources(db, destination) if name not in resources]
     if missing:
         get_run_logger().info("also loading %s: the models read them", ", ".join(missing))
     return [*resources, *missing]

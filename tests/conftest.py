@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.postgres import PostgresServer, postgres_server
 from zdsync.client import (
     ApiTokenCredentials,
     RateLimitSettings,
@@ -101,3 +102,10 @@ def shared_client(shared_sandbox: Sandbox) -> Iterator[ZendeskClient]:
 @pytest.fixture
 def token_file(tmp_path: Path) -> Path:
     return tmp_path / "tokens" / "oauth.json"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of its own, started once for the tests that ask for it."""
+    with postgres_server() as server:
+        yield server

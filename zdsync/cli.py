@@ -226,11 +226,14 @@ def push_users(
 
 @app.command()
 def transform(
-    db: Annotated[Path, typer.Option(help="DuckDB file to run the SQL models on.")] = DEFAULT_DB,
+    db: Annotated[
+        Path, typer.Option(help="DuckDB file to run the SQL models on (and its push log).")
+    ] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in zdsync/sql/ (schema ``analytics``)."""
+    """Run the SQL models in zdsync/sql/ (schema ``analytics``) where the extract loads."""
+    options = _options(extract_options, db=db)
     try:
-        runs = run_models(db)
+        runs = run_models(db, destination=options.destination)
     except TransformError as exc:
         _fail(str(exc), code=1)
     for run in runs:

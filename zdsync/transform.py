@@ -1,8 +1,10 @@
-"""Running the SQL models in ``zdsync/sql/`` against the DuckDB database.
+"""Running the SQL models in ``zdsync/sql/`` against the warehouse.
 
 Files run in name order (their number prefix is their dependency order); each is idempotent
 (``CREATE OR REPLACE``), so a transform can run after every extract. The models are package
 data, read through ``importlib.resources``, so an installed zdsync runs them as a checkout does.
+They are DuckDB SQL and run on the DuckDB file, or on the extract's dlt destination in its own
+dialect (``zdsync.warehouse``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from pathlib import Path
 import duckdb
 
 from zdsync.errors import TransformError, first_line
-from zdsync.reverse_etl.ledger import ensure_tables
+from zdsync.reverse_etl.ledger import DDL as LEDGER_DDL
+from zdsync.reverse_etl.publish import publish
+from zdsync.warehouse import Warehouse, WarehouseError, connect
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
@@ -40,36 +44,70 @@ def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
     )
 
 
-def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
-    """Run every model; raises ``TransformError`` naming the model that failed."""
-    if not db.exists():
+def run_models(
+    db: Path, sql_dir: Traversable = SQL_DIR, destination: str | None = None
+) -> list[ModelRun]:
+    """Run every model; raises ``TransformError`` naming the model that failed.
+
+    Args:
+        db: The DuckDB file, when ``destination`` is None.
+        sql_dir: Where the model files are.
+        destination: A dlt destination name (``postgres``...) to run the models there instead.
+    """
+    if not destination and not db.exists():
         raise TransformError(f"no database at {db}: run zdsync extract first")
     found = models(sql_dir)
     if not found:
         raise TransformError(f"no models in {sql_dir}: the installed package lacks its SQL files")
+    if destination:
+        _publish_sync_log(db, destination)
+    try:
+        with connect(db, destination) as con, con.transaction():
+            return _run_all(con, found)
+    except WarehouseError as exc:
+        raise TransformError(str(exc)) from None
+
+
+def _publish_sync_log(db: Path, destination: str) -> None:
+    try:
+        copied = publish(db, destination)
+    except Exception as exc:  # dlt's failures wrap the destination's own
+        cause = getattr(exc, "exception", exc)
+        raise TransformError(
+            f"copying the sync log to {destination} failed: {first_line(cause)}"
+        ) from None
+    log.debug("sync log tables copied: %s", ", ".join(copied) or "none")
+
+
+def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
+    _check_sources(con)
+    # The reverse-ETL models read these even before the first push.
+    con.run(LEDGER_DDL)
     runs = []
-    with duckdb.connect(str(db)) as con:
-        _check_sources(con)
-        # The reverse-ETL models read these even before the first push.
-        ensure_tables(con)
-        for path in found:
-            started = time.monotonic()
-            try:
-                con.execute(path.read_text())
-            except duckdb.Error as exc:
-                raise TransformError(f"model {path.name} failed: {first_line(exc)}") from None
-            name = path.name.removesuffix(".sql")
-            runs.append(ModelRun(name, time.monotonic() - started))
-            log.debug("model %s done", name)
+    for path in found:
+        started = time.monotonic()
+        try:
+            con.run(path.read_text())
+        except WarehouseError as exc:
+            raise TransformError(f"model {path.name} failed: {exc}") from None
+        name = path.name.removesuffix(".sql")
+        runs.append(ModelRun(name, time.monotonic() - started))
+        log.debug("model %s done", name)
     return runs
 
 
-def missing_sources(db: Path) -> list[str]:
-    """The raw tables the models read that ``db`` does not hold yet (all, without a file)."""
-    if not db.exists():
+def missing_sources(db: Path, destination: str | None = None) -> list[str]:
+    """The raw tables the models read that ``db`` does not hold yet (all, without a file).
+
+    With ``destination``, the tables that dlt destination does not hold yet.
+    """
+    if destination:
+        present = _destination_tables(db, destination)
+    elif not db.exists():
         return list(REQUIRED)
-    with duckdb.connect(str(db), read_only=True) as con:
-        present = _raw_tables(con)
+    else:
+        with duckdb.connect(str(db), read_only=True) as con:
+            present = _raw_tables(con)
     return [name for name in REQUIRED if name not in present]
 
 
@@ -82,15 +120,23 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
-    present = _raw_tables(con)
+def _destination_tables(db: Path, destination: str) -> set[str]:
+    try:
+        with connect(db, destination) as con:
+            return con.tables("zendesk")
+    except WarehouseError as exc:
+        raise TransformError(str(exc)) from None
+
+
+def _check_sources(con: Warehouse) -> None:
+    present = con.tables("zendesk")
     missing = [name for name in REQUIRED if name not in present]
     if missing:
         raise TransformError(
             f"tables missing in schema zendesk: {', '.join(missing)}: run zdsync extract first"
         )
     if "ticket_fields" not in present:
-        con.execute(
+        con.run(
             "CREATE TABLE IF NOT EXISTS zendesk.ticket_fields (id BIGINT, title VARCHAR, "
             "type VARCHAR)"
         )

@@ -28,9 +28,12 @@ from flows.push_users import push_users
 from flows.sync import sync
 from flows.transform import transform
 from tests.pipelines.conftest import assert_matches_truth
+from tests.postgres import PostgresServer, create_database
+from tests.postgres import query as postgres_query
 from tests.reverse_etl.conftest import crm_rows, write_csv
 from zdsync.errors import ExtractError
 from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.transform import models
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
 
@@ -173,20 +176,27 @@ def test_writer_limits_are_named_after_the_resolved_file(tmp_path: Path) -> None
     assert writer_limit_name(db) != writer_limit_name(tmp_path / "other.duckdb")
 
 
-def test_the_flows_load_the_destination_zdsync_destination_names(
-    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_flows_load_and_model_the_destination_zdsync_destination_names(
+    prefect_server: None,
+    zendesk_env: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    postgres: PostgresServer,
 ) -> None:
-    db, elsewhere = tmp_path / "warehouse.duckdb", tmp_path / "elsewhere.duckdb"
-    # dlt's own DuckDB destination, by name, stands in for any other warehouse.
-    monkeypatch.setenv("ZDSYNC_DESTINATION", "duckdb")
-    monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(elsewhere))
+    db = tmp_path / "warehouse.duckdb"
+    url = create_database(postgres.url(), "flows")
+    monkeypatch.setenv("ZDSYNC_DESTINATION", "postgres")
+    monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
 
-    result = sync(resources=ALL, db=str(db))
+    result = sync(resources=["tickets"], db=str(db))
 
-    assert result["extract"]["destination"] == "duckdb"
-    assert "transform" not in result  # the models run on the DuckDB file, which was not loaded
+    assert result["extract"]["destination"] == "postgres"
+    assert result["transform"] == [path.name.removesuffix(".sql") for path in models()]
     assert not db.exists()
-    assert_matches_truth(elsewhere, zendesk_env)
+    # The first run also loaded the raw tables the models read, though only tickets were named.
+    assert_matches_truth(url, zendesk_env)
+    staged = postgres_query(url, "SELECT count(*) AS n FROM analytics.stg_tickets")
+    assert staged == [{"n": len(zendesk_env.store.snapshot()["tickets"])}]
 
 
 def test_the_extract_flow_starts_exports_at_its_start_date(

@@ -13,6 +13,7 @@ import pytest
 from pipelines.zendesk import ExtractOptions, ExtractSummary, run_extract
 from pipelines.zendesk.streams import epoch_of
 from tests.conftest import settings_for
+from tests.postgres import query as postgres_query
 from zdsync.client import RateLimitSettings
 from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -57,10 +58,17 @@ def extract(sandbox: Sandbox, db: Path, **options: Any) -> ExtractSummary:
     return run_extract(settings, ExtractOptions(db_path=db, **options))
 
 
-def rows(db: Path, table: str) -> dict[Any, dict[str, Any]]:
-    """A warehouse table keyed by id (or by its natural key for compliance statuses)."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        found = records(con, f"SELECT * FROM zendesk.{table}")  # noqa: S608
+def rows(db: Path | str, table: str) -> dict[Any, dict[str, Any]]:
+    """A warehouse table keyed by id (or by its natural key for compliance statuses).
+
+    ``db`` is a DuckDB file, or the URL of a PostgreSQL database the extract loaded.
+    """
+    sql = f"SELECT * FROM zendesk.{table}"  # noqa: S608
+    if isinstance(db, str):
+        found = postgres_query(db, sql)
+    else:
+        with duckdb.connect(str(db), read_only=True) as con:
+            found = records(con, sql)
     if table == "compliance_deletion_statuses":
         return {(r["user_id"], r["application"], r["action"]): r for r in found}
     return {r["id"]: r for r in found}
@@ -82,7 +90,7 @@ def _epoch(value: Any) -> int | None:
     return int(value.timestamp()) if hasattr(value, "timestamp") else epoch_of(value)
 
 
-def assert_matches_truth(db: Path, sandbox: Sandbox) -> None:
+def assert_matches_truth(db: Path | str, sandbox: Sandbox) -> None:
     """Every table holds exactly the sandbox's current records, field for field."""
     truth = sandbox.store.snapshot()
     tickets = rows(db, "tickets")

@@ -1,7 +1,12 @@
-"""The SQL models against known answers computed from the sandbox's seeded data."""
+"""The SQL models against known answers computed from the sandbox's seeded data.
+
+The same extract and pushes land in DuckDB and in PostgreSQL (through dlt's postgres
+destination); every check runs on both, and the two warehouses' models must agree row for row.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -9,6 +14,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,21 +23,64 @@ import duckdb
 import pytest
 
 from tests.pipelines.conftest import extract
+from tests.postgres import PostgresServer, create_database
+from tests.postgres import query as postgres_query
 from tests.reverse_etl.conftest import crm_rows, push, write_csv
 from zdsync.errors import TransformError
 from zdsync.records import records
-from zdsync.reverse_etl.push import PushSummary
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.transform import run_models
+from zdsync.transform import models, run_models
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+# dlt reads the postgres destination's credentials from here.
+CREDENTIALS = "DESTINATION__POSTGRES__CREDENTIALS"
+
+
+WAREHOUSES = ("duckdb", "postgres")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A warehouse the models ran on: the DuckDB file, or a PostgreSQL database."""
+
+    db: Path
+    postgres_url: str | None = None
+
+    @property
+    def destination(self) -> str | None:
+        return "postgres" if self.postgres_url else None
+
+    def query(self, sql: str, time_zone: str = "UTC") -> list[dict[str, Any]]:
+        if self.postgres_url:
+            return postgres_query(self.postgres_url, sql, time_zone)
+        with duckdb.connect(str(self.db), read_only=True) as con:
+            con.execute(f"SET TimeZone = '{time_zone}'")
+            return records(con, sql)
+
+    def copy(self, db: Path) -> Target:
+        """A copy of this warehouse, for a test that must not change the shared one."""
+        shutil.copy(self.db, db)
+        if not self.postgres_url:
+            return Target(db)
+        name = f"copy_{db.parent.name}".lower()
+        template = self.postgres_url.rsplit("/", 1)[1]
+        return Target(db, create_database(self.postgres_url, name, template))
+
+    def run_models(self) -> None:
+        with pytest.MonkeyPatch.context() as env:
+            if self.postgres_url:
+                env.setenv(CREDENTIALS, self.postgres_url)
+            run_models(self.db, destination=self.destination)
+
+
+Built = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def warehouse(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, dict[str, Any], list[PushSummary]]]:
+def built(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> Iterator[Built]:
+    """One sandbox extracted into DuckDB and PostgreSQL, pushed to twice, models run on both."""
     tmp = tmp_path_factory.mktemp("models")
+    url = create_database(postgres.url(), "models")
     config = SandboxConfig(
         rate_limits="off",
         tickets=1500,
@@ -44,6 +93,9 @@ def warehouse(
         sandbox.store.advance_clock(120)
         db = tmp / "sync.duckdb"
         extract(sandbox, db)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(CREDENTIALS, url)
+            extract(sandbox, tmp / "unused.duckdb", destination="postgres")
         truth = sandbox.store.snapshot()
         one, other = [
             u
@@ -53,27 +105,33 @@ def warehouse(
         clash = {"external_id": one["external_id"], "email": other["email"], "name": "Clash"}
         source = write_csv(tmp / "crm.csv", [*crm_rows(20), clash, {"email": "bad@", "name": "B"}])
         pushes = [push(sandbox, tmp, input=source, db=db) for _ in range(2)]
-        run_models(db)
-        yield db, truth, pushes
+        targets = {"duckdb": Target(db), "postgres": Target(db, url)}
+        for target in targets.values():
+            target.run_models()
+        yield {"targets": targets, "truth": truth, "pushes": pushes}
 
 
-def query(db: Path, sql: str) -> list[dict[str, Any]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return records(con, sql)
+@pytest.fixture(params=WAREHOUSES)
+def warehouse(request: pytest.FixtureRequest, built: Built) -> tuple[Target, Any, Any]:
+    return built["targets"][request.param], built["truth"], built["pushes"]
+
+
+def query(target: Target, sql: str) -> list[dict[str, Any]]:
+    return target.query(sql)
 
 
 def test_staging_has_every_ticket_and_no_dlt_columns(warehouse: Any) -> None:
-    db, truth, _ = warehouse
-    rows = query(db, "SELECT * FROM analytics.stg_tickets")
+    target, truth, _ = warehouse
+    rows = query(target, "SELECT * FROM analytics.stg_tickets")
     assert len(rows) == len(truth["tickets"])
     assert not [c for c in rows[0] if c.startswith("_dlt")]
 
 
 def test_custom_fields_are_named(warehouse: Any) -> None:
-    db, truth, _ = warehouse
+    target, truth, _ = warehouse
     ticket = next(t for t in truth["tickets"].values() if t["custom_fields"][0]["value"])
     rows = query(
-        db,
+        target,
         f"SELECT field_title, value FROM analytics.stg_ticket_custom_fields "  # noqa: S608
         f"WHERE ticket_id = {ticket['id']} ORDER BY field_id",
     )
@@ -82,8 +140,8 @@ def test_custom_fields_are_named(warehouse: Any) -> None:
 
 
 def test_users_current_is_active_users_without_personal_data(warehouse: Any) -> None:
-    db, truth, _ = warehouse
-    rows = query(db, "SELECT * FROM analytics.users_current")
+    target, truth, _ = warehouse
+    rows = query(target, "SELECT * FROM analytics.users_current")
     expected = {u["id"] for u in truth["users"].values() if u["active"] and not u["suspended"]}
     assert {r["user_id"] for r in rows} == expected
     assert not {"name", "email", "phone", "notes", "details", "alias"} & set(rows[0])
@@ -138,19 +196,19 @@ def _solve_days(truth: dict[str, Any]) -> set[date]:
     }
 
 
-def _backlog(db: Path) -> dict[tuple[date, str, str], int]:
+def _backlog(target: Target) -> dict[tuple[date, str, str], int]:
     rows = query(
-        db, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
+        target, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
     )
     return {(r["day"], r["status"], r["priority"]): r["open_tickets"] for r in rows}
 
 
 def test_backlog_counts_a_ticket_open_until_the_day_it_is_solved(warehouse: Any) -> None:
-    db, truth, _ = warehouse
+    target, truth, _ = warehouse
     expected = _expected_backlog(truth)
     solve_days = _solve_days(truth)
 
-    backlog = _backlog(db)
+    backlog = _backlog(target)
 
     on_solve_days = {key: n for key, n in backlog.items() if key[0] in solve_days}
     assert on_solve_days == {key: n for key, n in expected.items() if key[0] in solve_days}
@@ -158,10 +216,10 @@ def test_backlog_counts_a_ticket_open_until_the_day_it_is_solved(warehouse: Any)
     assert len(solve_days) > 100
 
 
-def _volume(db: Path, time_zone: str) -> dict[tuple[date, str], int]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        con.execute(f"SET TimeZone = '{time_zone}'")
-        rows = records(con, "SELECT week, channel, tickets FROM analytics.ticket_volume_by_channel")
+def _volume(target: Target, time_zone: str) -> dict[tuple[date, str], int]:
+    rows = target.query(
+        "SELECT week, channel, tickets FROM analytics.ticket_volume_by_channel", time_zone
+    )
     return {(r["week"], r["channel"]): r["tickets"] for r in rows}
 
 
@@ -177,23 +235,31 @@ def _expected_volume(truth: dict[str, Any]) -> dict[tuple[date, str], int]:
 
 
 def test_volume_by_channel_counts_every_live_ticket_in_its_week(warehouse: Any) -> None:
-    db, truth, _ = warehouse
+    target, truth, _ = warehouse
 
-    assert _volume(db, "UTC") == _expected_volume(truth)
+    assert _volume(target, "UTC") == _expected_volume(truth)
 
 
 def test_days_and_weeks_are_utc_whatever_the_machine_time_zone(
     warehouse: Any, tmp_path: Path
 ) -> None:
-    db, truth, _ = warehouse
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(db, copy)
-    # Fourteen hours ahead of UTC: most tickets fall on another local day.
-    far_ahead = {**os.environ, "TZ": "Pacific/Kiritimati"}
-    script = "import sys, pathlib, zdsync.transform as t; t.run_models(pathlib.Path(sys.argv[1]))"
+    target, truth, _ = warehouse
+    copy = target.copy(tmp_path / "copy.duckdb")
+    # Fourteen hours ahead of UTC: most tickets fall on another local day. PGTZ sets a
+    # PostgreSQL session's time zone as TZ sets the machine's.
+    far_ahead = {**os.environ, "TZ": "Pacific/Kiritimati", "PGTZ": "Pacific/Kiritimati"}
+    if copy.postgres_url:
+        far_ahead[CREDENTIALS] = copy.postgres_url
+    script = (
+        "import sys, pathlib, zdsync.transform as t; "
+        "t.run_models(pathlib.Path(sys.argv[1]), destination=sys.argv[2] or None)"
+    )
 
     subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script, str(copy)], env=far_ahead, check=True, timeout=300
+        [sys.executable, "-c", script, str(copy.db), copy.destination or ""],
+        env=far_ahead,
+        check=True,
+        timeout=300,
     )
 
     assert _backlog(copy) == _expected_backlog(truth)
@@ -201,7 +267,7 @@ def test_days_and_weeks_are_utc_whatever_the_machine_time_zone(
 
 
 def test_gdpr_progress_follows_the_compliance_statuses(warehouse: Any) -> None:
-    db, truth, _ = warehouse
+    target, truth, _ = warehouse
     expected = {}
     for user_id in truth["deleted_users"]:
         statuses = truth["compliance_deletion_statuses"].get(user_id, [])
@@ -210,37 +276,41 @@ def test_gdpr_progress_follows_the_compliance_statuses(warehouse: Any) -> None:
         expected[user_id] = (
             "not requested" if not statuses else "complete" if started <= done else "in progress"
         )
-    rows = query(db, "SELECT user_id, deletion_state FROM analytics.gdpr_deletion_progress")
+    rows = query(target, "SELECT user_id, deletion_state FROM analytics.gdpr_deletion_progress")
     assert {r["user_id"]: r["deletion_state"] for r in rows} == expected
     assert "complete" in expected.values()
     assert "in progress" in expected.values()
 
 
 def test_sync_health_counts_each_run_and_finds_repeated_failures(warehouse: Any) -> None:
-    db, _, pushes = warehouse
-    rows = query(db, "SELECT * FROM analytics.user_sync_health")
+    target, _, pushes = warehouse
+    rows = query(target, "SELECT * FROM analytics.user_sync_health")
     assert [(r["created"], r["unchanged"], r["failed"], r["invalid"]) for r in rows] == [
         (p.totals.created, p.totals.unchanged, p.totals.failed, p.totals.invalid) for p in pushes
     ]
     assert rows[0]["created"] == 20
-    failing = query(db, "SELECT * FROM analytics.user_sync_failing_rows")
+    failing = query(target, "SELECT * FROM analytics.user_sync_failing_rows")
     # The row Zendesk refuses (its external id and email name two users) and the bad email.
     assert sorted(r["consecutive_failures"] for r in failing) == [2, 2]
     assert "bad@" in {r["identity"] for r in failing}
 
 
 def test_models_are_idempotent(warehouse: Any) -> None:
-    db, _, _ = warehouse
-    before = query(db, "SELECT count(*) AS n FROM analytics.ticket_backlog_daily")
-    run_models(db)
-    assert query(db, "SELECT count(*) AS n FROM analytics.ticket_backlog_daily") == before
+    target, _, _ = warehouse
+    before = query(target, "SELECT count(*) AS n FROM analytics.ticket_backlog_daily")
+    target.run_models()
+    assert query(target, "SELECT count(*) AS n FROM analytics.ticket_backlog_daily") == before
 
 
-def test_a_database_without_an_extract_is_one_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", WAREHOUSES)
+def test_a_database_without_an_extract_is_one_clear_error(
+    kind: str, tmp_path: Path, postgres: PostgresServer
+) -> None:
     db = tmp_path / "empty.duckdb"
     duckdb.connect(str(db)).close()
-    with pytest.raises(TransformError, match="run zdsync extract first"):
-        run_models(db)
+    target = Target(db, create_database(postgres.url(), "empty") if kind == "postgres" else None)
+    with pytest.raises(TransformError, match=r"tables missing in schema zendesk: .*extract first"):
+        target.run_models()
 
 
 def _readme_models() -> set[str]:
@@ -251,15 +321,113 @@ def _readme_models() -> set[str]:
 
 
 def test_the_analytics_schema_holds_the_readmes_models_each_with_rows(warehouse: Any) -> None:
-    db, _, _ = warehouse
+    target, _, _ = warehouse
     found = query(
-        db, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'"
+        target, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'"
     )
     names = {r["table_name"] for r in found}
 
     assert names == _readme_models()
     counts = {
-        name: query(db, f"SELECT count(*) AS n FROM analytics.{name}")[0]["n"]  # noqa: S608
+        name: query(target, f"SELECT count(*) AS n FROM analytics.{name}")[0]["n"]  # noqa: S608
         for name in sorted(names)
     }
     assert [name for name, n in counts.items() if n == 0] == []
+
+
+def _comparable(rows: list[dict[str, Any]]) -> list[tuple[tuple[str, Any], ...]]:
+    """Rows in a fixed order, JSON text parsed (each warehouse spaces and orders keys its way)."""
+
+    def value(item: Any) -> Any:
+        if isinstance(item, str) and item[:1] in ("{", "["):
+            return json.loads(item)
+        return item
+
+    found = [tuple((key, value(item)) for key, item in row.items()) for row in rows]
+    return sorted(found, key=repr)
+
+
+def test_postgres_models_equal_the_duckdb_models_row_for_row(built: Built) -> None:
+    duck, pg = built["targets"]["duckdb"], built["targets"]["postgres"]
+    for name in sorted(_readme_models()):
+        sql = f"SELECT * FROM analytics.{name}"  # noqa: S608
+        expected = _comparable(duck.query(sql))
+        assert expected, name
+        assert _comparable(pg.query(sql)) == expected, name
+
+
+ZDSYNC = str(Path(sys.executable).parent / "zdsync")
+
+
+def _cli_transform(db: Path, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ZDSYNC_DESTINATION": "postgres", CREDENTIALS: url}
+    return subprocess.run(  # noqa: S603
+        [ZDSYNC, "transform", "--db", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_cli_runs_the_models_where_zdsync_destination_points(
+    built: Built, tmp_path: Path
+) -> None:
+    duck, pg = built["targets"]["duckdb"], built["targets"]["postgres"]
+    copy = pg.copy(tmp_path / "copy.duckdb")
+    assert copy.postgres_url
+    postgres_query(copy.postgres_url, "DROP SCHEMA analytics CASCADE; SELECT 1 AS done")
+
+    done = _cli_transform(copy.db, copy.postgres_url)
+
+    assert done.returncode == 0, done.stderr
+    printed = [line.split()[0] for line in done.stdout.splitlines()]
+    assert printed == [path.name.removesuffix(".sql") for path in models()]
+    sql = "SELECT * FROM analytics.user_sync_failing_rows"
+    assert _comparable(copy.query(sql)) == _comparable(duck.query(sql))
+
+
+@pytest.mark.parametrize("with_sync_log", [True, False])
+def test_refused_credentials_are_one_line_without_the_password(
+    built: Built, tmp_path: Path, with_sync_log: bool
+) -> None:
+    pg = built["targets"]["postgres"]
+    assert pg.postgres_url
+    wrong = "not-the-password-4711"
+    user_and_password, host = pg.postgres_url.removeprefix("postgresql://").split("@")
+    url = f"postgresql://{user_and_password.split(':')[0]}:{wrong}@{host}"
+    db = pg.db if with_sync_log else tmp_path / "none.duckdb"
+
+    done = _cli_transform(db, url)
+
+    assert done.returncode == 1
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("zdsync: error: ")
+    assert "password authentication failed" in line
+    assert wrong not in line
+
+
+def test_a_failing_model_on_postgres_leaves_the_last_good_models(
+    built: Built, tmp_path: Path
+) -> None:
+    pg = built["targets"]["postgres"]
+    copy = pg.copy(tmp_path / "copy.duckdb")
+    sql_dir = tmp_path / "sql"
+    sql_dir.mkdir()
+    for path in models():
+        (sql_dir / path.name).write_text(path.read_text())
+    (sql_dir / "99_broken.sql").write_text(
+        "DROP VIEW analytics.users_current;\nSELECT no_such_function(1);\n"
+    )
+    before = copy.query("SELECT * FROM analytics.users_current")
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(CREDENTIALS, str(copy.postgres_url))
+        with pytest.raises(TransformError) as failed:
+            run_models(copy.db, sql_dir, destination="postgres")
+
+    assert str(failed.value).startswith("model 99_broken.sql failed: ")
+    assert "no_such_function" in str(failed.value)
+    assert copy.query("SELECT * FROM analytics.users_current") == before

@@ -20,7 +20,7 @@ from zdsync.reverse_etl.plan import PlannedRow, Previous
 from zdsync.reverse_etl.reconcile import RowOutcome
 
 SCHEMA = "reverse_etl"
-_DDL = f"""
+DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};
 CREATE TABLE IF NOT EXISTS {SCHEMA}.user_sync_state (
     identity VARCHAR PRIMARY KEY,
@@ -108,11 +108,6 @@ def previous_state(db: Path) -> dict[str, Previous]:
     return {identity: Previous(digest, action, user) for identity, digest, action, user in rows}
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the reverse-ETL schema and tables if they are not there yet."""
-    con.execute(_DDL)
-
-
 class Ledger:
     """An open ledger for one run."""
 
@@ -121,7 +116,7 @@ class Ledger:
         self.run_id = run_id
         self.started_at = started_at
         self._con = duckdb.connect(str(db))
-        self._con.execute(_DDL)
+        self._con.execute(DDL)
         self._con.execute(
             f"INSERT INTO {SCHEMA}.sync_runs (run_id, started_at, mode, source) "  # noqa: S608
             "VALUES (?, ?, ?, ?)",

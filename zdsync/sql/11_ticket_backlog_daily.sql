@@ -30,5 +30,5 @@ days AS (
 SELECT d.day, s.status, s.priority, count(*) AS open_tickets
 FROM days AS d
 JOIN spans AS s ON d.day BETWEEN s.opened_on AND s.last_open_on
-GROUP BY ALL
+GROUP BY d.day, s.status, s.priority
 ORDER BY d.day, s.status, s.priority;

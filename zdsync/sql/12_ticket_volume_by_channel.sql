@@ -6,5 +6,6 @@ SELECT
     count(*) AS tickets
 FROM analytics.stg_tickets
 WHERE NOT is_deleted
-GROUP BY ALL
+-- By position: on PostgreSQL a name here means the input column, not the coalesced output.
+GROUP BY 1, 2
 ORDER BY week, channel;

@@ -17,5 +17,7 @@ SELECT
     r.seconds
 FROM reverse_etl.sync_runs AS r
 LEFT JOIN reverse_etl.user_sync_log AS l ON l.run_id = r.run_id
-GROUP BY ALL
+GROUP BY
+    r.run_id, r.started_at, r.finished_at, r.mode,
+    r.post_requests, r.too_many_jobs, r.rate_limited, r.seconds
 ORDER BY r.started_at;

@@ -23,7 +23,8 @@ streaks AS (
 SELECT
     a.identity,
     count(*) AS consecutive_failures,
-    arg_max(a.error, a.started_at) AS last_error,
+    -- The latest attempt's error (recency 1), in SQL every warehouse speaks.
+    max(a.error) FILTER (WHERE a.recency = 1) AS last_error,
     max(a.started_at) AS last_attempt_at
 FROM attempts AS a
 JOIN streaks AS s USING (identity)
