@@ -16,8 +16,8 @@ from typing import Any
 import dlt
 import orjson
 
-from pipelines.zendesk import ExtractOptions, run_extract
-from pipelines.zendesk.extract import make_pipeline
+from pipelines.zendesk import ExtractOptions, run_extract, runtime
+from pipelines.zendesk.pipeline import make_pipeline
 from pipelines.zendesk.streams import TICKETS
 from zdsync.client import IncrementalCursorExport, Settings, ZendeskClient
 
@@ -44,6 +44,8 @@ def fast(settings: Settings, db: Path, resources: tuple[str, ...], batch: int) -
 
 def baseline(settings: Settings, db: Path, pages_wanted: int) -> dict[str, Any]:
     """Tickets through dlt's defaults: dicts, nested child tables, insert_values files."""
+    # The same process settings as an extract, so that only the way records travel differs.
+    runtime.prepare()
     pipeline = make_pipeline(ExtractOptions(db_path=db))
     records = 0
     with ZendeskClient(settings) as client:
