@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.zendesk import RESOURCE_NAMES
 from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 
@@ -61,13 +62,7 @@ def run_demo(db: Path = DEMO_DB) -> DemoReport:
         from flows.sync import sync
 
         sync(
-            resources=[
-                "users",
-                "tickets",
-                "organizations",
-                "deleted_users",
-                "compliance_deletion_statuses",
-            ],
+            resources=list(RESOURCE_NAMES),
             db=str(db),
             crm_input=str(SAMPLE_CRM),
             mapping=str(SAMPLE_MAPPING),

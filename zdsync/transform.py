@@ -8,7 +8,9 @@ data, read through ``importlib.resources``, so an installed zdsync runs them as 
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -16,12 +18,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.zendesk import STREAMS, Stream
+from pipelines.zendesk.options import DATASET as RAW_SCHEMA
 from zdsync.errors import TransformError, first_line
 from zdsync.reverse_etl.ledger import ensure_tables
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
-REQUIRED = ("tickets", "users", "organizations", "deleted_users", "compliance_deletion_statuses")
+_RAW_TABLE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,21 @@ def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
     )
 
 
+def raw_inputs(found: Sequence[Traversable]) -> list[Stream]:
+    """The streams whose raw tables the models in ``found`` read, in the streams' order."""
+    read = {name for path in found for name in _RAW_TABLE.findall(path.read_text())}
+    return [stream for name, stream in STREAMS.items() if name in read]
+
+
+def required(found: Sequence[Traversable]) -> list[str]:
+    """The resources an extract must have loaded before the models in ``found`` can run.
+
+    A table loaded only along with another (field definitions, with their records) is not
+    among them: when Zendesk had none to load, the models read it empty.
+    """
+    return [stream.name for stream in raw_inputs(found) if stream.fetch.follows is None]
+
+
 def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
     """Run every model; raises ``TransformError`` naming the model that failed."""
     if not db.exists():
@@ -49,7 +68,7 @@ def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
         raise TransformError(f"no models in {sql_dir}: the installed package lacks its SQL files")
     runs = []
     with duckdb.connect(str(db)) as con:
-        _check_sources(con)
+        _check_sources(con, found)
         # The reverse-ETL models read these even before the first push.
         ensure_tables(con)
         for path in found:
@@ -66,31 +85,31 @@ def run_models(db: Path, sql_dir: Traversable = SQL_DIR) -> list[ModelRun]:
 
 def missing_sources(db: Path) -> list[str]:
     """The raw tables the models read that ``db`` does not hold yet (all, without a file)."""
+    needed = required(models())
     if not db.exists():
-        return list(REQUIRED)
+        return needed
     with duckdb.connect(str(db), read_only=True) as con:
         present = _raw_tables(con)
-    return [name for name in REQUIRED if name not in present]
+    return [name for name in needed if name not in present]
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {
         row[0]
         for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'zendesk'"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [RAW_SCHEMA]
         ).fetchall()
     }
 
 
-def _check_sources(con: duckdb.DuckDBPyConnection) -> None:
+def _check_sources(con: duckdb.DuckDBPyConnection, found: Sequence[Traversable]) -> None:
     present = _raw_tables(con)
-    missing = [name for name in REQUIRED if name not in present]
+    missing = [name for name in required(found) if name not in present]
     if missing:
         raise TransformError(
-            f"tables missing in schema zendesk: {', '.join(missing)}: run zdsync extract first"
+            f"tables missing in schema {RAW_SCHEMA}: {', '.join(missing)}: run zdsync extract first"
         )
-    if "ticket_fields" not in present:
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS zendesk.ticket_fields (id BIGINT, title VARCHAR, "
-            "type VARCHAR)"
-        )
+    for stream in raw_inputs(found):
+        if stream.name not in present:
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in stream.columns.items())
+            con.execute(f"CREATE TABLE {RAW_SCHEMA}.{stream.name} ({columns})")
