@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.zendesk import RESOURCE_NAMES
+from pipelines.zendesk import RESOURCE_NAMES, runtime
 from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 
@@ -48,6 +48,7 @@ class DemoReport:
 
 def run_demo(db: Path = DEMO_DB) -> DemoReport:
     """Run the demo and return what to show."""
+    runtime.prepare()
     _fresh(db)
     with Sandbox(DEMO_SANDBOX).start() as sandbox:
         # Exports withhold the last minute; step past it so the whole dataset is visible.

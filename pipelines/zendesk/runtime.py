@@ -1,8 +1,9 @@
 """The process-wide settings an extract needs, made in one call: ``prepare``.
 
-Importing zdsync changes nothing global; the extract's entry point (``run_extract``) calls
-``prepare`` before its threads start, and so may anything else that drives dlt the same way
-(the benchmark's baseline does).
+Importing zdsync changes nothing global. The entry points (the CLI, the flows, the demo, the
+benchmark) call ``prepare`` first thing, before any thread of theirs starts: malloc's arena
+limit binds only arenas made after it. ``run_extract`` calls it again, so a program that runs
+extracts itself gets the same settings; each setting is the same however often it is made.
 """
 
 from __future__ import annotations
