@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-from pipelines.zendesk.streams import EXPORTS, RESOURCE_NAMES
+from pipelines.zendesk.streams import EXPORT_NAMES, RESOURCE_NAMES, STREAMS
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN, SandboxConfig
 from zdsync.sandbox.limits import RateLimits
 
@@ -276,8 +276,8 @@ def export_pace(budget: str, window: float, per: dict[str, Any], buckets: list[B
     spent = spent_buckets(budget)
     slowest = {bucket.name: bucket.best_seconds(window) for bucket in buckets}
     paced_by: dict[str, list[str]] = {}
-    for name, stream in EXPORTS.items():
-        exports = [b for b, _ in spent(stream.path) if b != "account"]
+    for name in EXPORT_NAMES:
+        exports = [b for b, _ in spent(STREAMS[name].path) if b != "account"]
         paced_by.setdefault(max(exports, key=lambda b: slowest.get(b, 0.0)), []).append(name)
     allowed = {bucket.name: bucket.allowed for bucket in buckets}
     for bucket_name, members in paced_by.items():

@@ -16,8 +16,8 @@ from typing import Any
 import dlt
 import orjson
 
-from pipelines.zendesk import ExtractOptions, run_extract
-from pipelines.zendesk.extract import make_pipeline
+from pipelines.zendesk import ExtractOptions, run_extract, runtime
+from pipelines.zendesk.pipeline import make_pipeline
 from pipelines.zendesk.streams import TICKETS
 from zdsync.client import IncrementalCursorExport, Settings, ZendeskClient
 
@@ -73,6 +73,9 @@ def main() -> None:
     parser.add_argument("--baseline-pages", type=int, default=20)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    # Before any thread starts (malloc's arena limit binds only arenas made after it), and the
+    # same for both modes, so that only the way records travel differs.
+    runtime.prepare()
     settings = Settings.load()
     resources = tuple(args.resources.split(","))
     # What the interpreter and the libraries (dlt, DuckDB, Arrow) hold before the first request:

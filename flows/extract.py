@@ -9,13 +9,13 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
-from pipelines.zendesk import ExtractOptions, run_extract
+from pipelines.zendesk import EXPORT_NAMES, ExtractOptions, run_extract, runtime
 from zdsync.client.settings import Settings
 from zdsync.errors import ExtractError
 from zdsync.options import extract_options
 from zdsync.reporting import extract_markdown
 
-EXPORT_STREAMS = ["users", "tickets", "organizations"]
+EXPORT_STREAMS = list(EXPORT_NAMES)
 
 
 def transient_only(task: Any, task_run: Any, state: Any) -> bool:
@@ -58,6 +58,7 @@ def extract(
     ``ZDSYNC_DESTINATION`` in the worker's environment loads another dlt destination instead of
     the DuckDB file ``db``, as ``zdsync extract`` does.
     """
+    runtime.prepare()
     options = extract_options(
         db=db,
         resources=resources,

@@ -15,7 +15,7 @@ import duckdb
 import typer
 from rich.console import Console
 
-from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract
+from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract, runtime
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
@@ -55,6 +55,7 @@ def _root(
     )
     # httpx logs every request at INFO; our own request log is enough.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    runtime.prepare()
 
 
 @app.command()

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.zendesk import RESOURCE_NAMES, runtime
 from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 
@@ -47,6 +48,7 @@ class DemoReport:
 
 def run_demo(db: Path = DEMO_DB) -> DemoReport:
     """Run the demo and return what to show."""
+    runtime.prepare()
     _fresh(db)
     with Sandbox(DEMO_SANDBOX).start() as sandbox:
         # Exports withhold the last minute; step past it so the whole dataset is visible.
@@ -61,13 +63,7 @@ def run_demo(db: Path = DEMO_DB) -> DemoReport:
         from flows.sync import sync
 
         sync(
-            resources=[
-                "users",
-                "tickets",
-                "organizations",
-                "deleted_users",
-                "compliance_deletion_statuses",
-            ],
+            resources=list(RESOURCE_NAMES),
             db=str(db),
             crm_input=str(SAMPLE_CRM),
             mapping=str(SAMPLE_MAPPING),

@@ -7,10 +7,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import dlt
 import duckdb
+from dlt.pipeline.exceptions import CannotRestorePipelineException
 
-from pipelines.zendesk import RESOURCE_NAMES, ExtractOptions
-from pipelines.zendesk.extract import make_pipeline
+from pipelines.zendesk import STREAMS, ExtractOptions
+from pipelines.zendesk.options import DATASET
+from pipelines.zendesk.pipeline import PIPELINE, saved_state, working_dir
 from zdsync.records import records
 
 
@@ -41,35 +44,39 @@ def read_status(db: Path) -> Status:
         }
         last_load = (
             con.execute(
-                "SELECT max(inserted_at) FROM zendesk._dlt_loads WHERE status = 0"
+                f"SELECT max(inserted_at) FROM {DATASET}._dlt_loads WHERE status = 0"  # noqa: S608
             ).fetchall()[0][0]
-            if ("zendesk", "_dlt_loads") in tables
+            if (DATASET, "_dlt_loads") in tables
             else None
         )
         resources = [
             ResourceStatus(
                 name,
                 positions.get(name),
-                _count(con, f"zendesk.{name}") if ("zendesk", name) in tables else None,
-                last_load if ("zendesk", name) in tables else None,
+                _count(con, f"{DATASET}.{name}") if (DATASET, name) in tables else None,
+                last_load if (DATASET, name) in tables else None,
             )
-            for name in RESOURCE_NAMES
+            for name in STREAMS
         ]
         pushes, failing = _pushes(con) if ("reverse_etl", "sync_runs") in tables else ([], [])
     return Status(resources, pushes, failing)
 
 
 def _positions(db: Path) -> dict[str, str]:
-    state = make_pipeline(ExtractOptions(db_path=db)).state
-    saved = state.get("sources", {}).get("zendesk", {}).get("resources", {})
+    """Each stream's saved position, described by its kind, from the pipeline's local state."""
+    pipelines_dir = working_dir(ExtractOptions(db_path=db))
+    if not (pipelines_dir / PIPELINE).is_dir():
+        return {}
+    try:
+        pipeline = dlt.attach(pipeline_name=PIPELINE, pipelines_dir=str(pipelines_dir))
+    except CannotRestorePipelineException:
+        return {}
     described = {}
-    for name, value in saved.items():
-        if "cursor" in value:
-            described[name] = f"cursor {value['cursor']}"
-        elif "start_time" in value:
-            described[name] = f"start_time {value['start_time']}"
-        elif "complete_user_ids" in value:
-            described[name] = f"{len(value['complete_user_ids'])} users complete"
+    for name, state in saved_state(pipeline).items():
+        stream = STREAMS.get(name)
+        position = stream.fetch.describe(state) if stream else None
+        if position:
+            described[name] = position
     return described
 
 

@@ -10,7 +10,9 @@ dialect (``zdsync.warehouse``).
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.zendesk import STREAMS, Stream
+from pipelines.zendesk.options import DATASET as RAW_SCHEMA
 from zdsync.errors import TransformError, first_line
 from zdsync.reverse_etl.ledger import DDL as LEDGER_DDL
 from zdsync.reverse_etl.publish import publish
@@ -25,7 +29,7 @@ from zdsync.warehouse import Warehouse, WarehouseError, connect
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
-REQUIRED = ("tickets", "users", "organizations", "deleted_users", "compliance_deletion_statuses")
+_RAW_TABLE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,21 @@ def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
         (entry for entry in sql_dir.iterdir() if entry.name.endswith(".sql")),
         key=lambda entry: entry.name,
     )
+
+
+def raw_inputs(found: Sequence[Traversable]) -> list[Stream]:
+    """The streams whose raw tables the models in ``found`` read, in the streams' order."""
+    read = {name for path in found for name in _RAW_TABLE.findall(path.read_text())}
+    return [stream for name, stream in STREAMS.items() if name in read]
+
+
+def required(found: Sequence[Traversable]) -> list[str]:
+    """The resources an extract must have loaded before the models in ``found`` can run.
+
+    A table loaded only along with another (field definitions, with their records) is not
+    among them: when Zendesk had none to load, the models read it empty.
+    """
+    return [stream.name for stream in raw_inputs(found) if stream.fetch.follows is None]
 
 
 def run_models(
@@ -80,7 +99,7 @@ def _publish_sync_log(db: Path, destination: str) -> None:
 
 
 def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
-    _check_sources(con)
+    _check_sources(con, found)
     # The reverse-ETL models read these even before the first push.
     con.run(LEDGER_DDL)
     runs = []
@@ -101,21 +120,22 @@ def missing_sources(db: Path, destination: str | None = None) -> list[str]:
 
     With ``destination``, the tables that dlt destination does not hold yet.
     """
+    needed = required(models())
     if destination:
         present = _destination_tables(db, destination)
     elif not db.exists():
-        return list(REQUIRED)
+        return needed
     else:
         with duckdb.connect(str(db), read_only=True) as con:
             present = _raw_tables(con)
-    return [name for name in REQUIRED if name not in present]
+    return [name for name in needed if name not in present]
 
 
 def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {
         row[0]
         for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'zendesk'"
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [RAW_SCHEMA]
         ).fetchall()
     }
 
@@ -123,20 +143,19 @@ def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 def _destination_tables(db: Path, destination: str) -> set[str]:
     try:
         with connect(db, destination) as con:
-            return con.tables("zendesk")
+            return con.tables(RAW_SCHEMA)
     except WarehouseError as exc:
         raise TransformError(str(exc)) from None
 
 
-def _check_sources(con: Warehouse) -> None:
-    present = con.tables("zendesk")
-    missing = [name for name in REQUIRED if name not in present]
+def _check_sources(con: Warehouse, found: Sequence[Traversable]) -> None:
+    present = con.tables(RAW_SCHEMA)
+    missing = [name for name in required(found) if name not in present]
     if missing:
         raise TransformError(
-            f"tables missing in schema zendesk: {', '.join(missing)}: run zdsync extract first"
+            f"tables missing in schema {RAW_SCHEMA}: {', '.join(missing)}: run zdsync extract first"
         )
-    if "ticket_fields" not in present:
-        con.run(
-            "CREATE TABLE IF NOT EXISTS zendesk.ticket_fields (id BIGINT, title VARCHAR, "
-            "type VARCHAR)"
-        )
+    for stream in raw_inputs(found):
+        if stream.name not in present:
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in stream.columns.items())
+            con.run(f"CREATE TABLE {RAW_SCHEMA}.{stream.name} ({columns})")

@@ -8,20 +8,16 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines.zendesk.convert import Batch, Converted, Converter
-from pipelines.zendesk.streams import Stream
 
 
 class ArrowConverter(Converter):
     """Turns one stream's records into ``pyarrow.Table``s with exactly its columns, in order.
 
+    Arrow allocates from the pool ``runtime.prepare`` chose for the process.
+
     JSON columns arrive as strings; the resource's column hints tell dlt they are JSON (dlt does
     not accept Arrow's JSON extension type).
     """
-
-    def __init__(self, stream: Stream) -> None:
-        super().__init__(stream)
-        # Arrow's own pool keeps freed pages for reuse; over a long backfill that reads as growth.
-        pa.set_memory_pool(pa.system_memory_pool())
 
     def batch(self) -> Batch:
         return _TableBatch()

@@ -30,7 +30,6 @@ import duckdb
 import orjson
 
 from pipelines.zendesk.sql_text import string_literal
-from pipelines.zendesk.streams import Stream
 
 # The parse of the body or records at hand. Every name put into SQL here comes from the stream
 # definitions in streams.py, never from the data.
@@ -47,6 +46,19 @@ class Converted:
     count: int
 
 
+class Shape(Protocol):
+    """What a converter needs to know of a stream: its name, its body's key, its columns."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def columns(self) -> dict[str, str]: ...
+
+
 class Batch(Protocol):
     """Gathers one committed batch's parses into the items a resource yields."""
 
@@ -58,9 +70,9 @@ class Batch(Protocol):
 class Converter:
     """Parses one stream's records; subclasses say what a parse becomes."""
 
-    def __init__(self, stream: Stream) -> None:
-        self.stream = stream
-        self._columns = dict(stream.columns)
+    def __init__(self, shape: Shape) -> None:
+        self.shape = shape
+        self._columns = dict(shape.columns)
         # Its own small in-memory database, used by one thread at a time: parsing a page needs
         # a few megabytes, and the cap keeps five streams' parsers from adding up.
         self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
@@ -79,7 +91,7 @@ class Converter:
         Parsing the body once, in DuckDB, skips building a Python dict per record: for a
         1,000-record export page that is most of the cost of reading it.
         """
-        key = self.stream.key
+        key = self.shape.key
         # A body on one line (as Zendesk sends them) reads fastest as one newline-delimited
         # record; DuckDB's general reader, which any layout needs, takes about half as long again.
         layout = "unstructured" if b"\n" in body.strip() else "newline_delimited"
@@ -132,8 +144,8 @@ class JsonLinesConverter(Converter):
     reads the lines back with the same types.
     """
 
-    def __init__(self, stream: Stream, directory: Path) -> None:
-        super().__init__(stream)
+    def __init__(self, shape: Shape, directory: Path) -> None:
+        super().__init__(shape)
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._handed: list[Path] = []
@@ -157,7 +169,7 @@ class JsonLinesConverter(Converter):
         self.forget_handed()
 
     def new_path(self) -> Path:
-        return self.directory / f"{self.stream.name}.{uuid.uuid4().hex}.jsonl"
+        return self.directory / f"{self.shape.name}.{uuid.uuid4().hex}.jsonl"
 
     def _emit(self, records: str, count: int) -> Converted:
         path = self.new_path()

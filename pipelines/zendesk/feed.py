@@ -60,7 +60,7 @@ def raw_export_pages(
             yield FedPage(None, 0, page.position, page.is_last)
             return
         records, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
-        page, request = paginator.read({**fields, converter.stream.key: []})
+        page, request = paginator.read({**fields, converter.shape.key: []})
         yield FedPage(records, records.count if records else 0, page.position, page.is_last)
 
 

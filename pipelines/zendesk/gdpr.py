@@ -8,11 +8,17 @@ join.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipelines.zendesk.sql_text import string_literal
-from pipelines.zendesk.streams import PERMANENTLY_DELETED_NAME
+from pipelines.zendesk.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+PERMANENTLY_DELETED_NAME = "Permanently Deleted User"
+USERS = "users"
+DELETED_USERS = "deleted_users"
 
 # Columns of ``users`` that hold personal data, and what each becomes.
 SCRUBBED_USER_COLUMNS: dict[str, str | None] = {
@@ -34,6 +40,26 @@ SCRUBBED_USER_COLUMNS: dict[str, str | None] = {
 def is_permanently_deleted(deleted_user: Mapping[str, Any]) -> bool:
     """Zendesk's mark of a permanent deletion on a ``deleted_users`` row."""
     return deleted_user.get("name") == PERMANENTLY_DELETED_NAME and not deleted_user.get("email")
+
+
+def deletion_complete(statuses: Sequence[Mapping[str, Any]]) -> bool:
+    """True once every application that started a user's deletion has completed it."""
+    started = {s["application"] for s in statuses if s["application"] != "all"}
+    completed = {s["application"] for s in statuses if s["action"] == "complete"}
+    return bool(started) and started <= completed
+
+
+def scrub(warehouse: Warehouse) -> int:
+    """Scrub every permanently deleted user's row in ``users``; returns how many were scrubbed."""
+    if not (warehouse.has_table(USERS) and warehouse.has_table(DELETED_USERS)):
+        return 0
+    users = warehouse.qualified(USERS)
+    deleted = warehouse.qualified(DELETED_USERS)
+    count = warehouse.count(users, needs_scrub(deleted))
+    if count:
+        warehouse.execute(scrub_statement(users, deleted))
+        log.info("scrubbed personal data of %d permanently deleted users", count)
+    return count
 
 
 def scrub_user(user: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,277 +1,132 @@
-"""What zdsync extracts, as typed data: one ``Stream`` per warehouse table.
+"""What zdsync extracts: one ``Stream`` per warehouse table, the only place a resource is declared.
 
-Column types are DuckDB types. Nested values (lists and objects) are kept as JSON columns: one
-row per record, queryable with DuckDB's JSON functions, and no child tables to keep in step when
-a record changes. Fields not listed here are not loaded.
+The extract, the dlt source, the flows' defaults, the transform's prerequisites, the demo and
+``zdsync status`` all read their lists from ``STREAMS``. Adding a resource is one entry here
+(with its columns in ``columns.py``) and its test.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal
+from collections.abc import Iterable
 
-from dlt.common.data_types import TDataType
-
-Style = Literal["cursor_export", "time_export", "cursor_list"]
-
-# The dlt data type each DuckDB column type is declared as.
-DLT_TYPES: dict[str, TDataType] = {
-    "BIGINT": "bigint",
-    "BOOLEAN": "bool",
-    "JSON": "json",
-    "TIMESTAMPTZ": "timestamp",
-    "VARCHAR": "text",
-}
-
-_TICKET_COLUMNS = {
-    "id": "BIGINT",
-    "url": "VARCHAR",
-    "external_id": "VARCHAR",
-    "type": "VARCHAR",
-    "subject": "VARCHAR",
-    "raw_subject": "VARCHAR",
-    "description": "VARCHAR",
-    "priority": "VARCHAR",
-    "status": "VARCHAR",
-    "recipient": "VARCHAR",
-    "requester_id": "BIGINT",
-    "submitter_id": "BIGINT",
-    "assignee_id": "BIGINT",
-    "organization_id": "BIGINT",
-    "group_id": "BIGINT",
-    "collaborator_ids": "JSON",
-    "follower_ids": "JSON",
-    "email_cc_ids": "JSON",
-    "forum_topic_id": "BIGINT",
-    "problem_id": "BIGINT",
-    "has_incidents": "BOOLEAN",
-    "is_public": "BOOLEAN",
-    "due_at": "TIMESTAMPTZ",
-    "tags": "JSON",
-    "custom_fields": "JSON",
-    "satisfaction_rating": "JSON",
-    "sharing_agreement_ids": "JSON",
-    "custom_status_id": "BIGINT",
-    "followup_ids": "JSON",
-    "ticket_form_id": "BIGINT",
-    "brand_id": "BIGINT",
-    "allow_channelback": "BOOLEAN",
-    "allow_attachments": "BOOLEAN",
-    "from_messaging_channel": "BOOLEAN",
-    "via": "JSON",
-    "created_at": "TIMESTAMPTZ",
-    "updated_at": "TIMESTAMPTZ",
-    "generated_timestamp": "BIGINT",
-}
-
-_USER_COLUMNS = {
-    "id": "BIGINT",
-    "url": "VARCHAR",
-    "name": "VARCHAR",
-    "email": "VARCHAR",
-    "created_at": "TIMESTAMPTZ",
-    "updated_at": "TIMESTAMPTZ",
-    "time_zone": "VARCHAR",
-    "iana_time_zone": "VARCHAR",
-    "phone": "VARCHAR",
-    "shared_phone_number": "BOOLEAN",
-    "photo": "JSON",
-    "locale_id": "BIGINT",
-    "locale": "VARCHAR",
-    "organization_id": "BIGINT",
-    "role": "VARCHAR",
-    "verified": "BOOLEAN",
-    "external_id": "VARCHAR",
-    "tags": "JSON",
-    "alias": "VARCHAR",
-    "active": "BOOLEAN",
-    "shared": "BOOLEAN",
-    "shared_agent": "BOOLEAN",
-    "last_login_at": "TIMESTAMPTZ",
-    "two_factor_auth_enabled": "BOOLEAN",
-    "signature": "VARCHAR",
-    "details": "VARCHAR",
-    "notes": "VARCHAR",
-    "role_type": "BIGINT",
-    "custom_role_id": "BIGINT",
-    "moderator": "BOOLEAN",
-    "ticket_restriction": "VARCHAR",
-    "only_private_comments": "BOOLEAN",
-    "restricted_agent": "BOOLEAN",
-    "suspended": "BOOLEAN",
-    "default_group_id": "BIGINT",
-    "report_csv": "BOOLEAN",
-    "user_fields": "JSON",
-}
-
-_ORGANIZATION_COLUMNS = {
-    "id": "BIGINT",
-    "url": "VARCHAR",
-    "name": "VARCHAR",
-    "shared_tickets": "BOOLEAN",
-    "shared_comments": "BOOLEAN",
-    "external_id": "VARCHAR",
-    "created_at": "TIMESTAMPTZ",
-    "updated_at": "TIMESTAMPTZ",
-    "domain_names": "JSON",
-    "details": "VARCHAR",
-    "notes": "VARCHAR",
-    "group_id": "BIGINT",
-    "tags": "JSON",
-    "organization_fields": "JSON",
-    "deleted_at": "TIMESTAMPTZ",
-}
-
-_DELETED_USER_COLUMNS = {
-    "id": "BIGINT",
-    "url": "VARCHAR",
-    "name": "VARCHAR",
-    "email": "VARCHAR",
-    "created_at": "TIMESTAMPTZ",
-    "updated_at": "TIMESTAMPTZ",
-    "time_zone": "VARCHAR",
-    "phone": "VARCHAR",
-    "shared_phone_number": "BOOLEAN",
-    "photo": "JSON",
-    "locale_id": "BIGINT",
-    "locale": "VARCHAR",
-    "organization_id": "BIGINT",
-    "role": "VARCHAR",
-    "active": "BOOLEAN",
-}
-
-_COMPLIANCE_COLUMNS = {
-    "user_id": "BIGINT",
-    "application": "VARCHAR",
-    "action": "VARCHAR",
-    "created_at": "TIMESTAMPTZ",
-    "account_subdomain": "VARCHAR",
-    "executer_id": "BIGINT",
-}
-
-_FIELD_COLUMNS = {
-    "id": "BIGINT",
-    "url": "VARCHAR",
-    "type": "VARCHAR",
-    "key": "VARCHAR",
-    "title": "VARCHAR",
-    "description": "VARCHAR",
-    "position": "BIGINT",
-    "active": "BOOLEAN",
-    "required": "BOOLEAN",
-    "regexp_for_validation": "VARCHAR",
-    "custom_field_options": "JSON",
-    "created_at": "TIMESTAMPTZ",
-    "updated_at": "TIMESTAMPTZ",
-}
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One Zendesk collection and the table it lands in.
-
-    Attributes:
-        name: Table and resource name.
-        path: API path.
-        key: The list's key in the response body.
-        style: Which paginator reads it.
-        columns: Column name to DuckDB type, in table order.
-        primary_key: Merge key.
-        page_size: Records asked for per request.
-        version: The column that orders a record's versions, when one run can read a record
-            twice (an export sends it again if it changes while the export is read).
-    """
-
-    name: str
-    path: str
-    key: str
-    style: Style
-    columns: dict[str, str]
-    primary_key: tuple[str, ...] = ("id",)
-    page_size: int = 1000
-    params: dict[str, Any] = field(default_factory=dict)
-    version: str | None = None
-
+from pipelines.zendesk.columns import (
+    COMPLIANCE_COLUMNS,
+    DELETED_USER_COLUMNS,
+    FIELD_COLUMNS,
+    ORGANIZATION_COLUMNS,
+    TICKET_COLUMNS,
+    USER_COLUMNS,
+)
+from pipelines.zendesk.exports import CursorExport, TimeExport
+from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
+from pipelines.zendesk.lists import EachOf, WholeList
+from pipelines.zendesk.stream import Phase, Stream
 
 # Each export orders records by the field it compares; a record read twice in one run carries a
 # later value there the second time.
-TICKETS = Stream(
-    "tickets",
-    "/api/v2/incremental/tickets/cursor",
-    "tickets",
-    "cursor_export",
-    _TICKET_COLUMNS,
-    version="generated_timestamp",
-)
 USERS = Stream(
     "users",
     "/api/v2/incremental/users/cursor",
-    "users",
-    "cursor_export",
-    _USER_COLUMNS,
+    USER_COLUMNS,
+    CursorExport(),
     version="updated_at",
+)
+TICKETS = Stream(
+    "tickets",
+    "/api/v2/incremental/tickets/cursor",
+    TICKET_COLUMNS,
+    CursorExport(),
+    version="generated_timestamp",
 )
 ORGANIZATIONS = Stream(
     "organizations",
     "/api/v2/incremental/organizations",
-    "organizations",
-    "time_export",
-    _ORGANIZATION_COLUMNS,
+    ORGANIZATION_COLUMNS,
+    TimeExport(stamp="updated_at"),
     version="updated_at",
 )
+# Soft and permanent deletions alike; the list is small, so each run reads all of it.
 DELETED_USERS = Stream(
     "deleted_users",
     "/api/v2/deleted_users",
-    "deleted_users",
-    "cursor_list",
-    _DELETED_USER_COLUMNS,
-    page_size=100,
+    DELETED_USER_COLUMNS,
+    WholeList(),
 )
 COMPLIANCE_DELETION_STATUSES = Stream(
     "compliance_deletion_statuses",
-    "/api/v2/users/{user_id}/compliance_deletion_statuses",
-    "compliance_deletion_statuses",
-    "cursor_list",
-    _COMPLIANCE_COLUMNS,
+    "/api/v2/users/{id}/compliance_deletion_statuses",
+    COMPLIANCE_COLUMNS,
+    EachOf(
+        "deleted_users",
+        only=is_permanently_deleted,
+        settled=deletion_complete,
+        remember="complete_user_ids",
+        settled_label="users complete",
+    ),
     primary_key=("user_id", "application", "action", "created_at"),
-    page_size=100,
 )
 TICKET_FIELDS = Stream(
     "ticket_fields",
     "/api/v2/ticket_fields",
-    "ticket_fields",
-    "cursor_list",
-    _FIELD_COLUMNS,
-    page_size=100,
+    FIELD_COLUMNS,
+    WholeList(follows="tickets"),
+    disposition="replace",
 )
 USER_FIELDS = Stream(
     "user_fields",
     "/api/v2/user_fields",
-    "user_fields",
-    "cursor_list",
-    _FIELD_COLUMNS,
-    page_size=100,
+    FIELD_COLUMNS,
+    WholeList(follows="users"),
+    disposition="replace",
 )
 
-EXPORTS = {stream.name: stream for stream in (TICKETS, USERS, ORGANIZATIONS)}
-STREAMS = {
+STREAMS: dict[str, Stream] = {
     stream.name: stream
-    for stream in (*EXPORTS.values(), DELETED_USERS, COMPLIANCE_DELETION_STATUSES)
+    for stream in (
+        USERS,
+        TICKETS,
+        ORGANIZATIONS,
+        DELETED_USERS,
+        COMPLIANCE_DELETION_STATUSES,
+        TICKET_FIELDS,
+        USER_FIELDS,
+    )
 }
-RESOURCE_NAMES = (
-    "users",
-    "tickets",
-    "organizations",
-    "deleted_users",
-    "compliance_deletion_statuses",
-)
-# Field definitions follow the records that use them: loaded when their stream had news.
-FIELD_DEFINITIONS = {"tickets": TICKET_FIELDS, "users": USER_FIELDS}
-
-PERMANENTLY_DELETED_NAME = "Permanently Deleted User"
 
 
-def epoch_of(timestamp: str) -> int:
-    """``2024-05-01T12:00:00Z`` as Unix seconds."""
-    return int(datetime.fromisoformat(timestamp).timestamp())
+def resource_names() -> tuple[str, ...]:
+    """The streams a run may be asked for; each brings the streams that follow it."""
+    return tuple(name for name, stream in STREAMS.items() if stream.fetch.follows is None)
+
+
+def export_names() -> tuple[str, ...]:
+    """The streams read incrementally from a saved position: cheap to run often."""
+    return tuple(name for name in resource_names() if STREAMS[name].fetch.phase is Phase.EXPORTS)
+
+
+def loaded_with(chosen: Iterable[str]) -> list[Stream]:
+    """``chosen`` and the streams that follow them, in the table's order."""
+    wanted = set(chosen)
+    return [
+        stream
+        for stream in STREAMS.values()
+        if stream.name in wanted or stream.fetch.follows in wanted
+    ]
+
+
+def fetched_with(loaded: Iterable[Stream]) -> list[Stream]:
+    """The streams whose rows ``loaded`` read, and theirs, fetched but not loaded for them."""
+    names = {stream.name for stream in loaded}
+    found: list[Stream] = []
+    pending = [need for stream in loaded for need in stream.fetch.needs]
+    while pending:
+        name = pending.pop()
+        if name not in names:
+            names.add(name)
+            found.append(STREAMS[name])
+            pending.extend(STREAMS[name].fetch.needs)
+    return found
+
+
+RESOURCE_NAMES = resource_names()
+EXPORT_NAMES = export_names()

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.zendesk import ExtractOptions, ExtractSummary, run_extract
-from pipelines.zendesk.streams import epoch_of
+from pipelines.zendesk.exports import epoch_of
 from tests.conftest import settings_for
 from tests.postgres import query as postgres_query
 from zdsync.client import RateLimitSettings

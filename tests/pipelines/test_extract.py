@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
-from pipelines.zendesk.streams import epoch_of
+from pipelines.zendesk.exports import epoch_of
 from tests.conftest import settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, rows
 from zdsync.client import RateLimitSettings

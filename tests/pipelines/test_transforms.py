@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import duckdb
 import pytest
 
 from pipelines.zendesk.arrow import ArrowConverter
+from pipelines.zendesk.exports import CursorExport, Export, TimeExport
 from pipelines.zendesk.gdpr import (
+    deletion_complete,
     is_permanently_deleted,
     needs_scrub,
     scrub_statement,
     scrub_user,
 )
-from pipelines.zendesk.resources import deletion_complete
-from pipelines.zendesk.state import StateVersionError, check_version, paginator_for, save_position
-from pipelines.zendesk.streams import DELETED_USERS, ORGANIZATIONS, TICKETS, USERS, Stream
+from pipelines.zendesk.lists import WholeList
+from pipelines.zendesk.state import StateVersionError, check_version
+from pipelines.zendesk.stream import Fetch, Stream
+from pipelines.zendesk.streams import DELETED_USERS, ORGANIZATIONS, TICKETS, USERS
 from tests.pipelines.conftest import PROMISED_SCRUB
+from zdsync.client import Paginator
 from zdsync.records import records
+
+
+def paginator_for(stream: Stream, state: dict[str, Any], start_time: int) -> Paginator:
+    """The paginator the stream's kind reads it with, from ``state``."""
+    kind = stream.fetch
+    if isinstance(kind, Export):
+        return kind.paginator(stream, state, start_time)
+    assert isinstance(kind, WholeList)
+    return kind.paginator(stream)
+
+
+def save_position(stream: Stream, state: dict[str, Any], position: Any) -> None:
+    assert isinstance(stream.fetch, Export)
+    stream.fetch.save(state, position)
 
 
 def test_a_page_of_nulls_keeps_the_stream_types() -> None:
@@ -174,9 +193,9 @@ def test_state_from_another_version_is_refused() -> None:
         paginator_for(ORGANIZATIONS, {"version": 0, "start_time": 5}, 0)
 
 
-LAST_PAGES: dict[str, dict[str, object]] = {
-    "cursor_export": {"after_cursor": "b", "end_of_stream": True},
-    "time_export": {"end_time": 1_700_000_100, "end_of_stream": True, "count": 1},
+LAST_PAGES: dict[type[Fetch], dict[str, object]] = {
+    CursorExport: {"after_cursor": "b", "end_of_stream": True},
+    TimeExport: {"end_time": 1_700_000_100, "end_of_stream": True, "count": 1},
 }
 
 
@@ -187,7 +206,7 @@ def test_a_stream_without_a_saved_position_starts_at_the_start_time(stream: Stre
 
     paginator = paginator_for(custom, {}, 1_700_000_000)
     first = paginator.first_request()
-    page, _ = paginator.read({stream.key: [record], **LAST_PAGES[stream.style]})
+    page, _ = paginator.read({stream.key: [record], **LAST_PAGES[type(stream.fetch)]})
 
     assert (first.url, dict(first.params)) == (
         stream.path,
