@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from zdsync.sandbox.query import QueryError, Term, parse
+from zdsync.sandbox.query_syntax import QueryError, Term, parse
 
 
 def test_terms_keep_their_keyword_operator_value_and_negation() -> None:

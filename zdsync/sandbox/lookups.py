@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from zdsync.sandbox.fakedata import Record
 from zdsync.sandbox.paging import Selection, offset_page
-from zdsync.sandbox.query import QueryError, visible
+from zdsync.sandbox.query import visible
+from zdsync.sandbox.query_syntax import QueryError
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import FORBIDDEN, Reply, Request, error_reply, json_reply
 

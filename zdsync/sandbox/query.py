@@ -1,4 +1,4 @@
-"""Zendesk's search query language over the sandbox's records: a parser and an evaluator.
+"""Zendesk's search query language over the sandbox's records: the evaluator.
 
 A query is terms separated by spaces, and a record must satisfy every one:
 
@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from zdsync.sandbox.fakedata import PRIORITIES, ROLES, STATUSES, TYPES, Record
+from zdsync.sandbox.query_syntax import QueryError, Term
 from zdsync.sandbox.store import Store, epoch
-from zdsync.sandbox.wire import Reply, json_reply
 
 KINDS = ("ticket", "user", "organization", "group")
 TICKET, USER, ORGANIZATION = frozenset({"ticket"}), frozenset({"user"}), frozenset({"organization"})
@@ -42,33 +42,10 @@ COMPARE: dict[str, Callable[[int, int], bool]] = {
 }
 STATUS_ORDER = tuple(STATUSES)
 PRIORITY_ORDER = tuple(p for p in PRIORITIES if p is not None)
-_KEYWORD = re.compile(r"(\w+)(<=|>=|:|<|>)")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})?)?")
 
 Match = Callable[[str, Record], bool]
-
-
-class QueryError(ValueError):
-    """A query the search language cannot read; the message says which part."""
-
-    def reply(self) -> Reply:
-        """Zendesk's answer: the shape its OpenAPI file gives for an invalid ``type:``."""
-        return json_reply(400, {"errors": [{"code": "QueryError", "title": str(self)}]})
-
-
-@dataclass(frozen=True)
-class Term:
-    """One term of a query: ``keyword`` None for free text."""
-
-    keyword: str | None
-    op: str
-    value: str
-    negated: bool = False
-
-    def __str__(self) -> str:
-        text = self.value if self.keyword is None else f"{self.keyword}{self.op}{self.value}"
-        return f"-{text}" if self.negated else text
 
 
 @dataclass(frozen=True)
@@ -89,48 +66,6 @@ class Scope:
     kinds: frozenset[str] = EVERY_KIND
     repeated: Literal["all", "any"] = "all"
     unknown: Literal["error", "text"] = "error"
-
-
-def parse(text: str) -> list[Term]:
-    """The terms of a query, in order.
-
-    Raises:
-        QueryError: An unbalanced quote, or a negation, keyword or phrase with nothing in it.
-    """
-    terms: list[Term] = []
-    at = 0
-    while True:
-        while at < len(text) and text[at].isspace():
-            at += 1
-        if at == len(text):
-            return terms
-        start = at
-        negated = text[at] == "-"
-        at += negated
-        keyword, op = None, ":"
-        found = _KEYWORD.match(text, at)
-        if found:
-            keyword, op, at = found[1].lower(), found[2], found.end()
-        value, at = _value(text, at)
-        if not value.strip():
-            raise QueryError(f"Invalid search term {text[start:at] or text[start:]!r}")
-        terms.append(Term(keyword, op, value, negated))
-
-
-def _value(text: str, at: int) -> tuple[str, int]:
-    if text.startswith('"', at):
-        end = text.find('"', at + 1)
-        if end < 0:
-            raise QueryError(f"Unbalanced quote in {text[at:]!r}")
-        if end + 1 < len(text) and not text[end + 1].isspace():
-            raise QueryError(f"Unbalanced quote in {text[at:]!r}")
-        return text[at + 1 : end], end + 1
-    end = at
-    while end < len(text) and not text[end].isspace():
-        end += 1
-    if '"' in text[at:end]:
-        raise QueryError(f"Unbalanced quote in {text[at:end]!r}")
-    return text[at:end], end
 
 
 Build = Callable[[Scope, Term], Match]

@@ -38,13 +38,11 @@ from zdsync.sandbox.query import (
     PRIORITY_ORDER,
     STATUS_ORDER,
     USER,
-    QueryError,
     Scope,
-    Term,
     find,
-    parse,
     visible,
 )
+from zdsync.sandbox.query_syntax import QueryError, Term, parse
 from zdsync.sandbox.store import Store, epoch
 from zdsync.sandbox.wire import FORBIDDEN, Reply, Request, error_reply, json_reply
 
