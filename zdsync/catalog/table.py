@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 from zdsync.catalog import (
     exports,
@@ -67,6 +68,8 @@ def match(method: str, path: str) -> tuple[Operation, re.Match[str]] | None:
     return None
 
 
+# The client classifies every request it sends; most repeat a handful of paths.
+@lru_cache(maxsize=4096)
 def find(method: str, path: str) -> Operation | None:
     """The operation serving ``method`` on ``path``, or None for a path the catalog lacks."""
     found = match(method, path)
