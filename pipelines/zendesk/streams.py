@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from dlt.common.data_types import TDataType
 
+from zdsync import catalog
+
 Style = Literal["cursor_export", "time_export", "cursor_list"]
 
 # The dlt data type each DuckDB column type is declared as.
@@ -198,7 +200,7 @@ class Stream:
 # later value there the second time.
 TICKETS = Stream(
     "tickets",
-    "/api/v2/incremental/tickets/cursor",
+    catalog.operation("incremental.tickets_cursor").path,
     "tickets",
     "cursor_export",
     _TICKET_COLUMNS,
@@ -206,7 +208,7 @@ TICKETS = Stream(
 )
 USERS = Stream(
     "users",
-    "/api/v2/incremental/users/cursor",
+    catalog.operation("incremental.users_cursor").path,
     "users",
     "cursor_export",
     _USER_COLUMNS,
@@ -214,7 +216,7 @@ USERS = Stream(
 )
 ORGANIZATIONS = Stream(
     "organizations",
-    "/api/v2/incremental/organizations",
+    catalog.operation("incremental.organizations").path,
     "organizations",
     "time_export",
     _ORGANIZATION_COLUMNS,
@@ -222,7 +224,7 @@ ORGANIZATIONS = Stream(
 )
 DELETED_USERS = Stream(
     "deleted_users",
-    "/api/v2/deleted_users",
+    catalog.operation("deleted_users.list").path,
     "deleted_users",
     "cursor_list",
     _DELETED_USER_COLUMNS,
@@ -230,7 +232,7 @@ DELETED_USERS = Stream(
 )
 COMPLIANCE_DELETION_STATUSES = Stream(
     "compliance_deletion_statuses",
-    "/api/v2/users/{user_id}/compliance_deletion_statuses",
+    catalog.operation("users.compliance_deletion_statuses").path,
     "compliance_deletion_statuses",
     "cursor_list",
     _COMPLIANCE_COLUMNS,
@@ -239,7 +241,7 @@ COMPLIANCE_DELETION_STATUSES = Stream(
 )
 TICKET_FIELDS = Stream(
     "ticket_fields",
-    "/api/v2/ticket_fields",
+    catalog.operation("ticket_fields.list").path,
     "ticket_fields",
     "cursor_list",
     _FIELD_COLUMNS,
@@ -247,7 +249,7 @@ TICKET_FIELDS = Stream(
 )
 USER_FIELDS = Stream(
     "user_fields",
-    "/api/v2/user_fields",
+    catalog.operation("user_fields.list").path,
     "user_fields",
     "cursor_list",
     _FIELD_COLUMNS,

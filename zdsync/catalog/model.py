@@ -101,6 +101,10 @@ class Operation:
         wrapped = [p for p in self.params if p.where == "body" and p.kind in ("object", "objects")]
         return wrapped[0].name if len(wrapped) == 1 else None
 
+    def path_for(self, **values: object) -> str:
+        """The path with its placeholders filled in, e.g. ``path_for(user_id=7)``."""
+        return self.path.format_map({name: str(value) for name, value in values.items()})
+
     @property
     def is_zis(self) -> bool:
         return self.path.startswith("/api/services/zis/")
