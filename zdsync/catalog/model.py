@@ -54,6 +54,12 @@ class Param:
     max_items: int | None = None
     fields: tuple[str, ...] = ()
 
+    @property
+    def identifier(self) -> str:
+        """The name as a Python keyword or CLI option: ``role[]`` is ``role_list``,
+        ``filter[type]`` is ``filter_type``."""
+        return re.sub(r"\W+", "_", self.name.replace("[]", "_list")).strip("_")
+
 
 @dataclass(frozen=True)
 class Operation:
