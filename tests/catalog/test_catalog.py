@@ -119,3 +119,11 @@ def test_sandbox_handlers_are_catalog_operations() -> None:
     assert {listing.operation for listing in lists.LISTINGS} <= set(ROUTES)
     for listing in lists.LISTINGS:
         assert catalog.operation(listing.operation).paging is not Paging.NONE
+
+
+def test_body_keys_name_the_record_wrapper() -> None:
+    assert catalog.operation("users.create").body_key == "user"
+    assert catalog.operation("users.create_or_update_many").body_key == "users"
+    assert catalog.operation("users.update_many").body_key is None  # user or users
+    assert catalog.operation("tickets.merge").body_key is None  # plain fields: ids, comments
+    assert catalog.operation("users.show").path_for(user_id=7) == "/api/v2/users/7"

@@ -103,7 +103,11 @@ class Operation:
 
     @property
     def body_key(self) -> str | None:
-        """The key the request body wraps its record(s) in (``user``, ``users``), if any."""
+        """The key the request body wraps its record(s) in (``user``, ``users``).
+
+        None when the body is plain fields, or when it takes one of two wrappers
+        (``update_many``: ``user`` for one change to many, ``users`` for one change each).
+        """
         wrapped = [p for p in self.params if p.where == "body" and p.kind in ("object", "objects")]
         return wrapped[0].name if len(wrapped) == 1 else None
 
