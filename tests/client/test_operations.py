@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.sandbox.oas import response_schema, validate
+from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError
 from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.sandbox.server import ROUTES
 
 
 def api_requests(sandbox: Sandbox) -> list[tuple[str, dict[str, str]]]:
@@ -162,3 +165,51 @@ def test_a_bulk_upsert_queues_a_job_that_can_be_followed(
     assert created is not None
     assert created["email"] == "ada@example.org"
     assert ("/api/v2/users/create_or_update_many", {}) in api_requests(sandbox)
+
+
+def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
+    """Arguments for one call of every operation the sandbox serves, from its own records."""
+    store = sandbox.store
+    user = next(u for _, u in sorted(store.users.records.items()) if u["active"] and u["email"])
+    return {
+        "incremental.tickets_cursor": {"start_time": 0},
+        "incremental.users_cursor": {"start_time": "0"},
+        "incremental.tickets": {"start_time": 0, "exclude_deleted": True},
+        "incremental.users": {"start_time": 0},
+        "incremental.organizations": {"start_time": 0},
+        "users.me": {},
+        "users.search": {"query": f'email:"{user["email"]}"'},
+        "users.show_many": {"ids": f"{user['id']}"},
+        "users.show": {"user_id": user["id"]},
+        "organizations.show": {"organization_id": min(store.organizations.records)},
+        "users.create_or_update_many": {"users": '[{"name": "Bo", "email": "bo@example.org"}]'},
+        "users.create_or_update": {"user": {"name": "Cy", "email": "cy@example.org"}},
+        "job_statuses.show_many": {"ids": [job_id]},
+        "job_statuses.show": {"job_status_id": job_id},
+        "tickets.show": {"ticket_id": min(store.tickets.records)},
+        "users.list": {"role": "admin"},
+        "tickets.list": {},
+        "organizations.list": {},
+        "deleted_users.list": {},
+        "users.compliance_deletion_statuses": {"user_id": next(iter(store.compliance))},
+        "user_fields.list": {},
+        "ticket_fields.list": {},
+    }
+
+
+@pytest.mark.parametrize(
+    "sandbox", [SandboxConfig(rate_limits="off", users=60, tickets=300)], indirect=True
+)
+def test_every_operation_the_sandbox_serves_answers_a_call_in_the_files_shape(
+    sandbox: Sandbox, client: ZendeskClient
+) -> None:
+    sandbox.app.config.job_latency_seconds = 0.0
+    job = client.call("users.create_or_update_many", users=[{"name": "Al", "email": "al@x.org"}])
+    examples = _examples(sandbox, job["job_status"]["id"])
+    assert set(examples) == set(ROUTES), "give every served operation an example"
+    for name, arguments in examples.items():
+        op = catalog.operation(name)
+        body = client.call(name, **arguments)
+        assert body[str(op.response_key)], name
+        status = "201" if name == "users.create_or_update" else "200"
+        validate(response_schema(op.path, op.method.lower(), status), body)
