@@ -8,6 +8,7 @@ after the exports, in a batch of their own.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +24,9 @@ from pipelines.zendesk.stream import Fetch, Phase, RunContext, Stream
 from zdsync.client import CursorList
 from zdsync.client.errors import NotFoundError
 from zdsync.client.pagination import MAX_LIST_PAGE
+
+# The parent record's id goes where the path names it, whatever the catalog calls it.
+_PLACEHOLDER = re.compile(r"\{\w+\}")
 
 log = logging.getLogger(__name__)
 Record = dict[str, Any]
@@ -122,7 +126,7 @@ class EachOf(_List):
     """A list read for each record of another stream: a deleted user's GDPR statuses.
 
     Attributes:
-        parent: The whole list whose records it is read for; ``{id}`` in the path is theirs.
+        parent: The whole list whose records it is read for; the path's one ``{...}`` is theirs.
         only: Which of the parent's records to read it for.
         settled: Whether a record's list is final, so later runs need not read it again.
         remember: The state key of the records found settled, saved with the rows.
@@ -140,7 +144,7 @@ class EachOf(_List):
         return (self.parent,)
 
     def paginator(self, stream: Stream, record_id: int) -> CursorList:
-        path = stream.path.format(id=record_id)
+        path = _PLACEHOLDER.sub(str(record_id), stream.path, count=1)
         return CursorList(path, stream.key, page_size=stream.per_page, params=stream.params)
 
     def describe(self, state: Mapping[str, Any]) -> str | None:

@@ -21,26 +21,27 @@ from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.stream import Phase, Stream
+from zdsync import catalog
 
 # Each export orders records by the field it compares; a record read twice in one run carries a
 # later value there the second time.
 USERS = Stream(
     "users",
-    "/api/v2/incremental/users/cursor",
+    catalog.operation("incremental.users_cursor").path,
     USER_COLUMNS,
     CursorExport(),
     version="updated_at",
 )
 TICKETS = Stream(
     "tickets",
-    "/api/v2/incremental/tickets/cursor",
+    catalog.operation("incremental.tickets_cursor").path,
     TICKET_COLUMNS,
     CursorExport(),
     version="generated_timestamp",
 )
 ORGANIZATIONS = Stream(
     "organizations",
-    "/api/v2/incremental/organizations",
+    catalog.operation("incremental.organizations").path,
     ORGANIZATION_COLUMNS,
     TimeExport(stamp="updated_at"),
     version="updated_at",
@@ -48,13 +49,13 @@ ORGANIZATIONS = Stream(
 # Soft and permanent deletions alike; the list is small, so each run reads all of it.
 DELETED_USERS = Stream(
     "deleted_users",
-    "/api/v2/deleted_users",
+    catalog.operation("deleted_users.list").path,
     DELETED_USER_COLUMNS,
     WholeList(),
 )
 COMPLIANCE_DELETION_STATUSES = Stream(
     "compliance_deletion_statuses",
-    "/api/v2/users/{id}/compliance_deletion_statuses",
+    catalog.operation("users.compliance_deletion_statuses").path,
     COMPLIANCE_COLUMNS,
     EachOf(
         "deleted_users",
@@ -67,14 +68,14 @@ COMPLIANCE_DELETION_STATUSES = Stream(
 )
 TICKET_FIELDS = Stream(
     "ticket_fields",
-    "/api/v2/ticket_fields",
+    catalog.operation("ticket_fields.list").path,
     FIELD_COLUMNS,
     WholeList(follows="tickets"),
     disposition="replace",
 )
 USER_FIELDS = Stream(
     "user_fields",
-    "/api/v2/user_fields",
+    catalog.operation("user_fields.list").path,
     FIELD_COLUMNS,
     WholeList(follows="users"),
     disposition="replace",

@@ -1,9 +1,10 @@
 """Derive the repository's compact copy of Zendesk's OpenAPI file.
 
 Zendesk's file is 1.2 MB of YAML, mostly prose and examples, and lives outside the repository.
-The sandbox's conformance tests need only the operations in ``OPERATIONS`` and the schemas
-their responses reference, transitively, with their types. This script keeps exactly that, in
-OpenAPI's own layout, so the tests read a file the repository holds::
+The sandbox's and the catalog's conformance tests need only the operations in ``OPERATIONS``
+(derived from ``zdsync.catalog``) and the schemas their requests and responses reference,
+transitively, with their types. This script keeps exactly that, in OpenAPI's own layout, so the
+tests read a file the repository holds::
 
     python -m tests.sandbox.compact_oas            # rewrite the compact file
     python -m tests.sandbox.compact_oas --check    # exit 1 if it is out of date
@@ -22,6 +23,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from zdsync import catalog
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO.parent / "shared/reference/zendesk-support-oas.yaml"
 COMPACT = Path(__file__).with_name("zendesk-oas-compact.json")
@@ -32,36 +35,10 @@ class Operation(NamedTuple):
     path: str
 
 
-# Every Zendesk operation the project, the sandbox or its tests call: the one list to extend.
+# Every catalog operation the Support API file describes (ZIS has its own file), and the OAuth
+# token endpoint the client refreshes tokens at. Add an operation to the catalog, not here.
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("get", "/api/v2/incremental/tickets/cursor"),
-    Operation("get", "/api/v2/incremental/tickets"),
-    Operation("get", "/api/v2/incremental/users/cursor"),
-    Operation("get", "/api/v2/incremental/users"),
-    Operation("get", "/api/v2/incremental/organizations"),
-    Operation("get", "/api/v2/users"),
-    Operation("get", "/api/v2/users/me"),
-    Operation("get", "/api/v2/users/{user_id}"),
-    Operation("get", "/api/v2/users/show_many"),
-    Operation("get", "/api/v2/users/search"),
-    Operation("get", "/api/v2/users/autocomplete"),
-    Operation("get", "/api/v2/users/{user_id}/compliance_deletion_statuses"),
-    Operation("get", "/api/v2/deleted_users"),
-    Operation("get", "/api/v2/tickets"),
-    Operation("get", "/api/v2/tickets/{ticket_id}"),
-    Operation("get", "/api/v2/organizations"),
-    Operation("get", "/api/v2/organizations/{organization_id}"),
-    Operation("get", "/api/v2/organizations/search"),
-    Operation("get", "/api/v2/organizations/autocomplete"),
-    Operation("get", "/api/v2/search"),
-    Operation("get", "/api/v2/search/count"),
-    Operation("get", "/api/v2/search/export"),
-    Operation("get", "/api/v2/user_fields"),
-    Operation("get", "/api/v2/ticket_fields"),
-    Operation("post", "/api/v2/users/create_or_update_many"),
-    Operation("post", "/api/v2/users/create_or_update"),
-    Operation("get", "/api/v2/job_statuses/{job_status_id}"),
-    Operation("get", "/api/v2/job_statuses/show_many"),
+    *(Operation(op.method.lower(), op.path) for op in catalog.OPERATIONS if not op.is_zis),
     Operation("post", "/oauth/tokens"),
 )
 # What a schema keeps: the keywords a validator reads. Prose (description, title, example,
@@ -168,11 +145,16 @@ def _operation(spec: dict[str, Any], operation: Operation) -> dict[str, Any]:
             responses[str(status)] = {
                 "content": {"application/json": {"schema": types_only(schema)}}
             }
-    return {
+    kept: dict[str, Any] = {
         "operationId": found["operationId"],
         "parameters": [_parameter(parameter) for parameter in parameters],
         "responses": responses,
     }
+    body = _resolve(spec, found.get("requestBody", {}), "requestBodies").get("content", {})
+    body_schema = body.get("application/json", {}).get("schema")
+    if body_schema is not None:
+        kept["requestBody"] = {"content": {"application/json": {"schema": types_only(body_schema)}}}
+    return kept
 
 
 def compact(spec: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,8 @@ Callers decide on the class, never on a status code:
     * ``AuthenticationError``: 401, or an OAuth refresh the server refused.
     * ``PermissionDeniedError``: 403 (not an admin, a missing OAuth scope, bulk imports disabled).
     * ``InvalidRequestError``: 400 and 422; the request itself is wrong.
+    * ``InvalidArgumentsError``: a catalog call's arguments are wrong (missing, mistyped, too
+      many items); caught before anything is sent.
     * ``UnsafeURLError``: a pagination URL points at another origin; it is never followed with
       credentials.
     * ``PaginationError``: the server's cursor or ``end_time`` does not advance, so following it
@@ -77,6 +79,10 @@ class PermissionDeniedError(FatalError):
 
 class InvalidRequestError(FatalError):
     """The server rejected the request as malformed (400, 422)."""
+
+
+class InvalidArgumentsError(FatalError):
+    """A catalog call's arguments are wrong; no request was sent."""
 
 
 class UnsafeURLError(FatalError):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from zdsync import __version__
-from zdsync.client import errors
+from zdsync.client import errors, operations
 from zdsync.client.auth import Authenticator, authenticator_for
 from zdsync.client.pagination import Page, PageRequest, Paginator
 from zdsync.client.ratelimit import RateLimiter, Slot
@@ -81,6 +81,27 @@ class ZendeskClient:
 
     def post_json(self, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return json_object(self.request("POST", url, json=body))
+
+    def call(self, operation: str, /, **arguments: Any) -> dict[str, Any]:
+        """Run a catalog operation by name, e.g. ``call("users.show", user_id=7)``.
+
+        The arguments are checked before anything is sent. A list operation is read to its
+        end and comes back as ``{response_key: [every record]}``; an answer without a body
+        (204) as ``{}``.
+
+        Raises:
+            InvalidArgumentsError: An argument is missing or wrong; no request was sent.
+            ZendeskError: What Zendesk answered, as for any request.
+        """
+        return operations.run(self, operation, arguments)
+
+    def records(self, operation: str, /, **arguments: Any) -> Iterator[dict[str, Any]]:
+        """Every record of a catalog list operation, read page by page as it is consumed.
+
+        Raises:
+            InvalidArgumentsError: Not a list operation, or an argument is wrong.
+        """
+        return operations.records(self, operation, arguments)
 
     def paginate(self, paginator: Paginator) -> Iterator[Page]:
         """Yield pages until the paginator's stop rule says the stream is done."""

@@ -8,7 +8,9 @@ arrival time: the server saw the request no later than that, so spacing arrivals
 apart guarantees the server also sees them a window apart, whatever the network latency did in
 between.
 
-The buckets are declared once, in ``BUCKETS``. Responses tighten them: the account headers
+The buckets are declared once, in ``BUCKETS``; which requests spend each is read from the
+operations catalog (``zdsync.catalog``), where every operation names its bucket. Responses
+tighten them: the account headers
 (``X-Rate-Limit``, ``ratelimit-*``) and every ``Zendesk-RateLimit-<name>: total=..;
 remaining=..; resets=..`` header lower a bucket to the ``total`` the server reports, and pause it
 for ``resets`` seconds when ``remaining`` is 0. A name the table does not know becomes a bucket
@@ -31,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from zdsync import catalog
 from zdsync.client.settings import RateLimitSettings
 from zdsync.client.stats import endpoint_of
 
@@ -127,73 +130,61 @@ _ACCOUNT_FIELDS = {
 _FIELDS = re.compile(r"(total|remaining|resets)=(\d+)")
 
 
-def _path(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"^{pattern}(\.json)?$")
-
-
-USERS_CURSOR = _path("/api/v2/incremental/users/cursor")
-
-
 @dataclass(frozen=True)
 class Bucket:
-    """One Zendesk limit: which requests spend it, how big it is, the header that reports it.
+    """One Zendesk limit: how big it is and the header that reports it.
+
+    Which requests spend it is the catalog's to say: each ``zdsync.catalog`` operation names
+    its bucket, and every request under ``/api/v2/`` spends the account's.
 
     Attributes:
-        name: The limiter's name.
+        name: The limiter's name, as catalog operations give it.
         size: Requests allowed per window, read from the settings.
-        paths: Paths of the requests known to spend it.
-        method: Only requests with this method, when set.
         header: The header (lower case) that reports it.
         window_share: Its window as a share of the configured window (1/60: per second).
-        assumed: Paths not known to spend it, paced as if they did until the responses show
-            they do not.
+        assumed_by: Buckets whose requests are not known to spend this one, paced as if they
+            did until the responses show they do not.
     """
 
     name: str
     size: Callable[[RateLimitSettings], int]
-    paths: re.Pattern[str]
-    method: str | None = None
     header: str | None = None
     window_share: float = 1.0
-    assumed: re.Pattern[str] | None = None
+    assumed_by: tuple[str, ...] = ()
 
     def governs(self, method: str, path: str) -> bool:
         """Whether the request is known to spend this bucket."""
-        return bool(self.paths.match(path)) and self.method in (None, method)
+        if self.name == ACCOUNT:
+            return path.startswith(_ACCOUNT_PREFIX)
+        found = catalog.find(method, path)
+        return found is not None and found.rate_limit == self.name
 
-    def assumes(self, path: str) -> bool:
+    def assumes(self, path: str, method: str = "GET") -> bool:
         """Whether the request is paced as if it spent this bucket, until shown otherwise."""
-        return self.assumed is not None and bool(self.assumed.match(path))
+        found = catalog.find(method, path)
+        return found is not None and found.rate_limit in self.assumed_by
 
     def covers(self, method: str, path: str) -> bool:
-        return self.governs(method, path) or self.assumes(path)
+        return self.governs(method, path) or self.assumes(path, method)
 
 
+_ACCOUNT_PREFIX = "/api/v2/"
 BUCKETS = (
-    Bucket(
-        ACCOUNT,
-        lambda s: s.account_per_window,
-        re.compile(r"^/api/v2/"),
-        header=ACCOUNT_HEADER,
-    ),
+    Bucket(ACCOUNT, lambda s: s.account_per_window, header=ACCOUNT_HEADER),
     Bucket(
         "incremental",
         lambda s: s.incremental_per_window,
-        re.compile(r"^/api/v2/incremental/(?!users/cursor)"),
         header="zendesk-ratelimit-incremental-exports",
-        assumed=USERS_CURSOR,
+        assumed_by=("users_cursor",),
     ),
     Bucket(
         "users_cursor",
         lambda s: s.users_cursor_per_window,
-        USERS_CURSOR,
         header="zendesk-ratelimit-incremental-exports-cursor",
     ),
     Bucket(
         "single_user_write",
         lambda s: s.single_user_write_per_second,
-        _path("/api/v2/users/create_or_update"),
-        method="POST",
         header="zendesk-ratelimit-create-update-user",
         window_share=1 / 60,
     ),
@@ -271,7 +262,7 @@ class RateLimiter:
             names = {
                 bucket.name
                 for bucket in BUCKETS
-                if bucket.governs(method, path) or self._assumes(bucket, path)
+                if bucket.governs(method, path) or self._assumes(bucket, method, path)
             }
             names |= self._learned.get((method, endpoint_of(path)), set())
             chosen = sorted((self.limiters[name] for name in names), key=lambda lim: lim.limit)
@@ -303,8 +294,8 @@ class RateLimiter:
             if limiter is not None:
                 _adjust(limiter, report)
 
-    def _assumes(self, bucket: Bucket, path: str) -> bool:
-        return bucket.assumes(path) and bucket.name not in self._shown_unspent
+    def _assumes(self, bucket: Bucket, method: str, path: str) -> bool:
+        return bucket.assumes(path, method) and bucket.name not in self._shown_unspent
 
     def _limiter_in(
         self, header: str, report: Report, method: str, path: str
@@ -327,7 +318,7 @@ class RateLimiter:
         it elsewhere, shows it does not."""
         own = {bucket.header for bucket in BUCKETS if bucket.governs(method, path)}
         for bucket in BUCKETS:
-            if not bucket.assumes(path):
+            if not bucket.assumes(path, method):
                 continue
             if bucket.header in found:
                 self._shown_unspent.discard(bucket.name)

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError, ZendeskError
 from zdsync.client.responses import json_object
@@ -28,8 +29,8 @@ from zdsync.reverse_etl.plan import PlannedRow
 
 log = logging.getLogger(__name__)
 
-BULK_PATH = "/api/v2/users/create_or_update_many"
-SHOW_MANY_PATH = "/api/v2/job_statuses/show_many"
+BULK_PATH = catalog.operation("users.create_or_update_many").path
+SHOW_MANY_PATH = catalog.operation("job_statuses.show_many").path
 DEFAULT_JOB_CAP = 30
 _CAP_TOTAL = re.compile(r"total=(\d+)")
 

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import duckdb
 
+from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.reverse_etl.plan import PlannedRow
 
 log = logging.getLogger(__name__)
 
-SHOW_MANY_PATH = "/api/v2/users/show_many"
-SEARCH_PATH = "/api/v2/users/search"
+SHOW_MANY_PATH = catalog.operation("users.show_many").path
+SEARCH_PATH = catalog.operation("users.search").path
 SHOW_MANY_SIZE = 100
 # Searches are one small request each; a few at once keep a real account near its rate limit,
 # which the client enforces, instead of waiting on one round trip at a time.

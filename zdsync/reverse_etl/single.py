@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidRequestError, ZendeskError
 from zdsync.client.responses import json_object
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
 
-SINGLE_PATH = "/api/v2/users/create_or_update"
+SINGLE_PATH = catalog.operation("users.create_or_update").path
 
 
 class SingleSender:

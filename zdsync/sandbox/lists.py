@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from zdsync import catalog
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.store import Store
@@ -23,8 +24,8 @@ class Listing:
     """One list endpoint.
 
     Attributes:
-        pattern: Its path as a regular expression; the groups go to ``select``.
-        key: The body key its rows go under.
+        operation: The catalog operation it serves; its path's placeholders go to ``select``
+            and its rows go under the operation's response key.
         select: The rows a request selects, in the list's order, or an error reply. It reads
             only the path's groups and the ``filters``.
         filters: Query parameters that narrow the list; every link repeats them.
@@ -35,13 +36,16 @@ class Listing:
             a selection is reused rather than rebuilt for every page.
     """
 
-    pattern: str
-    key: str
+    operation: str
     select: Select
     filters: tuple[str, ...] = ()
     offset: bool = True
     by_id: bool = True
     index: str | None = None
+
+    @property
+    def key(self) -> str:
+        return str(catalog.operation(self.operation).response_key)
 
 
 Chosen = tuple[list[Record], list[int]]
@@ -124,32 +128,28 @@ def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list
 
 LISTINGS: tuple[Listing, ...] = (
     Listing(
-        r"/api/v2/users",
-        "users",
+        "users.list",
         _users,
         ("role", "role[]", "permission_set", "external_id"),
         index="users",
     ),
-    Listing(r"/api/v2/tickets", "tickets", _tickets, ("external_id",), index="tickets"),
-    Listing(r"/api/v2/organizations", "organizations", _organizations, index="organizations"),
+    Listing("tickets.list", _tickets, ("external_id",), index="tickets"),
+    Listing("organizations.list", _organizations, index="organizations"),
     Listing(
-        r"/api/v2/deleted_users",
-        "deleted_users",
+        "deleted_users.list",
         lambda s, r, g: s.deleted_users(),
         index="users",
     ),
     Listing(
-        r"/api/v2/users/(\d+)/compliance_deletion_statuses",
-        "compliance_deletion_statuses",
+        "users.compliance_deletion_statuses",
         _compliance,
         ("application",),
         by_id=False,
     ),
-    Listing(r"/api/v2/user_fields", "user_fields", lambda s, r, g: by_id(s.user_fields)),
+    Listing("user_fields.list", lambda s, r, g: by_id(s.user_fields)),
     # Zendesk offers cursor paging or none at all here, not offset.
     Listing(
-        r"/api/v2/ticket_fields",
-        "ticket_fields",
+        "ticket_fields.list",
         lambda s, r, g: by_id(s.ticket_fields),
         offset=False,
     ),
@@ -199,7 +199,7 @@ def _choose(
     key: tuple[object, ...] | None = None
     if listing.index is not None:
         version = getattr(store, listing.index).version
-        key = (listing.pattern, groups, tuple(carried), version)
+        key = (listing.operation, groups, tuple(carried), version)
         kept = selections.get(key)
         if kept is not None:
             return kept

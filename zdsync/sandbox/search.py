@@ -12,8 +12,8 @@ organizations) and then id: the sandbox has no relevance to rank by.
   of ``page[size]`` (100 unless given, at most 1,000) with no cap.
 - ``users``: users only, offset pages up to 10,000 results, by id.
 
-``OPERATIONS`` lists these and ``lookups``' finders by Zendesk's operation names, for the
-server's routes.
+``OPERATIONS`` names these and ``lookups``' finders by catalog operation, for the server's
+routes.
 
 Refusals: 400 ``{"errors": [{"code": "QueryError", "title": ...}]}`` for a query or parameter
 that cannot be read (the shape the OpenAPI file gives for an invalid ``type:``); 422
@@ -26,7 +26,6 @@ import base64
 import binascii
 from bisect import bisect_right
 from collections.abc import Callable
-from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 from zdsync.sandbox import lookups
@@ -306,24 +305,13 @@ def _users_page(store: Store, request: Request, rows: list[Record]) -> Reply:
     )
 
 
-class Operation(NamedTuple):
-    """One search operation the sandbox serves: Zendesk's operationId, its path, its handler."""
-
-    name: str
-    path: str
-    serve: Callable[[Store, Request], Reply]
-
-
-OPERATIONS: tuple[Operation, ...] = (
-    Operation("ListSearchResults", "/api/v2/search", search),
-    Operation("CountSearchResults", "/api/v2/search/count", count),
-    Operation("ExportSearchResults", "/api/v2/search/export", export),
-    Operation("SearchUsers", USERS_PATH, users),
-    Operation("AutocompleteUsers", "/api/v2/users/autocomplete", lookups.autocomplete_users),
-    Operation("SearchOrganizations", "/api/v2/organizations/search", lookups.search_organizations),
-    Operation(
-        "AutocompleteOrganizations",
-        "/api/v2/organizations/autocomplete",
-        lookups.autocomplete_organizations,
-    ),
-)
+# Each handler by the catalog operation it answers; the catalog gives the method and path.
+OPERATIONS: dict[str, Callable[[Store, Request], Reply]] = {
+    "search.list": search,
+    "search.count": count,
+    "search.export": export,
+    "users.search": users,
+    "users.autocomplete": lookups.autocomplete_users,
+    "organizations.search": lookups.search_organizations,
+    "organizations.autocomplete": lookups.autocomplete_organizations,
+}

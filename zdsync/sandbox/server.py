@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from zdsync import catalog
 from zdsync.sandbox import exports, lists, search
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
@@ -47,53 +48,35 @@ def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
     return lambda app, request, match: serve(app.store, request)
 
 
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
-    (
-        "GET",
-        re.compile(r"/api/v2/incremental/(tickets|users)/cursor"),
-        _admin_only(lambda a, r, m: exports.cursor_export(a.store, m[1], r)),
+def _cursor_export(resource: str) -> Handler:
+    return _admin_only(lambda a, r, m: exports.cursor_export(a.store, resource, r))
+
+
+def _time_export(resource: str) -> Handler:
+    return _admin_only(lambda a, r, m: exports.time_export(a.store, resource, r))
+
+
+# Handlers by catalog operation: the catalog says which method and path each one answers.
+ROUTES: dict[str, Handler] = {
+    "incremental.tickets_cursor": _cursor_export("tickets"),
+    "incremental.users_cursor": _cursor_export("users"),
+    "incremental.tickets": _time_export("tickets"),
+    "incremental.users": _time_export("users"),
+    "incremental.organizations": _time_export("organizations"),
+    "users.me": lambda a, r, m: json_reply(200, {"user": r.user}),
+    **{name: _searching(serve) for name, serve in search.OPERATIONS.items()},
+    "users.show_many": lambda a, r, m: lists.show_many_users(a.store, r),
+    "users.show": lambda a, r, m: lists.show_user(a.store, int(m["user_id"])),
+    "organizations.show": lambda a, r, m: lists.show_organization(
+        a.store, int(m["organization_id"])
     ),
-    (
-        "GET",
-        re.compile(r"/api/v2/incremental/(tickets|users|organizations)"),
-        _admin_only(lambda a, r, m: exports.time_export(a.store, m[1], r)),
-    ),
-    ("GET", re.compile(r"/api/v2/users/me"), lambda a, r, m: json_reply(200, {"user": r.user})),
-    *(("GET", re.compile(op.path), _searching(op.serve)) for op in search.OPERATIONS),
-    (
-        "GET",
-        re.compile(r"/api/v2/users/show_many"),
-        lambda a, r, m: lists.show_many_users(a.store, r),
-    ),
-    (
-        "GET",
-        re.compile(r"/api/v2/users/(\d+)"),
-        lambda a, r, m: lists.show_user(a.store, int(m[1])),
-    ),
-    (
-        "GET",
-        re.compile(r"/api/v2/organizations/(\d+)"),
-        lambda a, r, m: lists.show_organization(a.store, int(m[1])),
-    ),
-    (
-        "POST",
-        re.compile(r"/api/v2/users/create_or_update_many"),
-        lambda a, r, m: a.jobs.create_or_update_many(r),
-    ),
-    (
-        "POST",
-        re.compile(r"/api/v2/users/create_or_update"),
-        lambda a, r, m: a.jobs.create_or_update(r),
-    ),
-    ("GET", re.compile(r"/api/v2/job_statuses/show_many"), lambda a, r, m: a.jobs.show_many(r)),
-    ("GET", re.compile(r"/api/v2/job_statuses/([\w-]+)"), lambda a, r, m: a.jobs.show(m[1])),
-    (
-        "GET",
-        re.compile(r"/api/v2/tickets/(\d+)"),
-        lambda a, r, m: lists.show_ticket(a.store, int(m[1])),
-    ),
-    *(("GET", re.compile(listing.pattern), _listed(listing)) for listing in lists.LISTINGS),
-]
+    "users.create_or_update_many": lambda a, r, m: a.jobs.create_or_update_many(r),
+    "users.create_or_update": lambda a, r, m: a.jobs.create_or_update(r),
+    "job_statuses.show_many": lambda a, r, m: a.jobs.show_many(r),
+    "job_statuses.show": lambda a, r, m: a.jobs.show(m["job_status_id"]),
+    "tickets.show": lambda a, r, m: lists.show_ticket(a.store, int(m["ticket_id"])),
+    **{listing.operation: _listed(listing) for listing in lists.LISTINGS},
+}
 
 
 @dataclass(frozen=True)
@@ -158,15 +141,14 @@ class App:
         return reply
 
     def _route(self, request: Request) -> Reply:
-        path = request.path.removesuffix(".json")
         # HEAD reads what GET would, without the body.
         wanted = "GET" if request.method == "HEAD" else request.method
-        for method, pattern, handler in ROUTES:
-            match = pattern.fullmatch(path)
-            if match and method == wanted:
-                self.jobs.settle()
-                return handler(self, request, match)
-        return error_reply(404, "InvalidEndpoint", "Not found")
+        found = catalog.match(wanted, request.path)
+        handler = ROUTES.get(found[0].name) if found else None
+        if found is None or handler is None:
+            return error_reply(404, "InvalidEndpoint", "Not found")
+        self.jobs.settle()
+        return handler(self, request, found[1])
 
     def request_log(self) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in list(self.log)]
