@@ -308,3 +308,16 @@ def test_api_token_credentials_can_come_from_dlt_secrets(tmp_path: Path) -> None
         settings = Settings.load({})
     assert settings.origin == "https://fromdlt.zendesk.com"
     assert settings.credentials == ApiTokenCredentials("x@y.z", Secret("abc"))
+
+
+def test_the_base_url_and_high_volume_can_come_from_dlt_config(tmp_path: Path) -> None:
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "secrets.toml").write_text(toml({"email": "x@y.z", "api_token": "abc"}))
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        toml({"base_url": "HTTP://LOCALHOST:8080/", "high_volume": "yes"})
+    )
+    with dlt_project(tmp_path):
+        settings = Settings.load({})
+    assert settings.origin == "http://localhost:8080"
+    # The High Volume add-on's limits: 2500 a minute, 30 and 60 for the exports.
+    assert settings.rate_limits == RateLimitSettings(2500, 30, 60, 1, 60.0, True)
