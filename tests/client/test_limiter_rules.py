@@ -116,6 +116,23 @@ def test_the_server_running_out_pauses_only_when_our_own_count_has_room() -> Non
     assert shared.delay() == 100.0
 
 
+def test_the_server_running_out_counts_against_every_slot_and_any_wait_of_our_own() -> None:
+    clock = Clock()
+    # One slot of two used: room for a request that keeps none in reserve, so the server wins.
+    half = WindowLimiter("w", 2, 60.0, clock)
+    spent(half, clock, 0.0)
+    half.exhausted(100.0)
+    assert half.delay() == 100.0
+
+    # Half a second to go on our own count is still a wait of our own.
+    almost = WindowLimiter("w", 1, 60.0, clock)
+    spent(almost, clock, 0.0)
+    clock.now = 59.5
+    almost.exhausted(100.0)
+    clock.now = 60.0
+    assert almost.delay() == 0.0
+
+
 def test_only_a_lower_positive_limit_is_adopted() -> None:
     limiter = WindowLimiter("w", 10, 60.0, Clock())
     for reported in (0, -5, 11):
