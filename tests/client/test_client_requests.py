@@ -24,6 +24,7 @@ from zdsync.client import (
 from zdsync.client.errors import (
     AuthenticationError,
     ConnectionFailedError,
+    InvalidRequestError,
     NotFoundError,
     ServerError,
 )
@@ -274,3 +275,23 @@ def test_a_server_error_on_the_last_attempt_is_raised(sandbox: Sandbox) -> None:
     with ZendeskClient(settings, sleep=lambda s: None) as client, pytest.raises(ServerError):
         client.get_json(ME)
     assert statuses(sandbox) == [(ME, 502), (ME, 502)]
+
+
+def test_a_400_is_refused_at_once(sandbox: Sandbox, client: ZendeskClient) -> None:
+    with pytest.raises(InvalidRequestError, match=r"^400 InvalidValue: user must be an object "):
+        client.post_json("/api/v2/users/create_or_update", {"user": "nobody"})
+    assert statuses(sandbox) == [("/api/v2/users/create_or_update", 400)]
+
+
+def test_a_redirect_is_not_followed(sandbox: Sandbox) -> None:
+    sent: list[str] = []
+
+    def redirect(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(302, headers={"Location": f"{sandbox.base_url}{ME}"})
+
+    transport = httpx.MockTransport(redirect)
+    with ZendeskClient(settings_for(sandbox), transport=transport) as client:
+        reply = client.request("GET", "/api/v2/users/7")
+    assert reply.status_code == 302
+    assert sent == [f"{sandbox.base_url}/api/v2/users/7"]
