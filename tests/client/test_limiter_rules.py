@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from zdsync.client import RateLimitSettings
@@ -27,9 +29,11 @@ class Clock:
 
 
 def spent(limiter: WindowLimiter, clock: Clock, *times: float) -> None:
-    """Requests whose responses arrived at ``times``."""
+    """Requests whose responses arrived at ``times``, each let through at once."""
     for when in times:
         clock.now = when
+        # Checked first, so that a limiter which would block fails here instead of hanging.
+        assert limiter.delay() == 0.0
         limiter.acquire()
         limiter.release()
 
@@ -71,6 +75,7 @@ def test_requests_in_flight_hold_their_slots_until_released() -> None:
     limiter = WindowLimiter("w", 3, 60.0, clock)
     spent(limiter, clock, 0.0)
     clock.now = 5.0
+    assert limiter.delay() == 0.0
     limiter.acquire()
     # One finished, one in flight, one free.
     assert limiter.delay() == 0.0
@@ -144,17 +149,25 @@ def test_only_a_lower_positive_limit_is_adopted() -> None:
     assert limiter.limit == 9
 
 
+def acquired_within(limiter: WindowLimiter, seconds: float) -> bool:
+    """Whether ``acquire`` returns within ``seconds`` of real time (it waits on real time)."""
+    thread = threading.Thread(target=limiter.acquire, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive()
+
+
 def test_time_spent_waiting_is_added_up_on_the_limiters_clock() -> None:
     clock = Clock()
     limiter = WindowLimiter("w", 1, 0.25, clock)
     spent(limiter, clock, 10.0)
     # Read at the start, then while blocked (0.25s to go), then once the slot is free.
     clock.script = [10.0, 10.0, 10.25]
-    limiter.acquire()
+    assert acquired_within(limiter, 30)
     limiter.release()
     assert limiter.waited_seconds == 0.25
     clock.script = [10.25, 10.25, 10.5]
-    limiter.acquire()
+    assert acquired_within(limiter, 30)
     assert limiter.waited_seconds == 0.5
 
 
