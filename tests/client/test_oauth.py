@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -300,3 +301,23 @@ def test_authenticators_show_no_secret(token_file: Path) -> None:
     oauth = OAuthAuth(credentials(token_file, "acc", "ref"))
     assert repr(api) == "ApiTokenAuth(********)"
     assert repr(oauth) == f"OAuthAuth(token_file={str(token_file)!r})"
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        OAuthCredentials(access_token=None),
+        OAuthCredentials(access_token=None, refresh_token=Secret("r")),
+        OAuthCredentials(access_token=None, client_id="c", refresh_token=Secret("r")),
+    ],
+    ids=["nothing", "refresh-token-alone", "no-client-secret"],
+)
+def test_without_the_means_to_refresh_nothing_is_sent(
+    partial: OAuthCredentials, tmp_path: Path
+) -> None:
+    endpoint = StandIn(httpx.Response(200, json={"access_token": "new"}))
+    auth = OAuthAuth(replace(partial, token_file=tmp_path / "tokens.json"))
+    with pytest.raises(AuthenticationError) as caught:
+        auth.before_request(endpoint)
+    assert str(caught.value) == "the OAuth access token expired and no refresh token is configured"
+    assert endpoint.sent == []
