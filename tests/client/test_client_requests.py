@@ -103,15 +103,21 @@ def test_relative_paths_and_query_parameters_reach_the_origin(
     ]
 
 
-def test_post_json_sends_the_body(sandbox: Sandbox, client: ZendeskClient) -> None:
-    reply = client.post_json(
-        "/api/v2/users/create_or_update",
-        {"user": {"email": "new.person@example.com", "name": "New Person"}},
-    )
+def test_post_json_sends_the_body(sandbox: Sandbox) -> None:
+    settings = settings_for(sandbox)
+    limits = RateLimiter(settings.rate_limits, clock=Clock())
+    with ZendeskClient(settings, rate_limiter=limits) as client:
+        reply = client.post_json(
+            "/api/v2/users/create_or_update",
+            {"user": {"email": "new.person@example.com", "name": "New Person"}},
+        )
     assert isinstance(reply, dict)
     assert [(e.method, e.path) for e in sandbox.app.log] == [
         ("POST", "/api/v2/users/create_or_update")
     ]
+    assert [key[:2] for key in client.stats.counts] == [("POST", "/api/v2/users/create_or_update")]
+    # A single-user write spends its per-second bucket: a second of a clock that stands still.
+    assert limits.limiters["single_user_write"].delay() == 1.0
     made = sandbox.store.find_user(email="new.person@example.com")
     assert made is not None
     assert made["name"] == "New Person"
