@@ -4,8 +4,10 @@ kept on disk, and what a refusal says."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -73,8 +75,9 @@ def admin_pair(sandbox: Sandbox) -> tuple[str, str]:
 
 
 def test_a_refreshed_token_is_renewed_a_minute_before_the_expiry_zendesk_gave(
-    sandbox: Sandbox, token_file: Path, post: PostForm
+    sandbox: Sandbox, token_file: Path, post: PostForm, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="zdsync.client.auth")
     access, refresh = admin_pair(sandbox)
     clock = Clock(1000.0)
     auth = OAuthAuth(credentials(token_file, access, refresh), clock=clock)
@@ -100,6 +103,7 @@ def test_a_refreshed_token_is_renewed_a_minute_before_the_expiry_zendesk_gave(
     assert auth.header() != first
     assert accepted(sandbox, auth.header())
     assert (auth.refreshes, sandbox.app.accounts.refreshes, token_requests(sandbox)) == (2, 2, 2)
+    assert caplog.messages == ["refreshed the OAuth access token"] * 2
 
 
 def test_a_refusal_of_a_header_another_thread_already_replaced_refreshes_nothing(
@@ -255,6 +259,17 @@ def test_the_token_file_is_private_complete_and_replaced_whole(tmp_path: Path) -
     TokenFile(path).save(TokenPair(Secret("acc2"), None, None))
     assert TokenFile(path).load() == TokenPair(Secret("acc2"), None, None)
     assert sorted(p.name for p in path.parent.iterdir()) == ["tokens.json"]
+
+
+def test_the_token_file_is_written_beside_itself_so_the_rename_is_atomic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rename is atomic only within one filesystem: the system's temporary directory, which may
+    # be another, is never used (here it does not exist).
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "elsewhere"))
+    path = tmp_path / "tokens" / "oauth.json"
+    TokenFile(path).save(TokenPair(Secret("acc"), None, None))
+    assert TokenFile(path).load() == TokenPair(Secret("acc"), None, None)
 
 
 def test_a_token_file_that_cannot_be_written_leaves_no_temporary_file(tmp_path: Path) -> None:
