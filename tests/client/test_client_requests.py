@@ -97,6 +97,7 @@ def test_relative_paths_and_query_parameters_reach_the_origin(
     client.get_json(f"{sandbox.base_url}/api/v2/deleted_users?page[size]=1", params={"x": "2"})
     raw = client.get_bytes(ME)
     assert orjson.loads(raw) == client.get_json(ME)
+    assert client.stats.counts[("GET", ME, "200")] == 3
     assert [(e.path, e.query) for e in sandbox.app.log][:2] == [
         (ME, {}),
         ("/api/v2/deleted_users", {"page[size]": "1", "x": "2"}),
