@@ -8,14 +8,11 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
-from dlt.common.configuration.container import Container
-from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 
 from tests.conftest import FAST_RETRY, settings_for
 from zdsync.client import (
@@ -28,7 +25,6 @@ from zdsync.client import (
 from zdsync.client.auth import TokenFile, TokenPair
 from zdsync.client.errors import (
     AuthenticationError,
-    ConfigurationError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
@@ -362,67 +358,6 @@ def test_no_secret_reaches_logs_reprs_or_errors(
     for secret in secrets:
         assert secret not in text
     assert "refreshed the OAuth access token" in caplog.text
-
-
-def test_settings_come_from_the_environment() -> None:
-    settings = Settings.load(
-        {"ZENDESK_SUBDOMAIN": "Acme", "ZENDESK_EMAIL": "a@b.c", "ZENDESK_API_TOKEN": "t0k3n"}
-    )
-    assert settings.origin == "https://acme.zendesk.com"
-    assert "t0k3n" not in repr(settings)
-    override = Settings.load(
-        {
-            "ZENDESK_SUBDOMAIN": "acme",
-            "ZENDESK_BASE_URL": "http://127.0.0.1:9/",
-            "ZENDESK_OAUTH_TOKEN": "x",
-            "ZENDESK_HIGH_VOLUME": "true",
-        }
-    )
-    assert override.origin == "http://127.0.0.1:9"
-    assert isinstance(override.credentials, OAuthCredentials)
-    assert override.rate_limits.incremental_per_window == 30
-
-
-@pytest.mark.parametrize(
-    ("environ", "message"),
-    [
-        ({}, "ZENDESK_SUBDOMAIN"),
-        ({"ZENDESK_SUBDOMAIN": "acme"}, "no Zendesk credentials"),
-        ({"ZENDESK_BASE_URL": "ftp://x"}, "http"),
-        ({"ZENDESK_BASE_URL": "https://x.example/api"}, "without a path"),
-        ({"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_OAUTH_REFRESH_TOKEN": "r"}, "CLIENT_ID"),
-    ],
-)
-def test_bad_settings_say_what_to_fix(environ: dict[str, str], message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message):
-        Settings.load(environ)
-
-
-@contextmanager
-def dlt_project(path: Path) -> Iterator[None]:
-    """Work in ``path`` as a command started there would.
-
-    dlt fixes its project directory, and so the ``.dlt/`` it reads, the first time anything in
-    the process reads its configuration; point it at ``path`` and back again.
-    """
-    context = Container()[PluggableRunContext]
-    before, cwd = context.context.run_dir, os.getcwd()
-    os.chdir(path)
-    context.reload(str(path))
-    try:
-        yield
-    finally:
-        os.chdir(cwd)
-        context.reload(before)
-
-
-def test_settings_fall_back_to_dlt_secrets(tmp_path: Path) -> None:
-    (tmp_path / ".dlt").mkdir()
-    (tmp_path / ".dlt" / "secrets.toml").write_text(
-        '[zendesk]\nsubdomain = "fromdlt"\nemail = "x@y.z"\napi_token = "abc"\n'
-    )
-    with dlt_project(tmp_path):
-        assert Settings.load({}).origin == "https://fromdlt.zendesk.com"
 
 
 def test_an_access_token_about_to_expire_is_refreshed_before_use(

@@ -207,15 +207,14 @@ class ZendeskClient:
     def _post_token_request(self, path: str, body: dict[str, Any]) -> httpx.Response:
         # The OAuth endpoint sits outside /api/v2 and its own rate limits; it gets one retry on a
         # dropped connection and no Authorization header.
-        for attempt in (1, 2):
+        for _ in range(2):
             try:
                 return self._http.post(path, json=body)
             except httpx.TransportError:
-                if attempt == 2:
-                    raise errors.ConnectionFailedError(
-                        f"could not reach {self.origin}/oauth/tokens to refresh the token"
-                    ) from None
-        raise AssertionError("unreachable")
+                continue
+        raise errors.ConnectionFailedError(
+            f"could not reach {self.origin}/oauth/tokens to refresh the token"
+        )
 
 
 def _delay(policy: RetrySettings, attempt: int, error: errors.ZendeskError) -> float:

@@ -92,8 +92,9 @@ class WindowLimiter:
         """
         with self._cond:
             now = self._clock()
+            # No delay of our own means no pause in force, so this one replaces nothing longer.
             if self._delay(now, 0) <= 0:
-                self._paused_until = max(self._paused_until, now + seconds)
+                self._paused_until = now + seconds
 
     def set_limit(self, limit: int) -> None:
         """Adopt the limit the server reports, when it is lower than configured."""

@@ -69,6 +69,8 @@ def error_for(method: str, path: str, response: httpx.Response) -> errors.Zendes
     code, description = _body_fields(response)
     where = f"{method} {path}"
     summary = " ".join(part for part in (str(status), code and f"{code}:", description) if part)
+    # Bodies can span lines (a proxy's HTML error page); the message stays on one.
+    summary = " ".join(summary.split())
     message = f"{summary} ({where})"
     retry_after = retry_after_seconds(response)
     kwargs: dict[str, Any] = {"status": status, "code": code, "retry_after": retry_after}

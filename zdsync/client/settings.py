@@ -117,9 +117,8 @@ def _from_dlt(name: str) -> str | None:
         return None
     import dlt
 
-    value: object = dlt.secrets.get(f"zendesk.{name}")
-    if value is None:
-        value = dlt.config.get(f"zendesk.{name}")
+    # dlt's config accessor asks every provider, secrets.toml among them.
+    value: object = dlt.config.get(f"zendesk.{name}")
     return None if value is None else str(value)
 
 
