@@ -59,8 +59,9 @@ def test_a_row_zendesk_refused_keeps_its_user_id_and_job() -> None:
 
 
 def test_a_result_for_another_user_fails_the_row_it_landed_on() -> None:
+    rows = batch(ANN, ANN)
     outcomes = reconcile(
-        batch(ANN, ANN),
+        rows,
         completed(
             {"index": 0, "id": 8, "status": "Created", "external_id": "CRM-2"},
             {"index": 1, "id": 9, "status": "Updated", "email": "eve@example.com"},
@@ -81,18 +82,19 @@ def test_a_result_for_another_user_fails_the_row_it_landed_on() -> None:
             "job result email 'eve@example.com' does not match the row sent ('ann@example.com')",
         ),
     ]
+    assert [o.item for o in outcomes] == rows
 
 
 def test_rows_the_job_has_no_usable_result_for_fail_with_the_job_id() -> None:
     no_result = "the job returned no result for this row"
 
-    listed = reconcile(
-        batch(ANN, BOB), completed("not a result", {"index": 1, "status": "Created"})
-    )
+    rows = batch(ANN, BOB)
+    listed = reconcile(rows, completed("not a result", {"index": 1, "status": "Created"}))
     empty = reconcile(batch(ANN), {"id": "job-8", "status": "completed", "results": None})
 
     assert seen(listed) == [("failed", None, "job-7", no_result), ("created", None, "job-7", None)]
     assert seen(empty) == [("failed", None, "job-8", no_result)]
+    assert [o.item for o in listed] == rows
 
 
 @pytest.mark.parametrize(

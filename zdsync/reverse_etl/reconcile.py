@@ -37,9 +37,9 @@ def reconcile(batch: list[PlannedRow], job: dict[str, Any], tries: int = 1) -> l
     return [_outcome(item, results.get(index), job_id) for index, item in enumerate(batch)]
 
 
-def failed(batch: list[PlannedRow], reason: str, job_id: str | None = None) -> list[RowOutcome]:
-    """Every row of a batch that could not be sent or finished."""
-    return [RowOutcome(item, "failed", None, job_id, reason) for item in batch]
+def failed(batch: list[PlannedRow], reason: str) -> list[RowOutcome]:
+    """Every row of a batch that was never sent, so no job has it."""
+    return [RowOutcome(item, "failed", None, None, reason) for item in batch]
 
 
 def _outcome(item: PlannedRow, result: dict[str, Any] | None, job_id: str | None) -> RowOutcome:
