@@ -115,3 +115,10 @@ def test_a_batch_that_was_never_sent_fails_every_row_with_the_reason() -> None:
 
     assert [o.item for o in outcomes] == rows
     assert seen(outcomes) == [("failed", None, None, "not sent: 400 Bad Request")] * 2
+
+
+@pytest.mark.parametrize("result", [{"index": 0, "id": 3}, {"index": 0, "id": 3, "status": None}])
+def test_a_result_with_no_status_fails_its_row_and_says_so(result: dict[str, Any]) -> None:
+    outcomes = reconcile(batch(BOB), completed(result))
+
+    assert seen(outcomes) == [("failed", 3, "job-7", "the job result for this row has no status")]

@@ -48,11 +48,12 @@ def _outcome(item: PlannedRow, result: dict[str, Any] | None, job_id: str | None
     mismatch = _mismatch(item.payload, result)
     if mismatch:
         return RowOutcome(item, "failed", result.get("id"), job_id, mismatch)
-    status = str(result.get("status", "")).lower()
+    status = str(result.get("status") or "").lower()
     if status in STATUS_ACTIONS and result.get("success", True):
         return RowOutcome(item, STATUS_ACTIONS[status], result.get("id"), job_id)
     error = ": ".join(str(p) for p in (result.get("error"), result.get("details")) if p)
-    return RowOutcome(item, "failed", result.get("id"), job_id, error or f"status {status}")
+    fallback = f"status {status}" if status else "the job result for this row has no status"
+    return RowOutcome(item, "failed", result.get("id"), job_id, error or fallback)
 
 
 def _mismatch(payload: dict[str, Any], result: dict[str, Any]) -> str | None:
