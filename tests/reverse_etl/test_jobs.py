@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import settings_for
@@ -25,6 +26,7 @@ from zdsync.reverse_etl.jobs import (
     Finished,
     PollPolicy,
     Resubmit,
+    failed_as_a_whole,
 )
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.rows import InputRow
@@ -39,7 +41,8 @@ class PinnedClock(Clock):
 
     def __init__(self) -> None:
         super().__init__()
-        self.base = wall.time()
+        # Whole seconds, so every sum of the tests' binary-exact steps is exact too.
+        self.base = float(int(wall.time()))
 
     def now(self) -> float:
         return self.base + self.offset
@@ -276,9 +279,11 @@ def test_a_job_that_failed_as_a_whole_goes_again_after_a_doubling_backoff(
     assert done.job is not None
     assert (done.job["status"], done.tries, reports.at) == ("completed", 3, [240])
     assert (bulk.jobs, bulk.failed_jobs) == (3, 2)
-    assert [r.getMessage().split(" failed as a whole ")[1] for r in caplog.records] == [
-        "(Internal error); its 1 rows go again in 30.0s, try 2 of 3",
-        "(Internal error); its 1 rows go again in 60.0s, try 3 of 3",
+    first, second, _ = job_ids(sandbox)
+    said = "failed as a whole (Internal error); its 1 rows go again in"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job {first} {said} 30.0s, try 2 of 3",
+        f"job {second} {said} 60.0s, try 3 of 3",
     ]
 
 
@@ -343,3 +348,87 @@ def test_a_failed_poll_counts_as_one_that_found_nothing(
 
     assert time.sleeps == [5, 10, 20, 40]
     assert reports.at == [75]
+
+
+def test_a_retry_due_within_a_second_is_waited_for_exactly(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.app.jobs.fail_next_jobs(1, message="")
+    bulk, reports = sender(
+        client, time, PollPolicy(5, 150, first_job_interval=5), resubmit=Resubmit(2, 0.5)
+    )
+
+    with caplog.at_level(logging.WARNING, logger="zdsync.reverse_etl.jobs"):
+        bulk.run(batches(1))
+
+    # Failed at 50s with nothing in flight: the wait is the half second left, then the new job,
+    # due at 100.5s, is polled 5s before the 50s latency seen and once more.
+    assert time.sleeps == [5] * 10 + [0.5, 45, 5]
+    assert reports.at == [100.5]
+    first, _ = job_ids(sandbox)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"job {first} failed as a whole (no message); its 1 rows go again in 0.5s, try 2 of 2"
+    ]
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 3)], indirect=True)
+def test_a_job_out_of_tries_does_not_hide_the_jobs_the_same_poll_found_done(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    sandbox.app.jobs.fail_next_jobs(1)
+    bulk, reports = sender(
+        client, time, PollPolicy(5, 150, first_job_interval=5), resubmit=Resubmit(1, 30)
+    )
+
+    bulk.run(batches(2))
+
+    ((failed, done),) = reports.calls
+    assert failed.job is not None
+    assert done.job is not None
+    assert [failed.job["status"], done.job["status"]] == ["failed", "completed"]
+    assert reports.rows() == [["row.0@example.net"], ["row.1@example.net"]]
+    assert (bulk.jobs, bulk.failed_jobs) == (2, 1)
+
+
+class WithoutJobCapHeader(httpx.HTTPTransport):
+    """Real HTTP to the sandbox, but answers lose the in-flight jobs header."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.headers.pop("zendesk-ratelimit-inflight-jobs", None)
+        return response
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 40)], indirect=True)
+def test_an_account_that_does_not_say_its_job_cap_gets_zendesks_thirty(
+    sandbox: Sandbox, time: SenderTime
+) -> None:
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    with ZendeskClient(settings, transport=WithoutJobCapHeader(), sleep=lambda _: None) as bare:
+        bulk, reports = sender(bare, time, PollPolicy(5, 150, first_job_interval=40))
+        bulk.run(batches(35))
+
+    log = sandbox.app.request_log()
+    first_poll = next(i for i, e in enumerate(log) if e["path"].startswith(SHOW_MANY_PATH))
+    # 30 jobs at once less the margin's one, though the sandbox would take 40.
+    assert [e["path"] for e in log[:first_poll]] == [BULK_PATH] * 29
+    assert sum(len(c) for c in reports.calls) == bulk.jobs == 35
+
+
+@pytest.mark.parametrize(
+    ("status", "whole"),
+    [
+        ({"id": "j", "status": "failed", "results": None}, True),
+        ({"id": "j", "status": "killed"}, True),
+        (
+            {"id": "j", "status": "failed", "results": [{"index": 0, "error": "InvalidValue"}]},
+            False,
+        ),
+        ({"id": "j", "status": "completed", "results": []}, False),
+        ({"id": "j", "status": "working", "results": None}, False),
+    ],
+)
+def test_only_a_failed_or_killed_job_without_row_results_failed_as_a_whole(
+    status: dict[str, Any], whole: bool
+) -> None:
+    assert failed_as_a_whole(status) is whole
