@@ -8,6 +8,7 @@ points of the sender's time however slow this machine is, and no test waits for 
 
 from __future__ import annotations
 
+import json
 import logging
 import time as wall
 from collections.abc import Iterator
@@ -18,11 +19,14 @@ import httpx
 import pytest
 
 from tests.conftest import settings_for
-from zdsync.client import RateLimitSettings, ZendeskClient
+from zdsync.client import ApiTokenCredentials, RateLimitSettings, ZendeskClient
+from zdsync.client.secrets import Secret
 from zdsync.reverse_etl.jobs import (
     BULK_PATH,
     SHOW_MANY_PATH,
+    BulkImportsDisabledError,
     BulkSender,
+    BulkWriteNotAllowedError,
     Finished,
     PollPolicy,
     Resubmit,
@@ -31,9 +35,12 @@ from zdsync.reverse_etl.jobs import (
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig
+from zdsync.sandbox.config import AGENT_EMAIL, API_TOKEN
 from zdsync.sandbox.store import Clock
 
 START = 1000.0
+# Far past any test's last job: a sender still sleeping then would never stop.
+RUNAWAY = 100_000.0
 
 
 class PinnedClock(Clock):
@@ -60,6 +67,7 @@ class SenderTime:
         return self.now
 
     def sleep(self, seconds: float) -> None:
+        assert self.now - START < RUNAWAY, f"still sleeping after {len(self.sleeps)} sleeps"
         self.sleeps.append(seconds)
         self.pass_time(seconds)
 
@@ -135,6 +143,10 @@ def polls(sandbox: Sandbox) -> list[list[str]]:
         for e in sandbox.app.request_log()
         if e["path"].startswith(SHOW_MANY_PATH)
     ]
+
+
+def said_by_sender(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "zdsync.reverse_etl.jobs"]
 
 
 def job_ids(sandbox: Sandbox) -> list[str]:
@@ -281,7 +293,7 @@ def test_a_job_that_failed_as_a_whole_goes_again_after_a_doubling_backoff(
     assert (bulk.jobs, bulk.failed_jobs) == (3, 2)
     first, second, _ = job_ids(sandbox)
     said = "failed as a whole (Internal error); its 1 rows go again in"
-    assert [r.getMessage() for r in caplog.records] == [
+    assert said_by_sender(caplog) == [
         f"job {first} {said} 30.0s, try 2 of 3",
         f"job {second} {said} 60.0s, try 3 of 3",
     ]
@@ -329,25 +341,34 @@ def test_a_batch_zendesk_refuses_is_reported_unsent_and_the_rest_go_on(
     bulk.run([*too_big, *fine])
 
     (refused,), (done,) = reports.calls
+    (answer,) = [e for e in sandbox.app.request_log() if e["status"] == 400]
     assert (refused.batch, refused.job, refused.tries) == (too_big[0], None, 1)
-    assert refused.reason is not None
-    assert refused.reason.startswith("not sent: ")
-    assert "At most 100 users" in refused.reason
+    assert refused.reason == (
+        "not sent: 400 InvalidValue: At most 100 users can be sent per request "
+        f"({answer['method']} {answer['path']})"
+    )
     assert done.batch == fine[0]
     assert bulk.jobs == 1
 
 
-def test_a_failed_poll_counts_as_one_that_found_nothing(
-    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+def test_failed_polls_count_as_ones_that_found_nothing(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime, caplog: pytest.LogCaptureFixture
 ) -> None:
     attempts = client.settings.retry.max_attempts
-    sandbox.app.faults.queue(Fault("500"), path_prefix=SHOW_MANY_PATH, times=attempts)
+    sandbox.app.faults.queue(Fault("500"), path_prefix=SHOW_MANY_PATH, times=2 * attempts)
     bulk, reports = sender(client, time, PollPolicy(5, 150, first_job_interval=40))
 
-    bulk.run(batches(1))
+    with caplog.at_level(logging.WARNING, logger="zdsync.reverse_etl.jobs"):
+        bulk.run(batches(1))
 
+    # The first two polls fail, and the interval doubles after each as after an empty poll.
     assert time.sleeps == [5, 10, 20, 40]
     assert reports.at == [75]
+    said = said_by_sender(caplog)
+    assert len(said) == 2
+    for message in said:
+        assert message.startswith("polling jobs failed, will poll again: 500 ")
+        assert SHOW_MANY_PATH in message
 
 
 def test_a_retry_due_within_a_second_is_waited_for_exactly(
@@ -366,7 +387,7 @@ def test_a_retry_due_within_a_second_is_waited_for_exactly(
     assert time.sleeps == [5] * 10 + [0.5, 45, 5]
     assert reports.at == [100.5]
     first, _ = job_ids(sandbox)
-    assert [r.getMessage() for r in caplog.records] == [
+    assert said_by_sender(caplog) == [
         f"job {first} failed as a whole (no message); its 1 rows go again in 0.5s, try 2 of 2"
     ]
 
@@ -432,3 +453,114 @@ def test_only_a_failed_or_killed_job_without_row_results_failed_as_a_whole(
     status: dict[str, Any], whole: bool
 ) -> None:
     assert failed_as_a_whole(status) is whole
+
+
+def test_a_slow_job_does_not_loosen_the_latency_estimate(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    bulk, reports = sender(client, time, PollPolicy(5, 150, first_job_interval=5))
+
+    def slower_from_now_on(finished: list[Finished]) -> None:
+        reports(finished)
+        sandbox.app.jobs.config.job_latency_seconds = 100
+
+    bulk.on_done = slower_from_now_on
+    bulk.run(batches(4))
+
+    # The third job, sent at 100s, is seen done at 230s; the fourth, sent then, is still
+    # first polled 45s in, from the 50s the first two took.
+    late = [45, 5, 5, 5, 10, 20, 40]
+    assert time.sleeps == [5] * 10 + [45, 5] + late + late
+    assert reports.at == [50, 100, 230, 360]
+
+
+def test_a_resend_zendesk_refuses_is_reported_unsent_after_its_tries(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    sandbox.app.jobs.fail_next_jobs(1)
+    attempts = client.settings.retry.max_attempts
+    reports = Reports(time)
+
+    def wait_then_refuse(seconds: float) -> None:
+        time.sleep(seconds)
+        # Only the backoff is waited with nothing in flight: the resend comes next.
+        if not sandbox.app.jobs.in_flight():
+            sandbox.app.faults.queue(Fault("500"), path_prefix=BULK_PATH, times=attempts)
+
+    bulk = BulkSender(
+        client,
+        reports,
+        poll=PollPolicy(5, 150, first_job_interval=5),
+        resubmit=Resubmit(3, 30),
+        clock=time.clock,
+        sleep=wait_then_refuse,
+    )
+    bulk.run(batches(1))
+
+    ((refused,),) = reports.calls
+    assert (refused.job, refused.tries, reports.at) == (None, 2, [80])
+    assert refused.reason is not None
+    assert refused.reason.startswith("not sent: 500 ")
+    assert (bulk.jobs, bulk.failed_jobs, len(job_ids(sandbox))) == (1, 1, 1)
+
+
+class KilledNotFailed(httpx.HTTPTransport):
+    """Real HTTP to the sandbox, but a failed job reads ``killed``, as older accounts say."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if not request.url.path.startswith(SHOW_MANY_PATH):
+            return response
+        body = json.loads(response.read())
+        for status in body.get("job_statuses") or []:
+            if status["status"] == "failed":
+                status["status"] = "killed"
+        return httpx.Response(response.status_code, json=body)
+
+
+def test_a_killed_job_goes_again_like_a_failed_one(sandbox: Sandbox, time: SenderTime) -> None:
+    sandbox.app.jobs.fail_next_jobs(1)
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    with ZendeskClient(settings, transport=KilledNotFailed(), sleep=lambda _: None) as zendesk:
+        bulk, reports = sender(
+            zendesk, time, PollPolicy(5, 150, first_job_interval=5), resubmit=Resubmit(2, 30)
+        )
+        bulk.run(batches(1))
+
+    # Killed at 50s, sent again at 80s, done at 130s.
+    assert time.sleeps == [5] * 10 + [30, 45, 5]
+    ((done,),) = reports.calls
+    assert done.job is not None
+    assert (done.job["status"], done.tries, reports.at) == ("completed", 2, [130])
+    assert (bulk.jobs, bulk.failed_jobs) == (2, 1)
+
+
+def test_an_account_without_bulk_imports_stops_the_run_with_zendesks_words() -> None:
+    config = SandboxConfig(rate_limits="off", users=5, tickets=1, bulk_imports_enabled=False)
+    with Sandbox(config).start() as running:
+        settings = settings_for(running, rate_limits=RateLimitSettings(enabled=False))
+        with ZendeskClient(settings, sleep=lambda _: None) as zendesk:
+            bulk = BulkSender(zendesk, Reports(SenderTime(running)))
+            with pytest.raises(BulkImportsDisabledError) as raised:
+                bulk.run(batches(1))
+
+    assert "Bulk user imports are not enabled for this account" in str(raised.value)
+    assert "403" in str(raised.value)
+
+
+def test_credentials_that_may_not_write_in_bulk_stop_the_run_with_zendesks_words(
+    sandbox: Sandbox, time: SenderTime
+) -> None:
+    settings = settings_for(
+        sandbox,
+        credentials=ApiTokenCredentials(AGENT_EMAIL, Secret(API_TOKEN)),
+        rate_limits=RateLimitSettings(enabled=False),
+    )
+    with ZendeskClient(settings, sleep=lambda _: None) as agent:
+        bulk, reports = sender(agent, time, PollPolicy())
+        with pytest.raises(BulkWriteNotAllowedError) as raised:
+            bulk.run(batches(1))
+
+    assert "You do not have access to this page" in str(raised.value)
+    assert "403" in str(raised.value)
+    assert (reports.calls, job_ids(sandbox)) == ([], [])
