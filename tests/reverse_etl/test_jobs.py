@@ -512,6 +512,7 @@ class KilledNotFailed(httpx.HTTPTransport):
         if not request.url.path.startswith(SHOW_MANY_PATH):
             return response
         body = json.loads(response.read())
+        response.close()
         for status in body.get("job_statuses") or []:
             if status["status"] == "failed":
                 status["status"] = "killed"
