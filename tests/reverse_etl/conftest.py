@@ -6,6 +6,7 @@ import csv
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,9 +111,10 @@ def wait_for_polling(sandbox: Sandbox, jobs: int) -> None:
 def release_jobs(sandbox: Sandbox) -> None:
     """Let every job, queued or still to come, finish at once: a failed test must not hang.
 
-    Changes the sandbox's config for good, so give each test case a config of its own.
+    The jobs get a config of their own, so the one the test was parametrised with, which a
+    later run of the same test in this process reuses, keeps its latency.
     """
-    sandbox.app.config.job_latency_seconds = 0
+    sandbox.app.jobs.config = replace(sandbox.app.jobs.config, job_latency_seconds=0)
     sandbox.store.advance_clock(10**6)
 
 

@@ -245,7 +245,6 @@ def hour_long_jobs(job_cap: int) -> SandboxConfig:
     )
 
 
-# A config per case: release_jobs changes the one it is given.
 @pytest.mark.parametrize(
     ("sandbox", "margin"), [(hour_long_jobs(5), 1), (hour_long_jobs(5), 2)], indirect=["sandbox"]
 )

@@ -37,9 +37,9 @@ def reconcile(batch: list[PlannedRow], job: dict[str, Any], tries: int = 1) -> l
     return [_outcome(item, results.get(index), job_id) for index, item in enumerate(batch)]
 
 
-def failed(batch: list[PlannedRow], reason: str, job_id: str | None = None) -> list[RowOutcome]:
-    """Every row of a batch that could not be sent or finished."""
-    return [RowOutcome(item, "failed", None, job_id, reason) for item in batch]
+def failed(batch: list[PlannedRow], reason: str) -> list[RowOutcome]:
+    """Every row of a batch that was never sent, so no job has it."""
+    return [RowOutcome(item, "failed", None, None, reason) for item in batch]
 
 
 def _outcome(item: PlannedRow, result: dict[str, Any] | None, job_id: str | None) -> RowOutcome:
@@ -48,11 +48,12 @@ def _outcome(item: PlannedRow, result: dict[str, Any] | None, job_id: str | None
     mismatch = _mismatch(item.payload, result)
     if mismatch:
         return RowOutcome(item, "failed", result.get("id"), job_id, mismatch)
-    status = str(result.get("status", "")).lower()
+    status = str(result.get("status") or "").lower()
     if status in STATUS_ACTIONS and result.get("success", True):
         return RowOutcome(item, STATUS_ACTIONS[status], result.get("id"), job_id)
     error = ": ".join(str(p) for p in (result.get("error"), result.get("details")) if p)
-    return RowOutcome(item, "failed", result.get("id"), job_id, error or f"status {status}")
+    fallback = f"status {status}" if status else "the job result for this row has no status"
+    return RowOutcome(item, "failed", result.get("id"), job_id, error or fallback)
 
 
 def _mismatch(payload: dict[str, Any], result: dict[str, Any]) -> str | None:
