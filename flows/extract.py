@@ -1,4 +1,9 @@
-"""The extract flow: ``zdsync extract`` on a schedule, retried when the failure is transient."""
+"""The extract flow: ``zdsync extract`` on a schedule.
+
+Nothing here retries: the client already retries each request with backoff, and a run it gives up
+on fails with an ``ExtractRunAgainLaterError``. The next scheduled run resumes from the positions
+the failed one committed.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +16,13 @@ from prefect.artifacts import create_markdown_artifact
 from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
 from pipelines.zendesk import ExtractOptions, run_extract
 from zdsync.client.settings import Settings
-from zdsync.errors import ExtractError
 from zdsync.options import extract_options
 from zdsync.reporting import extract_markdown
 
 EXPORT_STREAMS = ["users", "tickets", "organizations"]
 
 
-def transient_only(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry 429s, 5xx and dropped connections; never bad credentials or settings."""
-    try:
-        state.result()
-    except ExtractError as exc:
-        return exc.transient
-    except Exception:  # anything else is a bug or a setting: retrying will not help
-        return False
-    return False
-
-
-@task(retries=3, retry_delay_seconds=[30, 120, 600], retry_condition_fn=transient_only)
+@task
 def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
     with one_writer(options.db_path), forward_logs():
         summary = run_extract(Settings.load(), options)
@@ -53,7 +46,7 @@ def extract(
     full_refresh: bool = False,
     batch_records: int = 50_000,
 ) -> dict[str, Any]:
-    """Load what changed in Zendesk since the last run (unknown resources fail, unretried).
+    """Load what changed in Zendesk since the last run.
 
     ``ZDSYNC_DESTINATION`` in the worker's environment loads another dlt destination instead of
     the DuckDB file ``db``, as ``zdsync extract`` does.

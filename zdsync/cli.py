@@ -7,7 +7,8 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -16,10 +17,10 @@ import typer
 from rich.console import Console
 
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract
-from zdsync.client.errors import ZendeskError
+from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
-from zdsync.errors import ExtractError, PushError, TransformError, first_line
+from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import OptionError, extract_options, push_options
 from zdsync.reporting import (
     ExtractProgress,
@@ -36,6 +37,16 @@ from zdsync.status import read_status
 from zdsync.transform import run_models
 
 Built = TypeVar("Built")
+
+# What the exit status tells a script or a scheduler, most specific first: 75 (EX_TEMPFAIL in
+# sysexits.h) is "run again later", 1 "fix what the message says, then run again"; a usage
+# error is 2.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (RunAgainLaterError, 75),
+    (RetryLaterError, 75),
+    (RunError, 1),
+    (ZendeskError, 1),
+)
 
 app = typer.Typer(
     help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
@@ -166,12 +177,10 @@ def extract(
         full_refresh=full_refresh,
         batch_records=batch_records,
     )
-    try:
+    with _stopped_runs():
         settings = Settings.load()
         with ExtractProgress() as progress:
             summary = run_extract(settings, options, on_progress=progress)
-    except (ExtractError, ZendeskError) as exc:
-        _fail(str(exc), code=1)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
 
@@ -214,10 +223,8 @@ def push_users(
         dry_run=dry_run,
         single=single,
     )
-    try:
+    with _stopped_runs():
         summary = push(Settings.load(), options)
-    except (PushError, ZendeskError) as exc:
-        _fail(str(exc), code=1)
     Console().print(push_table(summary))
 
 
@@ -226,10 +233,8 @@ def transform(
     db: Annotated[Path, typer.Option(help="DuckDB file to run the SQL models on.")] = DEFAULT_DB,
 ) -> None:
     """Run the SQL models in zdsync/sql/ (schema ``analytics``)."""
-    try:
+    with _stopped_runs():
         runs = run_models(db)
-    except TransformError as exc:
-        _fail(str(exc), code=1)
     for run in runs:
         typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
 
@@ -251,14 +256,28 @@ def status(
     db: Annotated[Path, typer.Option(help="DuckDB file to describe.")] = DEFAULT_DB,
 ) -> None:
     """Where each resource would resume, its rows and last load; recent pushes and failures."""
-    if not db.exists():
-        _fail(f"no database at {db}: run zdsync extract first", code=1)
-    try:
-        found = read_status(db)
-    except duckdb.IOException as exc:
-        # A running extract or push holds the file; DuckDB says which process.
-        _fail(f"cannot read {db}: {first_line(exc)}", code=1)
+    with _stopped_runs():
+        if not db.exists():
+            raise FixAndRunAgainError(f"no database at {db}: run zdsync extract first")
+        try:
+            found = read_status(db)
+        except duckdb.IOException as exc:
+            # A running extract or push holds the file; DuckDB says which process.
+            raise FixAndRunAgainError(f"cannot read {db}: {first_line(exc)}") from None
     print_status(Console(), found)
+
+
+def exit_code(exc: RunError | ZendeskError) -> int:
+    """The exit status for a run that stopped with ``exc``."""
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
+@contextmanager
+def _stopped_runs() -> Iterator[None]:
+    try:
+        yield
+    except (RunError, ZendeskError) as exc:
+        _fail(str(exc), code=exit_code(exc))
 
 
 def _options(build: Callable[..., Built], **values: Any) -> Built:

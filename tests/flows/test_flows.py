@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from uuid import UUID, uuid4
 
 import duckdb
@@ -23,13 +22,12 @@ from prefect.client.schemas.sorting import LogSort
 from prefect.exceptions import ObjectNotFound
 
 from flows.common import writer_limit_name
-from flows.extract import extract, transient_only
+from flows.extract import extract
 from flows.push_users import push_users
 from flows.sync import sync
 from flows.transform import transform
 from tests.pipelines.conftest import assert_matches_truth
 from tests.reverse_etl.conftest import crm_rows, write_csv
-from zdsync.errors import ExtractError
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
@@ -227,23 +225,3 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     assert sorted(second["extract"]["resources"]) == sorted(hourly)
     assert not [e for e in zendesk_env.app.request_log() if "deleted" in e["path"]]
     assert_matches_truth(db, zendesk_env)
-
-
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-    def result(self) -> Any:
-        raise self.error
-
-
-@pytest.mark.parametrize(
-    ("error", "retried"),
-    [
-        (ExtractError("503 from Zendesk", transient=True), True),
-        (ExtractError("401 Couldn't authenticate you"), False),
-        (ValueError("a bug"), False),
-    ],
-)
-def test_only_transient_failures_are_retried(error: BaseException, retried: bool) -> None:
-    assert transient_only(None, None, _Failed(error)) is retried

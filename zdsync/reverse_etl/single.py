@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
+
 from zdsync.client import ZendeskClient
-from zdsync.client.errors import InvalidRequestError, ZendeskError
+from zdsync.client.errors import FatalError, InvalidRequestError, ZendeskError
 from zdsync.client.responses import json_object
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
@@ -27,11 +29,14 @@ class SingleSender:
         try:
             response = self.client.request("POST", SINGLE_PATH, json={"user": item.payload})
         except InvalidRequestError as exc:
+            # Zendesk refused this user's values; the next row may be fine.
             return RowOutcome(item, "failed", None, None, str(exc))
+        except FatalError:
+            # The credentials or the account: every other row would be refused the same way.
+            raise
         except ZendeskError as exc:
-            if exc.status in (401, 403):
-                raise
             return RowOutcome(item, "failed", None, None, f"not sent: {exc}")
         user = json_object(response).get("user") or {}
-        action = "created" if response.status_code == 201 else "updated"
+        # Zendesk answers 201 Created for a new user and 200 for one it updated.
+        action = "created" if response.status_code == httpx.codes.CREATED else "updated"
         return RowOutcome(item, action, user.get("id"), None)
