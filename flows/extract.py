@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
+from flows.common import DEFAULT_DB_PATH, one_writer
 from pipelines.zendesk import ExtractOptions, run_extract
 from zdsync.client.settings import Settings
 from zdsync.options import extract_options
@@ -24,7 +24,7 @@ EXPORT_STREAMS = ["users", "tickets", "organizations"]
 
 @task
 def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
-    with one_writer(options.db_path), forward_logs():
+    with one_writer(options.db_path):
         summary = run_extract(Settings.load(), options)
     create_markdown_artifact(extract_markdown(summary), key="zdsync-extract")
     return {

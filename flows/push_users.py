@@ -7,7 +7,7 @@ from typing import Any, Literal
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
+from flows.common import DEFAULT_DB_PATH, one_writer
 from zdsync.client.settings import Settings
 from zdsync.options import push_options
 from zdsync.reporting import push_markdown
@@ -17,7 +17,7 @@ from zdsync.reverse_etl.push import push_users as push
 
 @task
 def push_task(options: PushOptions) -> dict[str, Any]:
-    with one_writer(options.db), forward_logs():
+    with one_writer(options.db):
         summary = push(Settings.load(), options)
     create_markdown_artifact(push_markdown(summary), key="zdsync-push-users")
     totals = summary.totals

@@ -7,13 +7,13 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
+from flows.common import DEFAULT_DB_PATH, one_writer
 from zdsync.transform import run_models
 
 
 @task
 def run_models_task(db: str) -> list[str]:
-    with one_writer(Path(db)), forward_logs():
+    with one_writer(Path(db)):
         runs = run_models(Path(db))
     table = ["| model | seconds |", "| --- | ---: |"]
     table += [f"| {run.name} | {run.seconds:.2f} |" for run in runs]

@@ -10,6 +10,8 @@ import yaml
 from prefect.exceptions import SignatureMismatchError
 from prefect.flows import load_flow_from_entrypoint
 
+from flows import RUN_LOG_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS: list[dict[str, Any]] = yaml.safe_load((ROOT / "prefect.yaml").read_text())[
     "deployments"
@@ -32,6 +34,8 @@ def test_each_deployment_has_a_timezone_schedule_and_the_shared_pool(
 ) -> None:
     assert deployment["work_pool"]["name"] == "zdsync"
     assert all(schedule["timezone"] for schedule in deployment["schedules"])
+    # A worker imports Prefect before the flows: the job's environment names the run's loggers.
+    assert deployment["work_pool"]["job_variables"]["env"] == RUN_LOG_SETTINGS
     text = str(deployment.get("parameters"))
     assert "token" not in text.lower()
     assert "secret" not in text.lower()

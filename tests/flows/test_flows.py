@@ -16,8 +16,10 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterName,
     FlowRunFilterParentFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import StateType, TaskRun
+from prefect.client.schemas.objects import Log, StateType, TaskRun
 from prefect.client.schemas.sorting import LogSort
 from prefect.exceptions import ObjectNotFound
 
@@ -28,6 +30,8 @@ from flows.sync import sync
 from flows.transform import transform
 from tests.pipelines.conftest import assert_matches_truth
 from tests.reverse_etl.conftest import crm_rows, write_csv
+from zdsync.client.settings import RetrySettings
+from zdsync.errors import ExtractRunAgainLaterError
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
@@ -47,6 +51,27 @@ def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
     with get_client(sync_client=True) as client:
         found = client.read_task_runs(flow_run_filter=runs)
     return next((run for run in found if run.name.startswith(task_name)), None)
+
+
+def run_logs(parent: UUID, awaited: str) -> list[Log]:
+    """The logs of ``parent`` and its subflow runs, once a record from ``awaited`` is among them."""
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
+    found: list[Log] = []
+
+    def arrived() -> bool:
+        with get_client(sync_client=True) as client:
+            runs = [parent, *(run.id for run in client.read_flow_runs(flow_run_filter=children))]
+            flow_runs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs))
+            found.clear()
+            # The server answers 200 records at most at a time.
+            while page := client.read_logs(
+                log_filter=flow_runs, limit=200, offset=len(found), sort=LogSort.TIMESTAMP_ASC
+            ):
+                found.extend(page)
+        return any(log.name == awaited for log in found)
+
+    wait_for(f"a record from {awaited} among the run's logs", arrived, seconds=15)
+    return found
 
 
 def slots_taken(limit: str) -> int:
@@ -85,9 +110,11 @@ def zendesk_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
 
 
 def test_the_sync_flow_extracts_transforms_and_pushes(
-    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
+    # dlt logs at WARNING unless told; at INFO it reports every load step.
+    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "INFO")
     source = write_csv(tmp_path / "crm.csv", crm_rows(30))
 
     state = sync(resources=ALL, db=str(db), crm_input=str(source), return_state=True)
@@ -101,16 +128,13 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     assert "| tickets | 800 |" in artifacts["zdsync-extract"]
     assert "| 30 |" in artifacts["zdsync-push-users"]
     assert "| 11_ticket_backlog_daily |" in artifacts["zdsync-transform"]
-    # Records from zdsync's own loggers reach the run's logs; they are sent in batches.
-    messages: list[str] = []
-
-    def extract_logged() -> bool:
-        with get_client(sync_client=True) as client:
-            newest = client.read_logs(limit=200, sort=LogSort.TIMESTAMP_DESC)
-        messages[:] = [log.message for log in newest]
-        return "extract finished" in " ".join(messages)
-
-    wait_for("the extract's log record among the run logs", extract_logged, seconds=15)
+    # The run's records are sent in batches; the extract's own arrives with the last ones.
+    logs = run_logs(state.state_details.flow_run_id, "pipelines.zendesk.extract")
+    (finished,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
+    assert finished.startswith("extract finished: ")
+    assert any(log.name == "dlt" for log in logs)
+    # dlt formats the first handler of its logger; Prefect's own lines keep Prefect's form.
+    assert "Finished in state Completed()" in [log.message for log in logs]
 
 
 def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
@@ -225,3 +249,27 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     assert sorted(second["extract"]["resources"]) == sorted(hourly)
     assert not [e for e in zendesk_env.app.request_log() if "deleted" in e["path"]]
     assert_matches_truth(db, zendesk_env)
+
+
+def test_a_transient_failure_is_retried_by_the_client_alone(
+    prefect_server: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    name = f"extract-{uuid4().hex[:8]}"
+    # Every request answers 503 with Retry-After: 0, so the client's retries take no time.
+    config = SandboxConfig(rate_limits="off", tickets=10, users=5, faults="503:0=1.0")
+    with Sandbox(config).start() as sandbox:
+        monkeypatch.setenv("ZENDESK_BASE_URL", sandbox.base_url)
+        monkeypatch.setenv("ZENDESK_EMAIL", sandbox.admin_email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.api_token)
+        monkeypatch.setenv("ZENDESK_RATE_LIMITS", "off")
+        state = extract.with_options(flow_run_name=name)(
+            resources=["tickets"], db=str(tmp_path / "warehouse.duckdb"), return_state=True
+        )
+        requests = [e for e in sandbox.app.request_log() if "tickets/cursor" in e["path"]]
+
+    assert state.is_failed()
+    assert isinstance(state.result(raise_on_failure=False), ExtractRunAgainLaterError)
+    loading = task_run(name, "run_extract_task")
+    assert loading is not None
+    assert loading.run_count == 1
+    assert len(requests) == RetrySettings().max_attempts
