@@ -1,4 +1,4 @@
-"""What every flow shares: one DuckDB writer at a time, and where the database is."""
+"""What every flow shares: one DuckDB writer at a time."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ from pathlib import Path
 
 from prefect.client.orchestration import get_client
 from prefect.concurrency.sync import concurrency
-
-from pipelines.zendesk import DEFAULT_DB
-
-DEFAULT_DB_PATH = str(DEFAULT_DB)
 
 
 def writer_limit_name(db: Path) -> str:

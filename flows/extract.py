@@ -8,13 +8,14 @@ the failed one committed.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, one_writer
-from pipelines.zendesk import ExtractOptions, run_extract
+from flows.common import one_writer
+from pipelines.zendesk import DEFAULT_DB, ExtractOptions, run_extract
 from zdsync.client.settings import Settings
 from zdsync.options import extract_options
 from zdsync.reporting import extract_markdown
@@ -41,7 +42,7 @@ def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
 @flow(name="zdsync-extract", log_prints=False)
 def extract(
     resources: list[str] = EXPORT_STREAMS,
-    db: str = DEFAULT_DB_PATH,
+    db: Path = DEFAULT_DB,
     start_date: date | None = None,
     full_refresh: bool = False,
     batch_records: int = 50_000,

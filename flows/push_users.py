@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, one_writer
+from flows.common import one_writer
+from pipelines.zendesk import DEFAULT_DB
 from zdsync.client.settings import Settings
 from zdsync.options import push_options
 from zdsync.reporting import push_markdown
+from zdsync.reverse_etl.plan import Mode
 from zdsync.reverse_etl.push import PushOptions
 from zdsync.reverse_etl.push import push_users as push
 
@@ -33,11 +36,11 @@ def push_task(options: PushOptions) -> dict[str, Any]:
 
 @flow(name="zdsync-push-users")
 def push_users(
-    input: str | None = None,
+    input: Path | None = None,
     query: str | None = None,
-    db: str = DEFAULT_DB_PATH,
-    mapping: str | None = None,
-    mode: Literal["upsert", "update-only", "create-only"] = "upsert",
+    db: Path = DEFAULT_DB,
+    mapping: Path | None = None,
+    mode: Mode = "upsert",
     dry_run: bool = False,
     single: bool = False,
 ) -> dict[str, Any]:

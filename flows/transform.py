@@ -7,14 +7,15 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.common import DEFAULT_DB_PATH, one_writer
+from flows.common import one_writer
+from pipelines.zendesk import DEFAULT_DB
 from zdsync.transform import run_models
 
 
 @task
-def run_models_task(db: str) -> list[str]:
-    with one_writer(Path(db)):
-        runs = run_models(Path(db))
+def run_models_task(db: Path) -> list[str]:
+    with one_writer(db):
+        runs = run_models(db)
     table = ["| model | seconds |", "| --- | ---: |"]
     table += [f"| {run.name} | {run.seconds:.2f} |" for run in runs]
     create_markdown_artifact("\n".join(table), key="zdsync-transform")
@@ -22,7 +23,7 @@ def run_models_task(db: str) -> list[str]:
 
 
 @flow(name="zdsync-transform")
-def transform(db: str = DEFAULT_DB_PATH) -> list[str]:
+def transform(db: Path = DEFAULT_DB) -> list[str]:
     """Rebuild the analytics schema from the raw tables."""
     return run_models_task(db)
 

@@ -7,10 +7,11 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, NoReturn
 
 import duckdb
 import typer
@@ -21,7 +22,7 @@ from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
-from zdsync.options import OptionError, extract_options, push_options
+from zdsync.options import extract_options, push_options
 from zdsync.reporting import (
     ExtractProgress,
     print_demo,
@@ -29,14 +30,18 @@ from zdsync.reporting import (
     push_table,
     summary_table,
 )
+from zdsync.reverse_etl.plan import Mode, OnDuplicate
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from zdsync.sandbox.config import (
+    OAUTH_CLIENT_ID,
+    OAUTH_CLIENT_SECRET,
+    RateLimits,
+    UsersCursorBudget,
+)
 from zdsync.sandbox.server import tls_context
 from zdsync.status import read_status
 from zdsync.transform import run_models
-
-Built = TypeVar("Built")
 
 # What the exit status tells a script or a scheduler, most specific first: 75 (EX_TEMPFAIL in
 # sysexits.h) is "run again later", 1 "fix what the message says, then run again"; a usage
@@ -77,10 +82,12 @@ def sandbox(
     tickets: Annotated[int, typer.Option(help="Tickets to generate.")] = 2000,
     organizations: Annotated[int, typer.Option(help="Organizations to generate.")] = 50,
     deleted_users: Annotated[int, typer.Option(help="Users to delete (soft or for good).")] = 40,
-    rate_limits: Annotated[str, typer.Option(help="off or realistic.")] = "realistic",
+    rate_limits: Annotated[
+        RateLimits, typer.Option(help="realistic enforces Zendesk's limits; off only reports them.")
+    ] = "realistic",
     time_scale: Annotated[float, typer.Option(help="Rate-limit windows last 60/X seconds.")] = 1.0,
     users_cursor_budget: Annotated[
-        str,
+        UsersCursorBudget,
         typer.Option(
             help="both: a users cursor export request spends its own budget and the one all "
             "incremental exports share; own: only its own."
@@ -102,10 +109,6 @@ def sandbox(
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
     """Run a Zendesk-compatible server with synthetic data until interrupted."""
-    if rate_limits not in ("off", "realistic"):
-        _fail("--rate-limits must be off or realistic")
-    if users_cursor_budget not in ("both", "own"):
-        _fail("--users-cursor-budget must be both or own")
     if (tls_cert is None) != (tls_key is None):
         _fail("--tls-cert and --tls-key go together")
     try:
@@ -118,9 +121,9 @@ def sandbox(
         tickets=tickets,
         organizations=organizations,
         deleted_users=deleted_users,
-        rate_limits=rate_limits,  # type: ignore[arg-type]
+        rate_limits=rate_limits,
         time_scale=time_scale,
-        users_cursor_budget=users_cursor_budget,  # type: ignore[arg-type]
+        users_cursor_budget=users_cursor_budget,
         faults=faults,
         job_latency_seconds=job_latency,
         extra_user_fields=extra_user_fields,
@@ -159,7 +162,8 @@ def extract(
         str, typer.Option(help="Comma-separated: " + ",".join(RESOURCE_NAMES) + ".")
     ] = ",".join(RESOURCE_NAMES),
     start_date: Annotated[
-        str | None, typer.Option(help="YYYY-MM-DD where exports begin when nothing is saved.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Where exports begin when nothing is saved."),
     ] = None,
     full_refresh: Annotated[
         bool, typer.Option(help="Drop the selected tables and saved positions first.")
@@ -169,11 +173,10 @@ def extract(
     ] = 50_000,
 ) -> None:
     """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
-    options = _options(
-        extract_options,
+    options = extract_options(
         db=db,
         resources=resources,
-        start_date=start_date,
+        start_date=start_date.date() if start_date else None,
         full_refresh=full_refresh,
         batch_records=batch_records,
     )
@@ -197,9 +200,11 @@ def push_users(
     mapping: Annotated[
         Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
     ] = None,
-    mode: Annotated[str, typer.Option(help="upsert, update-only or create-only.")] = "upsert",
+    mode: Annotated[
+        Mode, typer.Option(help="Whether rows may create users, update them, or both.")
+    ] = "upsert",
     on_duplicate: Annotated[
-        str,
+        OnDuplicate,
         typer.Option(
             help="Rows naming the same user: send the last, the first, or reject them all."
         ),
@@ -212,8 +217,7 @@ def push_users(
     ] = False,
 ) -> None:
     """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
-    options = _options(
-        push_options,
+    options = push_options(
         input=input,
         query=query,
         db=db,
@@ -280,20 +284,21 @@ def _stopped_runs() -> Iterator[None]:
         _fail(str(exc), code=exit_code(exc))
 
 
-def _options(build: Callable[..., Built], **values: Any) -> Built:
-    try:
-        return build(**values)
-    except OptionError as exc:
-        _fail(exc.for_cli())
-
-
 def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"zdsync: error: {message}", err=True)
     raise typer.Exit(code=code)
 
 
 def main() -> None:
+    """Run the command line; every error, a usage error too, is one line on stderr."""
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        # Typer would print the usage and a boxed message; one line reads the same in a log.
+        # (With no command at all, Typer has printed the help and the message is empty.)
+        if message := exc.format_message():
+            typer.echo(f"zdsync: error: {message}", err=True)
+        code = exc.exit_code
+    except typer.Abort:
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

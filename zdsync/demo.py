@@ -68,9 +68,9 @@ def run_demo(db: Path = DEMO_DB) -> DemoReport:
                 "deleted_users",
                 "compliance_deletion_statuses",
             ],
-            db=str(db),
-            crm_input=str(SAMPLE_CRM),
-            mapping=str(SAMPLE_MAPPING),
+            db=db,
+            crm_input=SAMPLE_CRM,
+            mapping=SAMPLE_MAPPING,
         )
     return _report(db)
 

@@ -117,7 +117,7 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     monkeypatch.setenv("RUNTIME__LOG_LEVEL", "INFO")
     source = write_csv(tmp_path / "crm.csv", crm_rows(30))
 
-    state = sync(resources=ALL, db=str(db), crm_input=str(source), return_state=True)
+    state = sync(resources=ALL, db=db, crm_input=source, return_state=True)
 
     result = state.result()
     assert result["push_users"]["created"] == 30
@@ -142,7 +142,7 @@ def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
 
-    sync(resources=ALL, db=str(db))
+    sync(resources=ALL, db=db)
 
     assert_matches_truth(db, zendesk_env)
 
@@ -156,12 +156,12 @@ def test_a_second_flow_on_the_same_file_waits_for_the_first(
         # The sandbox answers nothing while its lock is held: the extract stalls in its slot.
         with zendesk_env.store.lock:
             extracting = pool.submit(
-                extract.with_options(flow_run_name=first), resources=ALL, db=str(db)
+                extract.with_options(flow_run_name=first), resources=ALL, db=db
             )
             wait_for(
                 "the extract to take the file", lambda: slots_taken(writer_limit_name(db)) == 1
             )
-            transforming = pool.submit(transform.with_options(flow_run_name=second), db=str(db))
+            transforming = pool.submit(transform.with_options(flow_run_name=second), db=db)
             wait_for(
                 "the transform to start",
                 lambda: transforming.done() or _running(second, "run_models_task"),
@@ -203,7 +203,7 @@ def test_the_flows_load_the_destination_zdsync_destination_names(
     monkeypatch.setenv("ZDSYNC_DESTINATION", "duckdb")
     monkeypatch.setenv("DESTINATION__DUCKDB__CREDENTIALS", str(elsewhere))
 
-    result = sync(resources=ALL, db=str(db))
+    result = sync(resources=ALL, db=db)
 
     assert result["extract"]["destination"] == "duckdb"
     assert "transform" not in result  # the models run on the DuckDB file, which was not loaded
@@ -216,7 +216,7 @@ def test_the_extract_flow_starts_exports_at_its_start_date(
 ) -> None:
     start = datetime(2021, 6, 1, tzinfo=UTC)
 
-    extract(resources=["tickets"], db=str(tmp_path / "warehouse.duckdb"), start_date=start.date())
+    extract(resources=["tickets"], db=tmp_path / "warehouse.duckdb", start_date=start.date())
 
     first = next(e for e in zendesk_env.app.request_log() if "tickets/cursor" in e["path"])
     assert first["query"]["start_time"] == str(int(start.timestamp()))
@@ -227,7 +227,7 @@ def test_the_push_flow_sends_one_request_per_user_in_single_mode(
 ) -> None:
     source = write_csv(tmp_path / "crm.csv", crm_rows(5))
 
-    result = push_users(input=str(source), db=str(tmp_path / "sync.duckdb"), single=True)
+    result = push_users(input=source, db=tmp_path / "sync.duckdb", single=True)
 
     assert result["created"] == 5
     posts = [e["path"] for e in zendesk_env.app.request_log() if e["method"] == "POST"]
@@ -240,9 +240,9 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     db = tmp_path / "warehouse.duckdb"
     hourly = ["users", "tickets", "organizations"]
 
-    first = sync(resources=hourly, db=str(db))
+    first = sync(resources=hourly, db=db)
     zendesk_env.app.log.clear()
-    second = sync(resources=hourly, db=str(db))
+    second = sync(resources=hourly, db=db)
 
     assert "13_gdpr_deletion_progress" in first["transform"]
     assert sorted(first["extract"]["resources"]) == sorted(ALL)
@@ -263,7 +263,7 @@ def test_a_transient_failure_is_retried_by_the_client_alone(
         monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.api_token)
         monkeypatch.setenv("ZENDESK_RATE_LIMITS", "off")
         state = extract.with_options(flow_run_name=name)(
-            resources=["tickets"], db=str(tmp_path / "warehouse.duckdb"), return_state=True
+            resources=["tickets"], db=tmp_path / "warehouse.duckdb", return_state=True
         )
         requests = [e for e in sandbox.app.request_log() if "tickets/cursor" in e["path"]]
 

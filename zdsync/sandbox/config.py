@@ -15,6 +15,9 @@ SUBDOMAIN = "sandbox"
 # sandbox reports it under this name, its own inference, on every response that spends it.
 INCREMENTAL_HEADER = "Zendesk-RateLimit-incremental-exports"
 
+RateLimits = Literal["off", "realistic"]
+UsersCursorBudget = Literal["both", "own"]
+
 
 @dataclass
 class SandboxConfig:
@@ -52,7 +55,7 @@ class SandboxConfig:
     tickets: int = 2000
     organizations: int = 50
     deleted_users: int = 40
-    rate_limits: Literal["off", "realistic"] = "realistic"
+    rate_limits: RateLimits = "realistic"
     time_scale: float = 1.0
     faults: str | None = None
     account_rpm: int = 700
@@ -63,7 +66,7 @@ class SandboxConfig:
     bulk_imports_enabled: bool = True
     horizon_seconds: int = 60
     list_page_over_limit: Literal["clamp", "error"] = "clamp"
-    users_cursor_budget: Literal["both", "own"] = "both"
+    users_cursor_budget: UsersCursorBudget = "both"
     oauth_access_ttl_seconds: int = 7200
     shared_second_size: int | None = None
     extra_user_fields: int = 0
