@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 
 from flows.common import one_writer
 from pipelines.zendesk import DEFAULT_DB, ExtractOptions, run_extract
 from zdsync.client.settings import Settings
 from zdsync.options import extract_options
-from zdsync.reporting import extract_markdown
+from zdsync.summaries import extract_rows
 
 EXPORT_STREAMS = ["users", "tickets", "organizations"]
 
@@ -27,7 +27,12 @@ EXPORT_STREAMS = ["users", "tickets", "organizations"]
 def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
     with one_writer(options.db_path):
         summary = run_extract(Settings.load(), options)
-    create_markdown_artifact(extract_markdown(summary), key="zdsync-extract")
+    scrubbed = f"Personal data scrubbed for {summary.scrubbed_users} deleted users."
+    create_table_artifact(
+        extract_rows(summary),
+        key="zdsync-extract",
+        description=scrubbed if summary.scrubbed_users else None,
+    )
     return {
         "resources": {
             r.name: {"new": r.new_rows, "updated": r.updated_rows} for r in summary.resources

@@ -6,23 +6,25 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 
 from flows.common import one_writer
 from pipelines.zendesk import DEFAULT_DB
 from zdsync.client.settings import Settings
 from zdsync.options import push_options
-from zdsync.reporting import push_markdown
 from zdsync.reverse_etl.plan import Mode
 from zdsync.reverse_etl.push import PushOptions
 from zdsync.reverse_etl.push import push_users as push
+from zdsync.summaries import push_row
 
 
 @task
 def push_task(options: PushOptions) -> dict[str, Any]:
     with one_writer(options.db):
         summary = push(Settings.load(), options)
-    create_markdown_artifact(push_markdown(summary), key="zdsync-push-users")
+    create_table_artifact(
+        [push_row(summary)], key="zdsync-push-users", description=f"Run `{summary.run_id}`"
+    )
     totals = summary.totals
     return {
         "run_id": summary.run_id,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 
 from flows.common import one_writer
 from pipelines.zendesk import DEFAULT_DB
+from zdsync.summaries import model_rows
 from zdsync.transform import run_models
 
 
@@ -16,9 +17,7 @@ from zdsync.transform import run_models
 def run_models_task(db: Path) -> list[str]:
     with one_writer(db):
         runs = run_models(db)
-    table = ["| model | seconds |", "| --- | ---: |"]
-    table += [f"| {run.name} | {run.seconds:.2f} |" for run in runs]
-    create_markdown_artifact("\n".join(table), key="zdsync-transform")
+    create_table_artifact(model_rows(runs), key="zdsync-transform")
     return [run.name for run in runs]
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import duckdb
@@ -37,12 +39,13 @@ from zdsync.sandbox import Sandbox, SandboxConfig
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
 
 
-def subflow_artifacts(parent: UUID) -> dict[str, str]:
-    """Markdown artifacts of ``parent``'s subflow runs, by key, read through Prefect's client."""
+def subflow_tables(parent: UUID) -> dict[str, list[dict[str, Any]]]:
+    """Table artifacts of ``parent``'s subflow runs, by key, read through Prefect's client."""
     children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(flow_run_filter=children)
-    return {a.key: str(a.data) for a in found if a.key}
+    assert {a.type for a in found} == {"table"}
+    return {a.key: json.loads(str(a.data)) for a in found if a.key}
 
 
 def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
@@ -124,10 +127,16 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     assert "11_ticket_backlog_daily" in result["transform"]
     assert result["extract"]["resources"]["tickets"]["new"] == 800
     assert state.state_details.flow_run_id is not None
-    artifacts = subflow_artifacts(state.state_details.flow_run_id)
-    assert "| tickets | 800 |" in artifacts["zdsync-extract"]
-    assert "| 30 |" in artifacts["zdsync-push-users"]
-    assert "| 11_ticket_backlog_daily |" in artifacts["zdsync-transform"]
+    tables = subflow_tables(state.state_details.flow_run_id)
+    *loaded, total = tables["zdsync-extract"]
+    assert {row["resource"]: row["new"] for row in loaded} == {
+        name: counts["new"] for name, counts in result["extract"]["resources"].items()
+    }
+    assert {row["resource"]: row["new"] for row in loaded}["tickets"] == 800
+    assert (total["resource"], total["requests"]) == ("total", result["extract"]["requests"])
+    (pushed,) = tables["zdsync-push-users"]
+    assert (pushed["rows"], pushed["created"], pushed["failed"]) == (30, 30, 0)
+    assert [row["model"] for row in tables["zdsync-transform"]] == result["transform"]
     # The run's records are sent in batches; the extract's own arrives with the last ones.
     logs = run_logs(state.state_details.flow_run_id, "pipelines.zendesk.extract")
     (finished,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
