@@ -1,4 +1,8 @@
-"""The ``zdsync`` command line. The only module that prints: everything else logs."""
+"""The ``zdsync`` command line: the library's commands. The only module that prints (with
+``zdsync.reporting``, its rendering); everything else logs.
+
+``zdsync demo`` runs the flows, so it sits above them: ``zdsync.__main__`` adds it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import logging
 import ssl
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,16 +23,9 @@ from rich.console import Console
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract
 from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
-from zdsync.demo import DEMO_DB, run_demo
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import extract_options, push_options
-from zdsync.reporting import (
-    ExtractProgress,
-    print_demo,
-    print_status,
-    push_table,
-    summary_table,
-)
+from zdsync.reporting import ExtractProgress, print_status, push_table, summary_table
 from zdsync.reverse_etl.plan import Mode, OnDuplicate
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -241,18 +237,6 @@ def transform(
         runs = run_models(db)
     for run in runs:
         typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
-
-
-@app.command()
-def demo(
-    db: Annotated[Path, typer.Option(help="Where the demo's DuckDB file goes.")] = DEMO_DB,
-) -> None:
-    """Sandbox, extract, transform, push a sample CRM file, then a short report."""
-    if db.stem in ("zendesk", "reverse_etl"):
-        _fail(f"choose another name than {db.name}")
-    started = time.monotonic()
-    report = run_demo(db)
-    print_demo(Console(), report, time.monotonic() - started)
 
 
 @app.command()

@@ -22,7 +22,6 @@ from rich.table import Table
 
 from pipelines.zendesk import ExtractSummary
 from pipelines.zendesk.resources import StreamProgress
-from zdsync.demo import DemoReport
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.status import Status
 from zdsync.summaries import OUTCOMES, extract_rows
@@ -139,27 +138,6 @@ def plain_table(title: str, headings: list[str], rows: list[tuple[Any, ...]]) ->
     for row in rows:
         shown.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     return shown
-
-
-PUSH_COLUMNS = ("rows", "created", "updated", "unchanged", "failed", "invalid", "post_requests")
-
-
-def print_demo(console: Console, report: DemoReport, seconds: float) -> None:
-    """The demo's closing report."""
-    show = console.print
-    show(plain_table("Rows per table", ["table", "rows"], list(report.table_rows.items())))
-    show(plain_table("Tickets by channel", ["channel", "tickets"], report.channels))
-    show(plain_table("Open tickets on the last day", ["status", "open"], report.backlog))
-    show(plain_table("GDPR deletions", ["state", "users"], report.gdpr))
-    push = report.push
-    headings = [*PUSH_COLUMNS[:-1], "bulk requests", "jobs"]
-    values = tuple(push[k] for k in (*PUSH_COLUMNS, "jobs"))
-    show(plain_table("CRM push (reverse ETL)", headings, [values]))
-    show(plain_table("Rows refused, with reasons", ["row", "action", "reason"], report.invalid))
-    show(f"Demo finished in {seconds:.0f}s. The data is in {report.db}; for example:")
-    sql = "SELECT * FROM analytics.ticket_volume_by_channel LIMIT 10"
-    snippet = f"import duckdb; duckdb.connect('{report.db}').sql('{sql}').show()"
-    show(f'  .venv/bin/python -c "{snippet}"', soft_wrap=True)
 
 
 def print_status(console: Console, status: Status) -> None:
