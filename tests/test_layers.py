@@ -138,6 +138,53 @@ def test_library_modules_never_import_the_flows_or_what_runs_them(name: str) -> 
     assert above == [], f"{name} imports {', '.join(above)}"
 
 
+# The client turns HTTP statuses into errors and predicates; the sandbox, a server, answers them.
+SPEAK_HTTP = ("zdsync.client", "zdsync.sandbox")
+
+
+def _status_decisions(tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("status", "status_code", "codes"):
+            yield f"line {node.lineno}: .{node.attr}"
+        elif isinstance(node, ast.keyword) and node.arg == "status":
+            yield f"line {node.value.lineno}: status="
+        elif isinstance(node, ast.Compare):
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Constant) and side.value in range(400, 600):
+                    yield f"line {node.lineno}: compared with {side.value!r}"
+
+
+def test_the_decision_finder_sees_each_way_of_deciding_on_a_status() -> None:
+    source = "a = r.status_code == 201\nb = exc.status\nc = stats.count(status=429)\nd = x >= 500\n"
+
+    assert sorted(_status_decisions(ast.parse(source))) == [
+        "line 1: .status_code",
+        "line 2: .status",
+        "line 3: status=",
+        "line 4: compared with 500",
+    ]
+    assert list(_status_decisions(ast.parse("rows = 500\nok = n < len(rows)\n"))) == []
+
+
+@pytest.mark.parametrize("name", [name for name in modules() if not name.startswith(SPEAK_HTTP)])
+def test_only_the_client_decides_on_http_statuses(name: str) -> None:
+    tree = ast.parse(modules()[name].read_text())
+
+    assert list(_status_decisions(tree)) == [], "ask the client: an error class or a predicate"
+
+
+@pytest.mark.parametrize("name", [name for name in modules() if name.startswith("flows")])
+def test_no_flow_or_task_retries_on_top_of_the_client(name: str) -> None:
+    tree = ast.parse(modules()[name].read_text())
+    retries = [
+        f"line {node.value.lineno}: {node.arg}="
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword) and node.arg in ("retries", "retry_delay_seconds")
+    ]
+
+    assert retries == [], "the client retries each request; a run it gives up on fails"
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}

@@ -413,12 +413,12 @@ class _Extract:
                 )
             )
         summary.requests = self.client.stats.total
-        summary.rate_limited = self.client.stats.count(status=429)
+        summary.rate_limited = self.client.stats.rate_limited()
         return summary
 
     def _rate_limited(self, name: str) -> int:
         endpoint = STREAMS[name].path.replace("{user_id}", "{id}")
-        return self.client.stats.count(status=429, endpoint=endpoint)
+        return self.client.stats.rate_limited(endpoint=endpoint)
 
 
 def _resource(stream: Stream, function: Callable[..., Iterator[Any]], *args: Any) -> Any:

@@ -220,16 +220,13 @@ class _Push:
 
     def _count_requests(self) -> None:
         stats = self.client.stats
-        too_many_jobs = stats.count_code("TooManyJobs")
         self.totals.requests = stats.total
         self.totals.post_requests = stats.count(
             endpoint=SINGLE_PATH if self.options.single else BULK_PATH
         )
-        self.totals.too_many_jobs = too_many_jobs
-        self.totals.rate_limited = stats.count(status=429) - too_many_jobs
-        self.totals.server_errors = sum(
-            n for (_, _, status), n in stats.counts.items() if status.startswith("5")
-        )
+        self.totals.too_many_jobs = stats.too_many_jobs()
+        self.totals.rate_limited = stats.rate_limited()
+        self.totals.server_errors = stats.server_errors()
 
 
 def _batches(items: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:

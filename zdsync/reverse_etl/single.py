@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
-
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import FatalError, InvalidRequestError, ZendeskError
-from zdsync.client.responses import json_object
+from zdsync.client.responses import created, json_object
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
 
@@ -37,6 +35,5 @@ class SingleSender:
         except ZendeskError as exc:
             return RowOutcome(item, "failed", None, None, f"not sent: {exc}")
         user = json_object(response).get("user") or {}
-        # Zendesk answers 201 Created for a new user and 200 for one it updated.
-        action = "created" if response.status_code == httpx.codes.CREATED else "updated"
+        action = "created" if created(response) else "updated"
         return RowOutcome(item, action, user.get("id"), None)
