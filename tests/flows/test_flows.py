@@ -13,6 +13,8 @@ from uuid import UUID, uuid4
 
 import duckdb
 import pytest
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowRunFilter,
@@ -112,12 +114,25 @@ def zendesk_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
         yield sandbox
 
 
+@pytest.fixture
+def dlt_at_info(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """dlt logging at INFO, where it reports every load step, and back to its level after.
+
+    dlt reads its level when its run context starts, once a process unless reloaded: an earlier
+    test that read dlt's configuration has fixed it at WARNING.
+    """
+    context = Container()[PluggableRunContext]
+    with monkeypatch.context() as patch:
+        patch.setenv("RUNTIME__LOG_LEVEL", "INFO")
+        context.reload()
+        yield
+    context.reload()
+
+
 def test_the_sync_flow_extracts_transforms_and_pushes(
-    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, dlt_at_info: None
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
-    # dlt logs at WARNING unless told; at INFO it reports every load step.
-    monkeypatch.setenv("RUNTIME__LOG_LEVEL", "INFO")
     source = write_csv(tmp_path / "crm.csv", crm_rows(30))
 
     state = sync(resources=ALL, db=db, crm_input=source, return_state=True)
