@@ -185,6 +185,17 @@ def test_no_flow_or_task_retries_on_top_of_the_client(name: str) -> None:
     assert retries == [], "the client retries each request; a run it gives up on fails"
 
 
+# The command line and its rendering (rich); the flows publish their own Prefect artifacts.
+COMMAND_LINE = frozenset({"zdsync.cli", "zdsync.reporting"})
+
+
+@pytest.mark.parametrize("name", [name for name in modules() if name.startswith("flows")])
+def test_the_flows_never_import_the_command_line(name: str) -> None:
+    found = sorted({i.target for i in imports(name)} & (COMMAND_LINE | ABOVE_THE_FLOWS))
+
+    assert found == [], f"{name} imports {', '.join(found)}"
+
+
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected components of more than one module (Tarjan's algorithm)."""
     index: dict[str, int] = {}
