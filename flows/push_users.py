@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 
-from flows.common import DEFAULT_DB_PATH, forward_logs, one_writer
+from flows.common import one_writer
+from pipelines.zendesk import DEFAULT_DB
 from zdsync.client.settings import Settings
 from zdsync.options import push_options
-from zdsync.reporting import push_markdown
+from zdsync.reverse_etl.plan import Mode
 from zdsync.reverse_etl.push import PushOptions
 from zdsync.reverse_etl.push import push_users as push
+from zdsync.summaries import push_row
 
 
 @task
 def push_task(options: PushOptions) -> dict[str, Any]:
-    with one_writer(options.db), forward_logs():
+    with one_writer(options.db):
         summary = push(Settings.load(), options)
-    create_markdown_artifact(push_markdown(summary), key="zdsync-push-users")
+    create_table_artifact(
+        [push_row(summary)], key="zdsync-push-users", description=f"Run `{summary.run_id}`"
+    )
     totals = summary.totals
     return {
         "run_id": summary.run_id,
@@ -33,11 +38,11 @@ def push_task(options: PushOptions) -> dict[str, Any]:
 
 @flow(name="zdsync-push-users")
 def push_users(
-    input: str | None = None,
+    input: Path | None = None,
     query: str | None = None,
-    db: str = DEFAULT_DB_PATH,
-    mapping: str | None = None,
-    mode: Literal["upsert", "update-only", "create-only"] = "upsert",
+    db: Path = DEFAULT_DB,
+    mapping: Path | None = None,
+    mode: Mode = "upsert",
     dry_run: bool = False,
     single: bool = False,
 ) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.common import DEFAULT_DB_PATH, one_writer
+from flows.common import one_writer
 from flows.extract import EXPORT_STREAMS, extract
 from flows.push_users import push_users
 from flows.transform import transform
+from pipelines.zendesk import DEFAULT_DB
 from zdsync.options import extract_options
 from zdsync.transform import missing_sources
 
@@ -19,11 +20,11 @@ from zdsync.transform import missing_sources
 @flow(name="zdsync-sync")
 def sync(
     resources: list[str] = EXPORT_STREAMS,
-    db: str = DEFAULT_DB_PATH,
+    db: Path = DEFAULT_DB,
     start_date: date | None = None,
-    crm_input: str | None = None,
+    crm_input: Path | None = None,
     crm_query: str | None = None,
-    mapping: str | None = None,
+    mapping: Path | None = None,
     single: bool = False,
 ) -> dict[str, Any]:
     """Extract, transform, then push; each step is its own subflow run.
@@ -33,7 +34,7 @@ def sync(
     also loads the missing ones, so the first scheduled run succeeds whichever resources it names.
     """
     destination = extract_options(db=db).destination
-    wanted = _with_model_sources(resources, Path(db), destination)
+    wanted = _with_model_sources(resources, db, destination)
     result: dict[str, Any] = {"extract": extract(resources=wanted, db=db, start_date=start_date)}
     result["transform"] = transform(db=db)
     if crm_input or crm_query:

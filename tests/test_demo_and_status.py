@@ -132,3 +132,17 @@ def test_status_of_a_database_held_by_a_writer_is_one_line(tmp_path: Path) -> No
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith(f"zdsync: error: cannot read {db}: ")
     assert "lock" in line
+
+
+def test_a_demo_database_named_like_a_schema_is_refused_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "zendesk.duckdb"
+
+    done = run("demo", "--db", str(db))
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "zdsync: error: Invalid value for '--db': choose another name than zendesk.duckdb"
+    ]
+    assert not db.exists()

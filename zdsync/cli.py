@@ -1,4 +1,8 @@
-"""The ``zdsync`` command line. The only module that prints: everything else logs."""
+"""The ``zdsync`` command line: the library's commands. The only module that prints (with
+``zdsync.reporting``, its rendering); everything else logs.
+
+``zdsync demo`` runs the flows, so it sits above them: ``zdsync.__main__`` adds it.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,44 @@ import logging
 import ssl
 import sys
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, NoReturn
 
 import duckdb
 import typer
 from rich.console import Console
 
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract, runtime
-from zdsync.client.errors import ZendeskError
+from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
-from zdsync.demo import DEMO_DB, run_demo
-from zdsync.errors import ExtractError, PushError, TransformError, first_line
-from zdsync.options import OptionError, extract_options, push_options
-from zdsync.reporting import (
-    ExtractProgress,
-    print_demo,
-    print_status,
-    push_table,
-    summary_table,
-)
+from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
+from zdsync.options import extract_options, push_options
+from zdsync.reporting import ExtractProgress, print_status, push_table, summary_table
+from zdsync.reverse_etl.plan import Mode, OnDuplicate
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.sandbox.config import OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET
+from zdsync.sandbox.config import (
+    OAUTH_CLIENT_ID,
+    OAUTH_CLIENT_SECRET,
+    RateLimits,
+    UsersCursorBudget,
+)
 from zdsync.sandbox.server import tls_context
 from zdsync.status import read_status
 from zdsync.transform import run_models
 
-Built = TypeVar("Built")
+# What the exit status tells a script or a scheduler, most specific first: 75 (EX_TEMPFAIL in
+# sysexits.h) is "run again later", 1 "fix what the message says, then run again"; a usage
+# error is 2.
+EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (RunAgainLaterError, 75),
+    (RetryLaterError, 75),
+    (RunError, 1),
+    (ZendeskError, 1),
+)
 
 app = typer.Typer(
     help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
@@ -67,10 +79,12 @@ def sandbox(
     tickets: Annotated[int, typer.Option(help="Tickets to generate.")] = 2000,
     organizations: Annotated[int, typer.Option(help="Organizations to generate.")] = 50,
     deleted_users: Annotated[int, typer.Option(help="Users to delete (soft or for good).")] = 40,
-    rate_limits: Annotated[str, typer.Option(help="off or realistic.")] = "realistic",
+    rate_limits: Annotated[
+        RateLimits, typer.Option(help="realistic enforces Zendesk's limits; off only reports them.")
+    ] = "realistic",
     time_scale: Annotated[float, typer.Option(help="Rate-limit windows last 60/X seconds.")] = 1.0,
     users_cursor_budget: Annotated[
-        str,
+        UsersCursorBudget,
         typer.Option(
             help="both: a users cursor export request spends its own budget and the one all "
             "incremental exports share; own: only its own."
@@ -92,10 +106,6 @@ def sandbox(
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
 ) -> None:
     """Run a Zendesk-compatible server with synthetic data until interrupted."""
-    if rate_limits not in ("off", "realistic"):
-        _fail("--rate-limits must be off or realistic")
-    if users_cursor_budget not in ("both", "own"):
-        _fail("--users-cursor-budget must be both or own")
     if (tls_cert is None) != (tls_key is None):
         _fail("--tls-cert and --tls-key go together")
     try:
@@ -108,9 +118,9 @@ def sandbox(
         tickets=tickets,
         organizations=organizations,
         deleted_users=deleted_users,
-        rate_limits=rate_limits,  # type: ignore[arg-type]
+        rate_limits=rate_limits,
         time_scale=time_scale,
-        users_cursor_budget=users_cursor_budget,  # type: ignore[arg-type]
+        users_cursor_budget=users_cursor_budget,
         faults=faults,
         job_latency_seconds=job_latency,
         extra_user_fields=extra_user_fields,
@@ -152,7 +162,8 @@ def extract(
         str, typer.Option(help="Comma-separated: " + ",".join(RESOURCE_NAMES) + ".")
     ] = ",".join(RESOURCE_NAMES),
     start_date: Annotated[
-        str | None, typer.Option(help="YYYY-MM-DD where exports begin when nothing is saved.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Where exports begin when nothing is saved."),
     ] = None,
     full_refresh: Annotated[
         bool, typer.Option(help="Drop the selected tables and saved positions first.")
@@ -162,20 +173,17 @@ def extract(
     ] = 50_000,
 ) -> None:
     """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
-    options = _options(
-        extract_options,
+    options = extract_options(
         db=db,
         resources=resources,
-        start_date=start_date,
+        start_date=start_date.date() if start_date else None,
         full_refresh=full_refresh,
         batch_records=batch_records,
     )
-    try:
+    with _stopped_runs():
         settings = Settings.load()
         with ExtractProgress() as progress:
             summary = run_extract(settings, options, on_progress=progress)
-    except (ExtractError, ZendeskError) as exc:
-        _fail(str(exc), code=1)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
 
@@ -192,9 +200,11 @@ def push_users(
     mapping: Annotated[
         Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
     ] = None,
-    mode: Annotated[str, typer.Option(help="upsert, update-only or create-only.")] = "upsert",
+    mode: Annotated[
+        Mode, typer.Option(help="Whether rows may create users, update them, or both.")
+    ] = "upsert",
     on_duplicate: Annotated[
-        str,
+        OnDuplicate,
         typer.Option(
             help="Rows naming the same user: send the last, the first, or reject them all."
         ),
@@ -207,8 +217,7 @@ def push_users(
     ] = False,
 ) -> None:
     """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
-    options = _options(
-        push_options,
+    options = push_options(
         input=input,
         query=query,
         db=db,
@@ -218,10 +227,8 @@ def push_users(
         dry_run=dry_run,
         single=single,
     )
-    try:
+    with _stopped_runs():
         summary = push(Settings.load(), options)
-    except (PushError, ZendeskError) as exc:
-        _fail(str(exc), code=1)
     Console().print(push_table(summary))
 
 
@@ -232,25 +239,11 @@ def transform(
     ] = DEFAULT_DB,
 ) -> None:
     """Run the SQL models in zdsync/sql/ (schema ``analytics``) where the extract loads."""
-    options = _options(extract_options, db=db)
-    try:
+    with _stopped_runs():
+        options = extract_options(db=db)
         runs = run_models(db, destination=options.destination)
-    except TransformError as exc:
-        _fail(str(exc), code=1)
     for run in runs:
         typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
-
-
-@app.command()
-def demo(
-    db: Annotated[Path, typer.Option(help="Where the demo's DuckDB file goes.")] = DEMO_DB,
-) -> None:
-    """Sandbox, extract, transform, push a sample CRM file, then a short report."""
-    if db.stem in ("zendesk", "reverse_etl"):
-        _fail(f"choose another name than {db.name}")
-    started = time.monotonic()
-    report = run_demo(db)
-    print_demo(Console(), report, time.monotonic() - started)
 
 
 @app.command()
@@ -258,21 +251,28 @@ def status(
     db: Annotated[Path, typer.Option(help="DuckDB file to describe.")] = DEFAULT_DB,
 ) -> None:
     """Where each resource would resume, its rows and last load; recent pushes and failures."""
-    if not db.exists():
-        _fail(f"no database at {db}: run zdsync extract first", code=1)
-    try:
-        found = read_status(db)
-    except duckdb.IOException as exc:
-        # A running extract or push holds the file; DuckDB says which process.
-        _fail(f"cannot read {db}: {first_line(exc)}", code=1)
+    with _stopped_runs():
+        if not db.exists():
+            raise FixAndRunAgainError(f"no database at {db}: run zdsync extract first")
+        try:
+            found = read_status(db)
+        except duckdb.IOException as exc:
+            # A running extract or push holds the file; DuckDB says which process.
+            raise FixAndRunAgainError(f"cannot read {db}: {first_line(exc)}") from None
     print_status(Console(), found)
 
 
-def _options(build: Callable[..., Built], **values: Any) -> Built:
+def exit_code(exc: RunError | ZendeskError) -> int:
+    """The exit status for a run that stopped with ``exc``."""
+    return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+
+
+@contextmanager
+def _stopped_runs() -> Iterator[None]:
     try:
-        return build(**values)
-    except OptionError as exc:
-        _fail(exc.for_cli())
+        yield
+    except (RunError, ZendeskError) as exc:
+        _fail(str(exc), code=exit_code(exc))
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -281,7 +281,15 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def main() -> None:
+    """Run the command line; every error, a usage error too, is one line on stderr."""
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        # Typer would print the usage and a boxed message; one line reads the same in a log.
+        # (With no command at all, Typer has printed the help and the message is empty.)
+        if message := exc.format_message():
+            typer.echo(f"zdsync: error: {message}", err=True)
+        code = exc.exit_code
+    except typer.Abort:
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

@@ -3,20 +3,27 @@
 Starts a sandbox on a free port, runs the ``sync`` Prefect flow against it (extract, transform,
 push the sample CRM file), then gathers a short report from the database. Prefect runs on its
 temporary local server, which stops with the process; the sandbox stops when the demo ends.
+
+The demo sits above the flows: it runs them, so no library module imports it. The ``zdsync``
+program (``zdsync.__main__``) adds its command to the library's.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import duckdb
+import typer
+from rich.console import Console
 
 from pipelines.zendesk import RESOURCE_NAMES, runtime
 from zdsync.records import records
+from zdsync.reporting import plain_table
 from zdsync.sandbox import Sandbox, SandboxConfig
 
 DATA = Path("data")
@@ -33,6 +40,21 @@ DEMO_SANDBOX = SandboxConfig(
     time_scale=TIME_SCALE,
     job_latency_seconds=1.0,
 )
+
+
+# The columns of the last push the report shows, from reverse_etl.sync_runs.
+PUSH_COLUMNS = ("rows", "created", "updated", "unchanged", "failed", "invalid", "post_requests")
+
+
+def demo(
+    db: Annotated[Path, typer.Option(help="Where the demo's DuckDB file goes.")] = DEMO_DB,
+) -> None:
+    """Sandbox, extract, transform, push a sample CRM file, then a short report."""
+    if db.stem in ("zendesk", "reverse_etl"):
+        raise typer.BadParameter(f"choose another name than {db.name}", param_hint="'--db'")
+    started = time.monotonic()
+    report = run_demo(db)
+    print_demo(Console(), report, time.monotonic() - started)
 
 
 @dataclass
@@ -60,13 +82,15 @@ def run_demo(db: Path = DEMO_DB) -> DemoReport:
             ZENDESK_RATE_WINDOW_SECONDS=str(60 / TIME_SCALE),
         )
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+        # Here, not at the top: Prefect takes a second to import, which the other commands,
+        # loaded with this one, should not pay.
         from flows.sync import sync
 
         sync(
             resources=list(RESOURCE_NAMES),
-            db=str(db),
-            crm_input=str(SAMPLE_CRM),
-            mapping=str(SAMPLE_MAPPING),
+            db=db,
+            crm_input=SAMPLE_CRM,
+            mapping=SAMPLE_MAPPING,
         )
     return _report(db)
 
@@ -120,3 +144,21 @@ def _last_push(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "seconds FROM reverse_etl.sync_runs ORDER BY started_at DESC LIMIT 1",
     )
     return last
+
+
+def print_demo(console: Console, report: DemoReport, seconds: float) -> None:
+    """The demo's closing report."""
+    show = console.print
+    show(plain_table("Rows per table", ["table", "rows"], list(report.table_rows.items())))
+    show(plain_table("Tickets by channel", ["channel", "tickets"], report.channels))
+    show(plain_table("Open tickets on the last day", ["status", "open"], report.backlog))
+    show(plain_table("GDPR deletions", ["state", "users"], report.gdpr))
+    push = report.push
+    headings = [*PUSH_COLUMNS[:-1], "bulk requests", "jobs"]
+    values = tuple(push[k] for k in (*PUSH_COLUMNS, "jobs"))
+    show(plain_table("CRM push (reverse ETL)", headings, [values]))
+    show(plain_table("Rows refused, with reasons", ["row", "action", "reason"], report.invalid))
+    show(f"Demo finished in {seconds:.0f}s. The data is in {report.db}; for example:")
+    sql = "SELECT * FROM analytics.ticket_volume_by_channel LIMIT 10"
+    snippet = f"import duckdb; duckdb.connect('{report.db}').sql('{sql}').show()"
+    show(f'  .venv/bin/python -c "{snippet}"', soft_wrap=True)

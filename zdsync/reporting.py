@@ -2,6 +2,9 @@
 
 On a terminal each resource gets a live line (records, requests, seconds spent waiting on the
 API); otherwise progress goes to the log, one line per resource at most every few seconds.
+
+This is the command line's rendering, with rich. The flows publish the same summaries
+(``zdsync.summaries``) as Prefect table artifacts and import nothing from here.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipelines.zendesk import ExtractSummary
-from pipelines.zendesk.resources import StreamProgress
-from zdsync.demo import DemoReport
+from pipelines.zendesk.progress import StreamProgress
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.status import Status
+from zdsync.summaries import OUTCOMES, extract_rows
 
 log = logging.getLogger("zdsync.progress")
 LOG_EVERY_SECONDS = 5.0
@@ -82,39 +85,22 @@ class ExtractProgress:
 
 def summary_table(summary: ExtractSummary) -> Table:
     """One row per resource, and a total."""
+    *resources, total = extract_rows(summary)
     table = Table(title="zdsync extract")
-    for heading in ("resource", "new", "updated", "requests", "429s", "seconds"):
+    for heading in total:
         table.add_column(heading, justify="left" if heading == "resource" else "right")
-    for row in summary.resources:
-        table.add_row(
-            *_cells(
-                row.name,
-                row.new_rows,
-                row.updated_rows,
-                row.requests,
-                row.rate_limited,
-                row.seconds,
-            )
-        )
-    table.add_row(
-        *_cells(
-            "total",
-            summary.new_rows,
-            summary.updated_rows,
-            summary.requests,
-            summary.rate_limited,
-            summary.seconds,
-        ),
-        style="bold",
-    )
+    for row in resources:
+        table.add_row(*map(_cell, row.values()))
+    table.add_row(*map(_cell, total.values()), style="bold")
     if summary.scrubbed_users:
         table.caption = f"personal data scrubbed for {summary.scrubbed_users} deleted users"
     return table
 
 
-def _cells(name: str, *values: Any) -> list[str]:
-    *counts, seconds = values
-    return [name, *(f"{int(v):,}" for v in counts), f"{float(seconds):.1f}"]
+def _cell(value: Any) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
 def push_table(summary: PushSummary) -> Table:
@@ -130,7 +116,7 @@ def push_table(summary: PushSummary) -> Table:
         table = Table(title=f"zdsync push-users, run {summary.run_id}")
         table.add_column("outcome")
         table.add_column("rows", justify="right")
-        for name in ("created", "updated", "unchanged", "failed", "invalid"):
+        for name in OUTCOMES:
             table.add_row(name, f"{getattr(totals, name):,}")
         table.caption = (
             f"{totals.rows:,} rows, {totals.post_requests:,} write requests, {totals.jobs:,} jobs "
@@ -144,69 +130,14 @@ def push_table(summary: PushSummary) -> Table:
     return table
 
 
-def extract_markdown(summary: ExtractSummary) -> str:
-    """The extract summary as a Markdown table, for a Prefect artifact."""
-    lines = [
-        "| resource | new | updated | requests | 429s | seconds |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for r in summary.resources:
-        lines.append(
-            f"| {r.name} | {r.new_rows:,} | {r.updated_rows:,} | {r.requests:,} | "
-            f"{r.rate_limited:,} | {r.seconds:.1f} |"
-        )
-    lines.append(
-        f"| **total** | | | {summary.requests:,} | {summary.rate_limited:,} | "
-        f"{summary.seconds:.1f} |"
-    )
-    if summary.scrubbed_users:
-        lines.append(f"\nPersonal data scrubbed for {summary.scrubbed_users} deleted users.")
-    return "\n".join(lines)
-
-
-def push_markdown(summary: PushSummary) -> str:
-    """The push outcome as Markdown, for a Prefect artifact."""
-    t = summary.totals
-    lines = [
-        f"Run `{summary.run_id}`: {t.rows:,} rows in {t.seconds:.1f}s",
-        "",
-        "| created | updated | unchanged | failed | invalid | bulk requests | jobs | "
-        "TooManyJobs | 429s |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| {t.created:,} | {t.updated:,} | {t.unchanged:,} | {t.failed:,} | {t.invalid:,} | "
-        f"{t.post_requests:,} | {t.jobs:,} | {t.too_many_jobs:,} | {t.rate_limited:,} |",
-    ]
-    return "\n".join(lines)
-
-
-def _table(title: str, headings: list[str], rows: list[tuple[Any, ...]]) -> Table:
-    table = Table(title=title, title_justify="left")
+def plain_table(title: str, headings: list[str], rows: list[tuple[Any, ...]]) -> Table:
+    """A plain table of ``rows`` under ``headings``; counts get thousands separators."""
+    shown = Table(title=title, title_justify="left")
     for heading in headings:
-        table.add_column(heading)
+        shown.add_column(heading)
     for row in rows:
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
-    return table
-
-
-PUSH_COLUMNS = ("rows", "created", "updated", "unchanged", "failed", "invalid", "post_requests")
-
-
-def print_demo(console: Console, report: DemoReport, seconds: float) -> None:
-    """The demo's closing report."""
-    show = console.print
-    show(_table("Rows per table", ["table", "rows"], list(report.table_rows.items())))
-    show(_table("Tickets by channel", ["channel", "tickets"], report.channels))
-    show(_table("Open tickets on the last day", ["status", "open"], report.backlog))
-    show(_table("GDPR deletions", ["state", "users"], report.gdpr))
-    push = report.push
-    headings = [*PUSH_COLUMNS[:-1], "bulk requests", "jobs"]
-    values = tuple(push[k] for k in (*PUSH_COLUMNS, "jobs"))
-    show(_table("CRM push (reverse ETL)", headings, [values]))
-    show(_table("Rows refused, with reasons", ["row", "action", "reason"], report.invalid))
-    show(f"Demo finished in {seconds:.0f}s. The data is in {report.db}; for example:")
-    sql = "SELECT * FROM analytics.ticket_volume_by_channel LIMIT 10"
-    snippet = f"import duckdb; duckdb.connect('{report.db}').sql('{sql}').show()"
-    show(f'  .venv/bin/python -c "{snippet}"', soft_wrap=True)
+        shown.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    return shown
 
 
 def print_status(console: Console, status: Status) -> None:
@@ -221,7 +152,7 @@ def print_status(console: Console, status: Status) -> None:
         for r in status.resources
     ]
     headings = ["resource", "resumes from", "rows", "last load"]
-    console.print(_table("Extract", headings, resources))
+    console.print(plain_table("Extract", headings, resources))
     for title, rows in (("Last pushes", status.pushes), ("Rows still failing", status.failing)):
         if rows:
-            console.print(_table(title, list(rows[0]), [tuple(r.values()) for r in rows]))
+            console.print(plain_table(title, list(rows[0]), [tuple(r.values()) for r in rows]))

@@ -225,14 +225,14 @@ class ExtractRun:
                     updated_rows=max(progress.records - new, 0),
                     records=progress.records,
                     requests=progress.requests,
-                    rate_limited=self.client.stats.count(status=429, endpoint=endpoint),
+                    rate_limited=self.client.stats.rate_limited(endpoint=endpoint),
                     waited_seconds=progress.waited_seconds,
                     fetch_seconds=progress.fetch_seconds,
                     seconds=self.finished_at.get(name, elapsed),
                 )
             )
         summary.requests = self.client.stats.total
-        summary.rate_limited = self.client.stats.count(status=429)
+        summary.rate_limited = self.client.stats.rate_limited()
         return summary
 
 

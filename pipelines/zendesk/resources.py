@@ -17,10 +17,9 @@ from dlt.common.data_types import TDataType
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract import DltResource
 
-from pipelines.zendesk.progress import StreamProgress
 from pipelines.zendesk.stream import Phase, Stream
 
-__all__ = ["DLT_TYPES", "SOURCE", "StreamLoad", "StreamProgress", "column_hints", "zendesk"]
+__all__ = ["DLT_TYPES", "SOURCE", "StreamLoad", "column_hints", "zendesk"]
 
 SOURCE = "zendesk"
 # The dlt data type each DuckDB column type is declared as.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Before Prefect, as every entry point does: it names the loggers Prefect sends to each run,
+# and Prefect reads that once, when it is first imported.
+import flows  # isort: skip  # noqa: F401
+
 from collections.abc import Iterator
 
 import pytest

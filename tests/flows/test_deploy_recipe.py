@@ -156,8 +156,20 @@ def test_the_readme_recipe_deploys_and_a_worker_loads_the_sandbox(
         wait_for("the deployment run", finished, 300, tmp_path / "worker.log")
         run = client.read_flow_run(UUID(match[1]))
         deployment = client.read_deployment_by_name(DEPLOYMENT)
+        # The run's records are sent in batches; the extract's own arrives with the last ones.
+        logs: list[Any] = []
+
+        def extract_logged() -> bool:
+            logs[:] = client.read_logs(limit=200)
+            return any(log.name == "pipelines.zendesk.extract" for log in logs)
+
+        wait_for("the extract's record among the run's logs", extract_logged, 30)
 
     assert run.state_type == StateType.COMPLETED, (tmp_path / "worker.log").read_text()[-4000:]
+    (finished_line,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
+    assert finished_line.startswith("extract finished: ")
+    # dlt formats the first handler of its logger; Prefect's own lines keep Prefect's form.
+    assert "Finished in state Completed()" in [log.message for log in logs]
     assert deployment.pull_steps == [
         {"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}
     ]

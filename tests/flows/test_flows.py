@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,18 +13,22 @@ from uuid import UUID, uuid4
 
 import duckdb
 import pytest
+from dlt.common.configuration.container import Container
+from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterName,
     FlowRunFilterParentFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
 )
-from prefect.client.schemas.objects import StateType, TaskRun
+from prefect.client.schemas.objects import Log, StateType, TaskRun
 from prefect.client.schemas.sorting import LogSort
 from prefect.exceptions import ObjectNotFound
 
 from flows.common import writer_limit_name
-from flows.extract import extract, transient_only
+from flows.extract import extract
 from flows.push_users import push_users
 from flows.sync import sync
 from flows.transform import transform
@@ -31,19 +36,21 @@ from tests.pipelines.conftest import assert_matches_truth
 from tests.postgres import PostgresServer, create_database
 from tests.postgres import query as postgres_query
 from tests.reverse_etl.conftest import crm_rows, write_csv
-from zdsync.errors import ExtractError
+from zdsync.client.settings import RetrySettings
+from zdsync.errors import ExtractRunAgainLaterError
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.transform import models
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
 
 
-def subflow_artifacts(parent: UUID) -> dict[str, str]:
-    """Markdown artifacts of ``parent``'s subflow runs, by key, read through Prefect's client."""
+def subflow_tables(parent: UUID) -> dict[str, list[dict[str, Any]]]:
+    """Table artifacts of ``parent``'s subflow runs, by key, read through Prefect's client."""
     children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(flow_run_filter=children)
-    return {a.key: str(a.data) for a in found if a.key}
+    assert {a.type for a in found} == {"table"}
+    return {a.key: json.loads(str(a.data)) for a in found if a.key}
 
 
 def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
@@ -52,6 +59,27 @@ def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
     with get_client(sync_client=True) as client:
         found = client.read_task_runs(flow_run_filter=runs)
     return next((run for run in found if run.name.startswith(task_name)), None)
+
+
+def run_logs(parent: UUID, awaited: str) -> list[Log]:
+    """The logs of ``parent`` and its subflow runs, once a record from ``awaited`` is among them."""
+    children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
+    found: list[Log] = []
+
+    def arrived() -> bool:
+        with get_client(sync_client=True) as client:
+            runs = [parent, *(run.id for run in client.read_flow_runs(flow_run_filter=children))]
+            flow_runs = LogFilter(flow_run_id=LogFilterFlowRunId(any_=runs))
+            found.clear()
+            # The server answers 200 records at most at a time.
+            while page := client.read_logs(
+                log_filter=flow_runs, limit=200, offset=len(found), sort=LogSort.TIMESTAMP_ASC
+            ):
+                found.extend(page)
+        return any(log.name == awaited for log in found)
+
+    wait_for(f"a record from {awaited} among the run's logs", arrived, seconds=15)
+    return found
 
 
 def slots_taken(limit: str) -> int:
@@ -89,33 +117,51 @@ def zendesk_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
         yield sandbox
 
 
+@pytest.fixture
+def dlt_at_info(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """dlt logging at INFO, where it reports every load step, and back to its level after.
+
+    dlt reads its level when its run context starts, once a process unless reloaded: an earlier
+    test that read dlt's configuration has fixed it at WARNING.
+    """
+    context = Container()[PluggableRunContext]
+    with monkeypatch.context() as patch:
+        patch.setenv("RUNTIME__LOG_LEVEL", "INFO")
+        context.reload()
+        yield
+    context.reload()
+
+
 def test_the_sync_flow_extracts_transforms_and_pushes(
-    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path
+    prefect_server: None, zendesk_env: Sandbox, tmp_path: Path, dlt_at_info: None
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
     source = write_csv(tmp_path / "crm.csv", crm_rows(30))
 
-    state = sync(resources=ALL, db=str(db), crm_input=str(source), return_state=True)
+    state = sync(resources=ALL, db=db, crm_input=source, return_state=True)
 
     result = state.result()
     assert result["push_users"]["created"] == 30
     assert "11_ticket_backlog_daily" in result["transform"]
     assert result["extract"]["resources"]["tickets"]["new"] == 800
     assert state.state_details.flow_run_id is not None
-    artifacts = subflow_artifacts(state.state_details.flow_run_id)
-    assert "| tickets | 800 |" in artifacts["zdsync-extract"]
-    assert "| 30 |" in artifacts["zdsync-push-users"]
-    assert "| 11_ticket_backlog_daily |" in artifacts["zdsync-transform"]
-    # Records from zdsync's own loggers reach the run's logs; they are sent in batches.
-    messages: list[str] = []
-
-    def extract_logged() -> bool:
-        with get_client(sync_client=True) as client:
-            newest = client.read_logs(limit=200, sort=LogSort.TIMESTAMP_DESC)
-        messages[:] = [log.message for log in newest]
-        return "extract finished" in " ".join(messages)
-
-    wait_for("the extract's log record among the run logs", extract_logged, seconds=15)
+    tables = subflow_tables(state.state_details.flow_run_id)
+    *loaded, total = tables["zdsync-extract"]
+    assert {row["resource"]: row["new"] for row in loaded} == {
+        name: counts["new"] for name, counts in result["extract"]["resources"].items()
+    }
+    assert {row["resource"]: row["new"] for row in loaded}["tickets"] == 800
+    assert (total["resource"], total["requests"]) == ("total", result["extract"]["requests"])
+    (pushed,) = tables["zdsync-push-users"]
+    assert (pushed["rows"], pushed["created"], pushed["failed"]) == (30, 30, 0)
+    assert [row["model"] for row in tables["zdsync-transform"]] == result["transform"]
+    # The run's records are sent in batches; the extract's own arrives with the last ones.
+    logs = run_logs(state.state_details.flow_run_id, "pipelines.zendesk.extract")
+    (finished,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
+    assert finished.startswith("extract finished: ")
+    assert any(log.name == "dlt" for log in logs)
+    # dlt formats the first handler of its logger; Prefect's own lines keep Prefect's form.
+    assert "Finished in state Completed()" in [log.message for log in logs]
 
 
 def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
@@ -123,7 +169,7 @@ def test_the_extract_matches_the_sandbox_when_run_as_a_flow(
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
 
-    sync(resources=ALL, db=str(db))
+    sync(resources=ALL, db=db)
 
     assert_matches_truth(db, zendesk_env)
 
@@ -137,12 +183,12 @@ def test_a_second_flow_on_the_same_file_waits_for_the_first(
         # The sandbox answers nothing while its lock is held: the extract stalls in its slot.
         with zendesk_env.store.lock:
             extracting = pool.submit(
-                extract.with_options(flow_run_name=first), resources=ALL, db=str(db)
+                extract.with_options(flow_run_name=first), resources=ALL, db=db
             )
             wait_for(
                 "the extract to take the file", lambda: slots_taken(writer_limit_name(db)) == 1
             )
-            transforming = pool.submit(transform.with_options(flow_run_name=second), db=str(db))
+            transforming = pool.submit(transform.with_options(flow_run_name=second), db=db)
             wait_for(
                 "the transform to start",
                 lambda: transforming.done() or _running(second, "run_models_task"),
@@ -188,7 +234,7 @@ def test_the_flows_load_and_model_the_destination_zdsync_destination_names(
     monkeypatch.setenv("ZDSYNC_DESTINATION", "postgres")
     monkeypatch.setenv("DESTINATION__POSTGRES__CREDENTIALS", url)
 
-    result = sync(resources=["tickets"], db=str(db))
+    result = sync(resources=["tickets"], db=db)
 
     assert result["extract"]["destination"] == "postgres"
     assert result["transform"] == [path.name.removesuffix(".sql") for path in models()]
@@ -204,7 +250,7 @@ def test_the_extract_flow_starts_exports_at_its_start_date(
 ) -> None:
     start = datetime(2021, 6, 1, tzinfo=UTC)
 
-    extract(resources=["tickets"], db=str(tmp_path / "warehouse.duckdb"), start_date=start.date())
+    extract(resources=["tickets"], db=tmp_path / "warehouse.duckdb", start_date=start.date())
 
     first = next(e for e in zendesk_env.app.request_log() if "tickets/cursor" in e["path"])
     assert first["query"]["start_time"] == str(int(start.timestamp()))
@@ -215,7 +261,7 @@ def test_the_push_flow_sends_one_request_per_user_in_single_mode(
 ) -> None:
     source = write_csv(tmp_path / "crm.csv", crm_rows(5))
 
-    result = push_users(input=str(source), db=str(tmp_path / "sync.duckdb"), single=True)
+    result = push_users(input=source, db=tmp_path / "sync.duckdb", single=True)
 
     assert result["created"] == 5
     posts = [e["path"] for e in zendesk_env.app.request_log() if e["method"] == "POST"]
@@ -228,9 +274,9 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     db = tmp_path / "warehouse.duckdb"
     hourly = ["users", "tickets", "organizations"]
 
-    first = sync(resources=hourly, db=str(db))
+    first = sync(resources=hourly, db=db)
     zendesk_env.app.log.clear()
-    second = sync(resources=hourly, db=str(db))
+    second = sync(resources=hourly, db=db)
 
     assert "13_gdpr_deletion_progress" in first["transform"]
     assert sorted(first["extract"]["resources"]) == sorted(ALL)
@@ -239,21 +285,25 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     assert_matches_truth(db, zendesk_env)
 
 
-class _Failed:
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
+def test_a_transient_failure_is_retried_by_the_client_alone(
+    prefect_server: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    name = f"extract-{uuid4().hex[:8]}"
+    # Every request answers 503 with Retry-After: 0, so the client's retries take no time.
+    config = SandboxConfig(rate_limits="off", tickets=10, users=5, faults="503:0=1.0")
+    with Sandbox(config).start() as sandbox:
+        monkeypatch.setenv("ZENDESK_BASE_URL", sandbox.base_url)
+        monkeypatch.setenv("ZENDESK_EMAIL", sandbox.admin_email)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", sandbox.api_token)
+        monkeypatch.setenv("ZENDESK_RATE_LIMITS", "off")
+        state = extract.with_options(flow_run_name=name)(
+            resources=["tickets"], db=tmp_path / "warehouse.duckdb", return_state=True
+        )
+        requests = [e for e in sandbox.app.request_log() if "tickets/cursor" in e["path"]]
 
-    def result(self) -> Any:
-        raise self.error
-
-
-@pytest.mark.parametrize(
-    ("error", "retried"),
-    [
-        (ExtractError("503 from Zendesk", transient=True), True),
-        (ExtractError("401 Couldn't authenticate you"), False),
-        (ValueError("a bug"), False),
-    ],
-)
-def test_only_transient_failures_are_retried(error: BaseException, retried: bool) -> None:
-    assert transient_only(None, None, _Failed(error)) is retried
+    assert state.is_failed()
+    assert isinstance(state.result(raise_on_failure=False), ExtractRunAgainLaterError)
+    loading = task_run(name, "run_extract_task")
+    assert loading is not None
+    assert loading.run_count == 1
+    assert len(requests) == RetrySettings().max_attempts

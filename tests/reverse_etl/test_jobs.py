@@ -21,12 +21,11 @@ import pytest
 from tests.conftest import settings_for
 from zdsync.client import ApiTokenCredentials, RateLimitSettings, ZendeskClient
 from zdsync.client.secrets import Secret
+from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
 from zdsync.reverse_etl.jobs import (
     BULK_PATH,
     SHOW_MANY_PATH,
-    BulkImportsDisabledError,
     BulkSender,
-    BulkWriteNotAllowedError,
     Finished,
     PollPolicy,
     Resubmit,

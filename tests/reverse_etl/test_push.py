@@ -351,6 +351,23 @@ def test_single_mode_upserts_one_by_one_within_the_limits(sandbox: Sandbox, tmp_
     assert summary.totals.rate_limited == 0
 
 
+def test_single_mode_tells_an_update_from_a_creation(crm_sandbox: Sandbox, tmp_path: Path) -> None:
+    db = tmp_path / "sync.duckdb"
+    rows = crm_rows(3)
+    push(crm_sandbox, tmp_path, input=write_csv(tmp_path / "first.csv", rows), db=db, single=True)
+    renamed = [{**row, "name": f"Renamed {i}"} for i, row in enumerate(rows)]
+
+    second = push(
+        crm_sandbox, tmp_path, input=write_csv(tmp_path / "second.csv", renamed), db=db, single=True
+    )
+
+    assert (second.totals.created, second.totals.updated) == (0, 3)
+    assert [entry["action"] for entry in sync_log(db, second.run_id)] == ["updated"] * 3
+    user = crm_sandbox.store.find_user(external_id="crm-new-2")
+    assert user is not None
+    assert user["name"] == "Renamed 2"
+
+
 def test_a_database_another_process_holds_is_one_line(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     db = tmp_path / "sync.duckdb"
 

@@ -143,7 +143,8 @@ def test_on_duplicate_takes_only_its_three_rules(crm_sandbox: Sandbox, tmp_path:
 
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "zdsync: error: --on-duplicate must be last, first or reject, got 'newest'"
+        "zdsync: error: Invalid value for '--on-duplicate': Value error, 'newest' is not one of "
+        "'last', 'first', 'reject'."
     ]
     assert accepted.returncode == 0, accepted.stderr
 

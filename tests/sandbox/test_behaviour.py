@@ -421,4 +421,7 @@ def test_the_cli_refuses_an_unknown_users_cursor_budget() -> None:
     )
 
     assert done.returncode == 2
-    assert done.stderr.strip() == "zdsync: error: --users-cursor-budget must be both or own"
+    assert done.stderr.strip() == (
+        "zdsync: error: Invalid value for '--users-cursor-budget': Value error, 'shared' is not "
+        "one of 'both', 'own'."
+    )

@@ -11,6 +11,11 @@ import orjson
 from zdsync.client import errors
 
 
+def created(response: httpx.Response) -> bool:
+    """Whether the request made a new record: 201 Created, where an update answers 200."""
+    return response.status_code == httpx.codes.CREATED
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """``Retry-After`` as seconds: a number, or an HTTP date."""
     raw = response.headers.get("retry-after")

@@ -55,6 +55,18 @@ class RequestStats:
             if found == code and (endpoint is None or ep == endpoint)
         )
 
+    def rate_limited(self, *, endpoint: str | None = None) -> int:
+        """Answers that said to slow down (429), TooManyJobs refusals not among them."""
+        return self.count(status=429, endpoint=endpoint) - self.too_many_jobs(endpoint=endpoint)
+
+    def too_many_jobs(self, *, endpoint: str | None = None) -> int:
+        """Answers refusing a background job: the account's queue of jobs was full."""
+        return self.count_code("TooManyJobs", endpoint=endpoint)
+
+    def server_errors(self) -> int:
+        """Answers in which Zendesk failed (5xx)."""
+        return sum(n for (_, _, status), n in self.counts.items() if status.startswith("5"))
+
     def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
         """Requests matching a status and/or an endpoint template."""
         return sum(

@@ -25,6 +25,7 @@ from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError, ZendeskError
 from zdsync.client.responses import json_object
+from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
 from zdsync.reverse_etl.plan import PlannedRow
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,6 @@ BULK_PATH = catalog.operation("users.create_or_update_many").path
 SHOW_MANY_PATH = catalog.operation("job_statuses.show_many").path
 DEFAULT_JOB_CAP = 30
 _CAP_TOTAL = re.compile(r"total=(\d+)")
-
-
-class BulkImportsDisabledError(Exception):
-    """The account refuses bulk user imports (403)."""
-
-
-class BulkWriteNotAllowedError(Exception):
-    """The credentials' user may not write users in bulk (403)."""
 
 
 @dataclass
@@ -208,8 +201,14 @@ class BulkSender:
         except PermissionDeniedError as exc:
             # Both refusals are 403 Forbidden; only the description tells them apart.
             if "import" in str(exc).lower():
-                raise BulkImportsDisabledError(str(exc)) from None
-            raise BulkWriteNotAllowedError(str(exc)) from None
+                raise BulkImportsDisabledError(
+                    "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
+                    "Support to enable data imports, or run again with --single (one user a second)"
+                ) from None
+            raise BulkWriteNotAllowedError(
+                "these Zendesk credentials may not create or update users in bulk: use an "
+                "admin's, or those of an agent whose custom role may manage end users"
+            ) from None
         except ZendeskError as exc:
             self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
             return

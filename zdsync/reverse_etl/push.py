@@ -13,22 +13,19 @@ from pathlib import Path
 import duckdb
 
 from zdsync.client import Settings, ZendeskClient
-from zdsync.client.errors import ZendeskError
-from zdsync.errors import PushError, first_line
+from zdsync.client.errors import RetryLaterError, ZendeskError
+from zdsync.errors import (
+    InputError,
+    PushFixAndRunAgainError,
+    PushRunAgainLaterError,
+    first_line,
+)
 from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import (
-    BULK_PATH,
-    BulkImportsDisabledError,
-    BulkSender,
-    BulkWriteNotAllowedError,
-    Finished,
-    PollPolicy,
-    Resubmit,
-)
+from zdsync.reverse_etl.jobs import BULK_PATH, BulkSender, Finished, PollPolicy, Resubmit
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
-from zdsync.reverse_etl.rows import InputError, InputRow, load_mapping, read_file, read_query
+from zdsync.reverse_etl.rows import InputRow, load_mapping, read_file, read_query
 from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
 from zdsync.reverse_etl.validation import specs_from
 
@@ -79,27 +76,24 @@ class PushSummary:
 
 
 def push_users(settings: Settings, options: PushOptions) -> PushSummary:
-    """Run one push. Raises ``PushError`` for what stops the whole run."""
+    """Run one push.
+
+    Raises:
+        PushError: What stops the whole run, as a ``PushFixAndRunAgainError`` or, when Zendesk
+            stayed unavailable past the client's retries, a ``PushRunAgainLaterError``.
+    """
     clock = _RunClock()
     rows = _rows(options)
     try:
         with ZendeskClient(settings) as client:
             return _Push(client, options, rows, clock).run()
-    except BulkImportsDisabledError:
-        raise PushError(
-            "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
-            "Support to enable data imports, or run again with --single (one user a second)"
-        ) from None
-    except BulkWriteNotAllowedError:
-        raise PushError(
-            "these Zendesk credentials may not create or update users in bulk: use an admin's, "
-            "or those of an agent whose custom role may manage end users"
-        ) from None
+    except RetryLaterError as exc:
+        raise PushRunAgainLaterError(str(exc)) from None
     except ZendeskError as exc:
-        raise PushError(str(exc)) from None
+        raise PushFixAndRunAgainError(str(exc)) from None
     except duckdb.IOException as exc:
         # Another extract or push holds the file; DuckDB says which process.
-        raise PushError(f"cannot use {options.db}: {first_line(exc)}") from None
+        raise PushFixAndRunAgainError(f"cannot use {options.db}: {first_line(exc)}") from None
 
 
 class _RunClock:
@@ -114,17 +108,14 @@ class _RunClock:
 
 
 def _rows(options: PushOptions) -> list[InputRow]:
-    try:
-        mapping = load_mapping(options.mapping)
-        if options.query:
-            if not options.db.exists():
-                raise InputError(f"no database at {options.db} to run --query on")
-            return read_query(options.db, options.query, mapping)
-        if options.input is None:
-            raise InputError("give --input FILE or --query SQL")
-        return read_file(options.input, mapping)
-    except InputError as exc:
-        raise PushError(str(exc)) from None
+    mapping = load_mapping(options.mapping)
+    if options.query:
+        if not options.db.exists():
+            raise InputError(f"no database at {options.db} to run --query on")
+        return read_query(options.db, options.query, mapping)
+    if options.input is None:
+        raise InputError("give --input FILE or --query SQL")
+    return read_file(options.input, mapping)
 
 
 class _Push:
@@ -229,16 +220,13 @@ class _Push:
 
     def _count_requests(self) -> None:
         stats = self.client.stats
-        too_many_jobs = stats.count_code("TooManyJobs")
         self.totals.requests = stats.total
         self.totals.post_requests = stats.count(
             endpoint=SINGLE_PATH if self.options.single else BULK_PATH
         )
-        self.totals.too_many_jobs = too_many_jobs
-        self.totals.rate_limited = stats.count(status=429) - too_many_jobs
-        self.totals.server_errors = sum(
-            n for (_, _, status), n in stats.counts.items() if status.startswith("5")
-        )
+        self.totals.too_many_jobs = stats.too_many_jobs()
+        self.totals.rate_limited = stats.rate_limited()
+        self.totals.server_errors = stats.server_errors()
 
 
 def _batches(items: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:

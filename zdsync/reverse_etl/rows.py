@@ -16,15 +16,11 @@ from typing import Any
 
 import duckdb
 
-from zdsync.errors import first_line
+from zdsync.errors import InputError, first_line
 from zdsync.records import records
 
 COLUMNS = ("external_id", "email", "name", "phone", "role", "organization_id", "tags")
 USER_FIELD_PREFIX = "user_fields."
-
-
-class InputError(Exception):
-    """The input cannot be read at all (a missing file, an unknown format, a bad query)."""
 
 
 @dataclass(frozen=True)

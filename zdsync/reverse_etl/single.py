@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from zdsync import catalog
 from zdsync.client import ZendeskClient
-from zdsync.client.errors import InvalidRequestError, ZendeskError
-from zdsync.client.responses import json_object
+from zdsync.client.errors import FatalError, InvalidRequestError, ZendeskError
+from zdsync.client.responses import created, json_object
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
 
@@ -28,11 +28,13 @@ class SingleSender:
         try:
             response = self.client.request("POST", SINGLE_PATH, json={"user": item.payload})
         except InvalidRequestError as exc:
+            # Zendesk refused this user's values; the next row may be fine.
             return RowOutcome(item, "failed", None, None, str(exc))
+        except FatalError:
+            # The credentials or the account: every other row would be refused the same way.
+            raise
         except ZendeskError as exc:
-            if exc.status in (401, 403):
-                raise
             return RowOutcome(item, "failed", None, None, f"not sent: {exc}")
         user = json_object(response).get("user") or {}
-        action = "created" if response.status_code == 201 else "updated"
+        action = "created" if created(response) else "updated"
         return RowOutcome(item, action, user.get("id"), None)

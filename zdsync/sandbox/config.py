@@ -17,6 +17,9 @@ INCREMENTAL_HEADER = "Zendesk-RateLimit-incremental-exports"
 # Zendesk documents 100 search exports a minute per account but names no header for it either.
 SEARCH_EXPORT_HEADER = "Zendesk-RateLimit-search-export"
 
+RateLimits = Literal["off", "realistic"]
+UsersCursorBudget = Literal["both", "own"]
+
 
 @dataclass
 class SandboxConfig:
@@ -69,7 +72,7 @@ class SandboxConfig:
     tickets: int = 2000
     organizations: int = 50
     deleted_users: int = 40
-    rate_limits: Literal["off", "realistic"] = "realistic"
+    rate_limits: RateLimits = "realistic"
     time_scale: float = 1.0
     faults: str | None = None
     account_rpm: int = 700
@@ -80,7 +83,7 @@ class SandboxConfig:
     bulk_imports_enabled: bool = True
     horizon_seconds: int = 60
     list_page_over_limit: Literal["clamp", "error"] = "clamp"
-    users_cursor_budget: Literal["both", "own"] = "both"
+    users_cursor_budget: UsersCursorBudget = "both"
     oauth_access_ttl_seconds: int = 7200
     search_export_rpm: int = 100
     search_repeated_keywords: Literal["all", "any"] = "all"
