@@ -203,11 +203,13 @@ class BulkSender:
             if "import" in str(exc).lower():
                 raise BulkImportsDisabledError(
                     "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
-                    "Support to enable data imports, or run again with --single (one user a second)"
+                    "Support to enable data imports, or run again with --single (one user a "
+                    f"second); Zendesk answered {exc}"
                 ) from None
             raise BulkWriteNotAllowedError(
                 "these Zendesk credentials may not create or update users in bulk: use an "
-                "admin's, or those of an agent whose custom role may manage end users"
+                "admin's, or those of an agent whose custom role may manage end users; Zendesk "
+                f"answered {exc}"
             ) from None
         except ZendeskError as exc:
             self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
