@@ -100,6 +100,12 @@ def sandbox(*extra: str, dataset: Dataset = Dataset()) -> Iterator[str]:
 
 
 def measure(url: str, db: Path, *args: str, **env: str) -> dict[str, Any]:
+    """One extract of this checkout's code, in a child process."""
+    return measure_in(None, url, db, *args, **env)
+
+
+def measure_in(cwd: Path | None, url: str, db: Path, *args: str, **env: str) -> dict[str, Any]:
+    """One extract in a child process, of ``cwd``'s code when given (another revision's)."""
     environment = {
         **os.environ,
         "ZENDESK_BASE_URL": url,
@@ -110,6 +116,7 @@ def measure(url: str, db: Path, *args: str, **env: str) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603
         [str(BIN / "python"), "-m", "bench.extract_child", "--db", str(db), *args],
         env=environment,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
