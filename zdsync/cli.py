@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract, runtime
+from zdsync.api_cli import api
 from zdsync.client.errors import ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.demo import DEMO_DB, run_demo
@@ -43,6 +44,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("api")(api)
 
 
 @app.callback()
