@@ -51,9 +51,11 @@ def triage_tickets(
     query: str = "status:new",
     status: str = "open",
     tag: str = "triaged",
-    merge_duplicates: bool = True,
+    merge_duplicates: bool = False,
 ) -> dict[str, int]:
-    """Tag and re-status the tickets ``query`` finds, then merge their duplicates.
+    """Tag and re-status the tickets ``query`` finds, then, when asked, merge their duplicates.
+
+    Merging is off unless ``merge_duplicates`` is set: a merged ticket is closed for good.
 
     Returns:
         How many tickets were found and updated, and how many were merged away.
@@ -67,7 +69,7 @@ def triage_tickets(
         queued = update_many_tickets(credentials, ids=chunk, ticket=change)
         updated += _completed(wait_for_job(credentials, queued), len(chunk))
     merged = 0
-    for target, sources in duplicate_groups(found) if merge_duplicates else []:
+    for target, sources in duplicate_groups(found) if merge_duplicates else ():
         queued = merge_tickets(
             credentials,
             ticket_id=target,

@@ -202,6 +202,22 @@ def test_duplicates_share_a_requester_and_a_subject() -> None:
     assert subject_key("Re:  Hello World ") == "hello world"
 
 
+def test_the_triage_flow_writes_nothing_when_the_search_finds_nothing(
+    prefect_server: None, sandbox: Sandbox
+) -> None:
+    block = saved_credentials(sandbox)
+
+    summary = triage_tickets(
+        credentials_block=block, query="status:new nosuchwordanywhere", merge_duplicates=True
+    )
+
+    assert summary == {"found": 0, "updated": 0, "merged": 0}
+    sent = sandbox.app.request_log()
+    assert [(e["method"], e["path"]) for e in sent] == [("GET", "/api/v2/search/export")]
+    assert sent[0]["query"]["query"] == "status:new nosuchwordanywhere"
+    assert sent[0]["query"]["filter[type]"] == "ticket"
+
+
 WRITES = ("tickets.update_many", "tickets.merge")
 
 
@@ -227,7 +243,9 @@ def test_the_triage_flow_updates_and_merges_what_the_search_finds(
     )
     block = saved_credentials(sandbox)
 
-    summary = triage_tickets(credentials_block=block, query="status:new", tag="triaged")
+    summary = triage_tickets(
+        credentials_block=block, query="status:new", tag="triaged", merge_duplicates=True
+    )
 
     assert summary["found"] == len(new)
     assert summary["updated"] == len(new)
