@@ -25,7 +25,7 @@ from prefect import Task, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import forward_logs
-from flows.zendesk_credentials import ZendeskCredentials
+from flows.zendesk_credentials import ZendeskCredentials as ZendeskCredentials
 from zdsync import catalog
 from zdsync.catalog import Kind, Operation
 from zdsync.client import ZendeskClient
