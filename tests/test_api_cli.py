@@ -203,3 +203,19 @@ def test_a_bulk_write_waits_for_its_job(sandbox: Sandbox, tmp_path: Path) -> Non
     assert {row["email"] for row in rows} <= emails
     assert [r["status"] for r in job["results"]] == ["Created"] * 3
     assert sandbox.api_token not in out + err
+
+
+@pytest.mark.parametrize(
+    "sandbox",
+    [SandboxConfig(rate_limits="off", users=10, tickets=5, job_latency_seconds=0)],
+    indirect=True,
+)
+def test_a_job_that_fails_ends_the_wait_with_exit_code_1(sandbox: Sandbox) -> None:
+    sandbox.app.jobs.fail_next_jobs(1, "Internal error")
+    record = json.dumps([{"name": "Ada", "email": "ada@example.org"}])
+
+    result = zdsync_api(sandbox, "users.create_or_update_many", "-a", f"users={record}", "--wait")
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["job_status"]["status"] == "failed"
+    assert "ada@example.org" not in {u["email"] for u in sandbox.store.users.records.values()}

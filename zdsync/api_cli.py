@@ -65,7 +65,7 @@ def api(
         return
     if operation is None:
         _fail("name an operation, e.g. zdsync api users.me (zdsync api --list shows them all)")
-    call = _prepared(operation, arg or [])
+    arguments, call = _prepared(operation, arg or [])
     op = call.operation
     if wait and not op.bulk_job:
         _fail(f"--wait: {op.name} queues no job")
@@ -77,17 +77,19 @@ def api(
         return
     if op.destructive and not yes:
         _refuse(settings.origin, call)
-    answer = _send(settings, call, _arguments(op, arg or []), limit, wait, wait_timeout)
+    answer = _send(settings, call, arguments, limit, wait, wait_timeout)
     _print_answer(answer, op, table, columns)
     status = answer.get("job_status") if wait else None
     if isinstance(status, dict) and status.get("status") != "completed":
         raise typer.Exit(FAILED)
 
 
-def _prepared(name: str, pairs: list[str]) -> PreparedCall:
+def _prepared(name: str, pairs: list[str]) -> tuple[dict[str, Any], PreparedCall]:
+    """The arguments as given, and the request they make once checked."""
     try:
         op = catalog.operation(name)
-        return prepare(op.name, _arguments(op, pairs))
+        arguments = _arguments(op, pairs)
+        return arguments, prepare(op.name, arguments)
     except (catalog.UnknownOperationError, InvalidArgumentsError) as exc:
         _fail(str(exc))
 
