@@ -55,6 +55,8 @@ def operations_text(operations: Iterable[Operation]) -> str:
 
 def operations_table(operations: Iterable[Operation]) -> Table:
     table = Table("operation", "method", "path", "arguments (* required)", "", box=None)
+    # Names are what the user copies: never wrapped or cut.
+    table.columns[0].no_wrap = True
     for row in operation_rows(operations):
         table.add_row(*row)
     return table
