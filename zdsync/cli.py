@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 
 from pipelines.zendesk import DEFAULT_DB, RESOURCE_NAMES, run_extract, runtime
+from zdsync.api_cli import api
 from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
@@ -55,6 +56,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("api")(api)
 
 
 @app.callback()

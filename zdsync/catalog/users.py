@@ -157,11 +157,13 @@ OPERATIONS = (
         one_of=("ids", "external_ids"),
         sources=("003", "004"),
     ),
+    # Every session of every user named ends at once; there is no undoing it.
     Operation(
         "users.logout_many",
         "POST",
         "/api/v2/users/logout_many",
         (_IDS,),
+        destructive=True,
         sources=("003", "004"),
     ),
     Operation(

@@ -91,7 +91,16 @@ class Settings:
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read settings from the environment, falling back to dlt's config and secrets files."""
-        lookup = _lookup_chain(os.environ if environ is None else environ)
+        return cls._from(_lookup_chain(os.environ if environ is None else environ))
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str | None]) -> Settings:
+        """Settings from these values alone, named as in dlt's files (``subdomain``,
+        ``api_token``, ``oauth_token``...): neither the environment nor dlt's files are read."""
+        return cls._from(lambda name: values.get(name) or None)
+
+    @classmethod
+    def _from(cls, lookup: Lookup) -> Settings:
         return cls(
             origin=_origin(lookup),
             credentials=_credentials(lookup),
