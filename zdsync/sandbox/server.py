@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
-from zdsync.sandbox import exports, lists, search
+from zdsync.sandbox import exports, lists, search, writes_tickets
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
@@ -76,6 +76,12 @@ ROUTES: dict[str, Handler] = {
     "job_statuses.show": lambda a, r, m: a.jobs.show(m["job_status_id"]),
     "tickets.show": lambda a, r, m: lists.show_ticket(a.store, int(m["ticket_id"])),
     **{listing.operation: _listed(listing) for listing in lists.LISTINGS},
+    "tickets.create": lambda a, r, m: writes_tickets.create(a, r),
+    "tickets.create_many": lambda a, r, m: writes_tickets.create_many(a, r),
+    "tickets.update": lambda a, r, m: writes_tickets.update(a, r, int(m["ticket_id"])),
+    "tickets.update_many": lambda a, r, m: writes_tickets.update_many(a, r),
+    "tickets.delete": lambda a, r, m: writes_tickets.delete(a, r, int(m["ticket_id"])),
+    "tickets.merge": lambda a, r, m: writes_tickets.merge(a, r, int(m["ticket_id"])),
 }
 
 
