@@ -168,7 +168,7 @@ def test_a_bulk_upsert_queues_a_job_that_can_be_followed(
 
 
 # Operations that answer 201 Created; every other answers 200, or 204 when it has no body.
-CREATED = {"users.create_or_update", "tickets.create"}
+CREATED = {"users.create_or_update", "tickets.create", "users.create"}
 
 
 def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
@@ -184,6 +184,11 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         if t["status"] not in ("closed", "deleted")
     ][:4]
     comment = {"body": "From the catalog"}
+    changed, removed, destroyed, merged, kept = [
+        u["id"]
+        for _, u in sorted(store.users.records.items())
+        if u["active"] and u["role"] == "end-user"
+    ][:5]
     return {
         "incremental.tickets_cursor": {"start_time": 0},
         "incremental.users_cursor": {"start_time": "0"},
@@ -219,6 +224,13 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "tickets.update_many": {"ids": [updated], "ticket": {"status": "pending"}},
         "tickets.delete": {"ticket_id": deleted},
         "tickets.merge": {"ticket_id": target, "ids": [source], "target_comment": "Merged"},
+        "users.create": {"user": {"name": "Di", "email": "di@example.org"}},
+        "users.create_many": {"users": [{"name": "Ed", "email": "ed@example.org"}]},
+        "users.update": {"user_id": changed, "user": {"name": "Changed"}},
+        "users.update_many": {"users": [{"id": changed, "notes": "bulk"}]},
+        "users.delete": {"user_id": removed},
+        "users.destroy_many": {"ids": [destroyed]},
+        "users.merge": {"user_id": merged, "user": {"id": kept}},
     }
 
 

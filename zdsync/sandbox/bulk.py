@@ -290,7 +290,7 @@ def upsert(store: Store, row: Record, index: int) -> Record:
             "details": problem[1],
             **echo,
         }
-    user = _apply(store, row, match)
+    user = apply_user(store, row, match)
     status = "Updated" if match is not None else "Created"
     return {
         "index": index,
@@ -341,10 +341,11 @@ def _invalid(store: Store, row: Record) -> tuple[str, str] | None:
     org = row.get("organization_id")
     if org is not None and org not in store.organizations.records:
         return "InvalidValue", f"Organization: {org} does not exist"
-    return _invalid_user_fields(row.get("user_fields") or {})
+    return invalid_user_fields(row.get("user_fields") or {})
 
 
-def _invalid_user_fields(values: Record) -> tuple[str, str] | None:
+def invalid_user_fields(values: Record) -> tuple[str, str] | None:
+    """The first custom user field value its field would refuse: the code and description."""
     specs = {spec["key"]: spec for spec in USER_FIELDS}
     for key, value in values.items():
         spec = specs.get(key)
@@ -368,7 +369,8 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, bool)
 
 
-def _apply(store: Store, row: Record, match: Record | None) -> Record:
+def apply_user(store: Store, row: Record, match: Record | None) -> Record:
+    """Create a user from ``row``, or change ``match`` by it (an email becomes an identity)."""
     fields = {k: row[k] for k in UPDATABLE if k in row}
     if match is None:
         fields.update(

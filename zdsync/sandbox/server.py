@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
-from zdsync.sandbox import exports, lists, search, writes_tickets
+from zdsync.sandbox import exports, lists, search, writes_tickets, writes_users
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
@@ -82,6 +82,13 @@ ROUTES: dict[str, Handler] = {
     "tickets.update_many": lambda a, r, m: writes_tickets.update_many(a, r),
     "tickets.delete": lambda a, r, m: writes_tickets.delete(a, r, int(m["ticket_id"])),
     "tickets.merge": lambda a, r, m: writes_tickets.merge(a, r, int(m["ticket_id"])),
+    "users.create": lambda a, r, m: writes_users.create(a, r),
+    "users.create_many": lambda a, r, m: writes_users.create_many(a, r),
+    "users.update": lambda a, r, m: writes_users.update(a, r, int(m["user_id"])),
+    "users.update_many": lambda a, r, m: writes_users.update_many(a, r),
+    "users.delete": lambda a, r, m: writes_users.delete(a, r, int(m["user_id"])),
+    "users.destroy_many": lambda a, r, m: writes_users.destroy_many(a, r),
+    "users.merge": lambda a, r, m: writes_users.merge(a, r, int(m["user_id"])),
 }
 
 
