@@ -168,7 +168,7 @@ def test_a_bulk_upsert_queues_a_job_that_can_be_followed(
 
 
 # Operations that answer 201 Created; every other answers 200, or 204 when it has no body.
-CREATED = {"users.create_or_update", "tickets.create", "users.create"}
+CREATED = {"users.create_or_update", "tickets.create", "users.create", "organizations.create"}
 
 
 def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
@@ -184,6 +184,9 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         if t["status"] not in ("closed", "deleted")
     ][:4]
     comment = {"body": "From the catalog"}
+    org_changed, org_deleted = [
+        o["id"] for _, o in sorted(store.organizations.records.items()) if not o["deleted_at"]
+    ][1:3]
     changed, removed, destroyed, merged, kept = [
         u["id"]
         for _, u in sorted(store.users.records.items())
@@ -231,6 +234,10 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "users.delete": {"user_id": removed},
         "users.destroy_many": {"ids": [destroyed]},
         "users.merge": {"user_id": merged, "user": {"id": kept}},
+        "organizations.create": {"organization": {"name": "Catalog Org"}},
+        "organizations.create_many": {"organizations": [{"name": "Catalog Orgs"}]},
+        "organizations.update": {"organization_id": org_changed, "organization": {"notes": "n"}},
+        "organizations.delete": {"organization_id": org_deleted},
     }
 
 

@@ -16,7 +16,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
-from zdsync.sandbox import exports, lists, search, writes_tickets, writes_users
+from zdsync.sandbox import (
+    exports,
+    lists,
+    search,
+    writes_organizations,
+    writes_tickets,
+    writes_users,
+)
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
@@ -89,6 +96,14 @@ ROUTES: dict[str, Handler] = {
     "users.delete": lambda a, r, m: writes_users.delete(a, r, int(m["user_id"])),
     "users.destroy_many": lambda a, r, m: writes_users.destroy_many(a, r),
     "users.merge": lambda a, r, m: writes_users.merge(a, r, int(m["user_id"])),
+    "organizations.create": lambda a, r, m: writes_organizations.create(a, r),
+    "organizations.create_many": lambda a, r, m: writes_organizations.create_many(a, r),
+    "organizations.update": lambda a, r, m: writes_organizations.update(
+        a, r, int(m["organization_id"])
+    ),
+    "organizations.delete": lambda a, r, m: writes_organizations.delete(
+        a, r, int(m["organization_id"])
+    ),
 }
 
 
