@@ -64,7 +64,9 @@ def create(app: App, request: Request) -> Reply:
         if problems:
             return record_invalid(*problems)
         ticket = _create(app.store, row, request.user)
-    return json_reply(201, {"ticket": ticket})
+    # Zendesk answers a creation as it answers an update: the ticket and its first audit.
+    author = request.user["id"] if request.user else None
+    return json_reply(201, {"ticket": ticket, "audit": _audit(ticket, row, author)})
 
 
 def create_many(app: App, request: Request) -> Reply:
