@@ -222,3 +222,27 @@ def test_merge_refuses_staff_itself_unknown_users_and_big_requesters(sandbox: Sa
     }
     assert statuses == {"staff": 422, "itself": 422, "unknown": 404, "big requester": 422}
     assert sandbox.store.users.records[first["id"]]["active"] is True
+
+
+def test_a_custom_role_makes_an_agent_and_agents_cannot_make_staff(sandbox: Sandbox) -> None:
+    role = min(USER_MANAGER_ROLE_IDS)
+    body = {"user": {"name": "Light", "role": "end-user", "custom_role_id": role}}
+    made = send(sandbox, "POST", "/api/v2/users", body).json()["user"]
+    user_managing_agent(sandbox)
+    end_user = end_users(sandbox, 1)[0]
+    promote = {"user": {"role": "admin"}}
+    path = f"/api/v2/users/{end_user['id']}"
+    by_agent = send(sandbox, "PUT", path, promote, email=AGENT_EMAIL)
+    in_bulk = send(
+        sandbox,
+        "PUT",
+        "/api/v2/users/update_many",
+        {"users": [{"id": end_user["id"], "role": "admin"}]},
+        email=AGENT_EMAIL,
+    )
+    bulk_result = finished(sandbox, in_bulk)["results"][0]
+
+    assert (made["role"], made["custom_role_id"]) == ("agent", role)
+    assert by_agent.status_code == 403
+    assert (bulk_result["success"], bulk_result["error"]) == (False, "PermissionDenied")
+    assert sandbox.store.users.records[end_user["id"]]["role"] == "end-user"

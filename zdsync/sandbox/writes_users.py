@@ -52,7 +52,7 @@ def create(app: App, request: Request) -> Reply:
         problems = user_problems(app.store, row, None)
         if problems:
             return record_invalid(*problems)
-        user = apply_user(app.store, row, None)
+        user = create_user(app.store, row)
     return json_reply(201, {"user": user})
 
 
@@ -83,7 +83,7 @@ def update(app: App, request: Request, user_id: int) -> Reply:
         user = live_user(app.store, user_id)
         if user is None:
             return not_found()
-        if not may_change(request.user, user):
+        if not may_change(request.user, user, row):
             return forbidden()
         problems = user_problems(app.store, row, user)
         if problems:
@@ -169,14 +169,26 @@ def live_user(store: Store, user_id: int) -> Record | None:
     return user if user is not None and user["active"] else None
 
 
-def may_change(caller: Record | None, user: Record) -> bool:
-    """Admins change anyone; agents only end users."""
-    return is_admin(caller) or user["role"] == "end-user"
+def may_change(caller: Record | None, user: Record, row: Record | None = None) -> bool:
+    """Admins change anyone; agents only end users, and never into staff."""
+    if is_admin(caller):
+        return True
+    promotes = row is not None and row.get("role", "end-user") != "end-user"
+    return user["role"] == "end-user" and not promotes
 
 
 def may_delete(caller: Record | None, user: Record) -> bool:
     """As ``may_change``, and nobody deletes the account owner."""
     return may_change(caller, user) and user.get("email") != ADMIN_EMAIL
+
+
+def create_user(store: Store, row: Record) -> Record:
+    """A new user from a valid row; a custom role makes an agent whatever role it names."""
+    custom_role = row.get("custom_role_id")
+    if custom_role is None:
+        return apply_user(store, row, None)
+    user = apply_user(store, {**row, "role": "agent"}, None)
+    return store.update_user(user["id"], custom_role_id=custom_role)
 
 
 def user_problems(store: Store, row: Record, existing: Record | None) -> list[Problem]:
@@ -246,14 +258,14 @@ def _create_row(store: Store, row: Record, index: int) -> Record:
     problems = user_problems(store, row, None)
     if problems:
         return failed_row(index, None, "create", problems[0][1], problems[0][2])
-    return created_row(index, apply_user(store, row, None)["id"])
+    return created_row(index, create_user(store, row)["id"])
 
 
 def _update_row(store: Store, caller: Record | None, row: Record, index: int) -> Record:
     user = _find(store, row)
     if user is None:
         return failed_row(index, row.get("id"), "update", "RecordNotFound", "Not found")
-    if not may_change(caller, user):
+    if not may_change(caller, user, row):
         return failed_row(
             index, user["id"], "update", "PermissionDenied", "Agents update end users"
         )
