@@ -49,6 +49,8 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     "UserForAdmin.default_group_id": {"nullable": True},
     # Users who never signed in have a null last_login_at.
     "UserForAdmin.last_login_at": {"nullable": True},
+    # Users created without an email (a name alone, or a phone) have a null email.
+    "UserForAdmin.email": {"nullable": True},
     # Permanently deleted users have null email (the Users page says so; the schema does not).
     "DeletedUserObject.email": {"nullable": True},
     "DeletedUserObject.organization_id": {"nullable": True},

@@ -1,7 +1,7 @@
-"""Bulk user upserts as background jobs, the job cap, and job status polling.
+"""Background jobs (bulk user upserts and every other bulk write), the job cap, job polling.
 
 A job is queued on arrival, working after a third of its latency, and completed after all of
-it; its upserts take effect at completion, in the order jobs were created. Job state is settled
+it; its rows take effect at completion, in the order jobs were created. Job state is settled
 lazily, on every request and every read of the store, so no thread runs behind the scenes. Jobs
 keep time by the store's clock, which follows wall time until a test moves it.
 """
@@ -56,6 +56,8 @@ BULK_DISABLED = (
 )
 JOB_FAILED_MESSAGE = "Internal error: the job could not be processed"
 FINISHED = ("completed", "failed")
+# What a job does to one of its rows: the row's result, success or a per-row failure.
+Work = Callable[[Store, Record, int], Record]
 
 
 @dataclass
@@ -69,8 +71,10 @@ class Job:
     status: str = "queued"
     results: list[Record] | None = None
     finished_at: float | None = None
-    # Set when the job was told to fail as a whole: its message, and no upsert takes effect.
+    # Set when the job was told to fail as a whole: its message, and no row takes effect.
     failure: str | None = None
+    work: Work | None = None  # None: a user upsert
+    job_type: str = "Bulk Create Or Update User"
 
 
 class Jobs:
@@ -118,7 +122,8 @@ class Jobs:
 
     def _finish(self, job: Job, now: float) -> None:
         if job.failure is None:
-            job.results = [upsert(self.store, row, i) for i, row in enumerate(job.rows)]
+            work = job.work or upsert
+            job.results = [work(self.store, row, i) for i, row in enumerate(job.rows)]
         job.status = "completed" if job.failure is None else "failed"
         job.finished_at = now
 
@@ -147,13 +152,23 @@ class Jobs:
             return error_reply(400, "InvalidValue", "users must be a non-empty array of objects")
         if len(rows) > 100:
             return error_reply(400, "InvalidValue", "At most 100 users can be sent per request")
+        return self.queue(rows, upsert, "Bulk Create Or Update User")
+
+    def queue(
+        self, rows: list[Record], work: Work, job_type: str, job_class: str = "UserBulkUpdateJobV2"
+    ) -> Reply:
+        """Queue ``work`` over ``rows`` as one job under the job cap; its ``job_status`` reply.
+
+        ``job_class`` is the class a TooManyJobs refusal names.
+        """
         self.settle()
         with self._lock:
             in_flight = self.in_flight()
             if len(in_flight) >= self.config.job_cap:
-                return self._too_many_jobs(in_flight)
+                return self._too_many_jobs(in_flight, job_class)
             now = self.store.clock.now()
-            job = Job(secrets.token_hex(16), rows, now, now + self.config.job_latency_seconds)
+            due = now + self.config.job_latency_seconds
+            job = Job(secrets.token_hex(16), rows, now, due, work=work, job_type=job_type)
             job.failure = self._doomed.popleft() if self._doomed else None
             self.jobs[job.id] = job
             self.polls_since_last_job = 0
@@ -161,7 +176,7 @@ class Jobs:
             self._changed.notify_all()
         return json_reply(200, {"job_status": self.view(job)}, **headers)
 
-    def _too_many_jobs(self, in_flight: list[Job]) -> Reply:
+    def _too_many_jobs(self, in_flight: list[Job], job_class: str) -> Reply:
         self.too_many_jobs += 1
         self._changed.notify_all()
         headers = self._cap_header(in_flight)
@@ -170,7 +185,7 @@ class Jobs:
             429,
             {
                 "error": "TooManyJobs",
-                "description": "Too many UserBulkUpdateJobV2 jobs are currently queued or "
+                "description": f"Too many {job_class} jobs are currently queued or "
                 "running. Try again later.",
                 "current_job_ids": [job.id for job in in_flight],
             },
@@ -190,7 +205,7 @@ class Jobs:
             progress = None
         return {
             "id": job.id,
-            "job_type": "Bulk Create Or Update User",
+            "job_type": job.job_type,
             "url": f"{self.store.origin}/api/v2/job_statuses/{job.id}.json",
             "total": total,
             "progress": progress,
@@ -275,7 +290,7 @@ def upsert(store: Store, row: Record, index: int) -> Record:
             "details": problem[1],
             **echo,
         }
-    user = _apply(store, row, match)
+    user = apply_user(store, row, match)
     status = "Updated" if match is not None else "Created"
     return {
         "index": index,
@@ -326,10 +341,11 @@ def _invalid(store: Store, row: Record) -> tuple[str, str] | None:
     org = row.get("organization_id")
     if org is not None and org not in store.organizations.records:
         return "InvalidValue", f"Organization: {org} does not exist"
-    return _invalid_user_fields(row.get("user_fields") or {})
+    return invalid_user_fields(row.get("user_fields") or {})
 
 
-def _invalid_user_fields(values: Record) -> tuple[str, str] | None:
+def invalid_user_fields(values: Record) -> tuple[str, str] | None:
+    """The first custom user field value its field would refuse: the code and description."""
     specs = {spec["key"]: spec for spec in USER_FIELDS}
     for key, value in values.items():
         spec = specs.get(key)
@@ -353,7 +369,8 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, bool)
 
 
-def _apply(store: Store, row: Record, match: Record | None) -> Record:
+def apply_user(store: Store, row: Record, match: Record | None) -> Record:
+    """Create a user from ``row``, or change ``match`` by it (an email becomes an identity)."""
     fields = {k: row[k] for k in UPDATABLE if k in row}
     if match is None:
         fields.update(

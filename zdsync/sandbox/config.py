@@ -63,6 +63,10 @@ class SandboxConfig:
         organization_autocomplete: What ``organizations/autocomplete?name=`` matches: ``prefix``
             (default) of the name, as the operation's description says, or ``substring``, as
             its parameter's does.
+        ticket_merge_max_sources: Source tickets one merge may name. Zendesk's documents give no
+            figure; the default is the 100 of every other bulk write.
+        user_merge_max_requested_tickets: A user requesting more tickets than this cannot be
+            merged into another (Zendesk: 10,000).
         shared_second_size: How many tickets (and users) share one timestamp second, to make
             time-based pages exceed ``per_page``. None: a tenth of the records, at most 1,200.
     """
@@ -92,6 +96,8 @@ class SandboxConfig:
     search_export_type_in_query: Literal["refuse", "agreeing"] = "refuse"
     organization_autocomplete: Literal["prefix", "substring"] = "prefix"
     shared_second_size: int | None = None
+    ticket_merge_max_sources: int = 100
+    user_merge_max_requested_tickets: int = 10_000
     extra_user_fields: int = 0
     extra_ticket_fields: int = 0
 

@@ -16,7 +16,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
-from zdsync.sandbox import exports, lists, search
+from zdsync.sandbox import (
+    exports,
+    lists,
+    search,
+    writes_organizations,
+    writes_tickets,
+    writes_users,
+)
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
@@ -76,6 +83,27 @@ ROUTES: dict[str, Handler] = {
     "job_statuses.show": lambda a, r, m: a.jobs.show(m["job_status_id"]),
     "tickets.show": lambda a, r, m: lists.show_ticket(a.store, int(m["ticket_id"])),
     **{listing.operation: _listed(listing) for listing in lists.LISTINGS},
+    "tickets.create": lambda a, r, m: writes_tickets.create(a, r),
+    "tickets.create_many": lambda a, r, m: writes_tickets.create_many(a, r),
+    "tickets.update": lambda a, r, m: writes_tickets.update(a, r, int(m["ticket_id"])),
+    "tickets.update_many": lambda a, r, m: writes_tickets.update_many(a, r),
+    "tickets.delete": lambda a, r, m: writes_tickets.delete(a, r, int(m["ticket_id"])),
+    "tickets.merge": lambda a, r, m: writes_tickets.merge(a, r, int(m["ticket_id"])),
+    "users.create": lambda a, r, m: writes_users.create(a, r),
+    "users.create_many": lambda a, r, m: writes_users.create_many(a, r),
+    "users.update": lambda a, r, m: writes_users.update(a, r, int(m["user_id"])),
+    "users.update_many": lambda a, r, m: writes_users.update_many(a, r),
+    "users.delete": lambda a, r, m: writes_users.delete(a, r, int(m["user_id"])),
+    "users.destroy_many": lambda a, r, m: writes_users.destroy_many(a, r),
+    "users.merge": lambda a, r, m: writes_users.merge(a, r, int(m["user_id"])),
+    "organizations.create": lambda a, r, m: writes_organizations.create(a, r),
+    "organizations.create_many": lambda a, r, m: writes_organizations.create_many(a, r),
+    "organizations.update": lambda a, r, m: writes_organizations.update(
+        a, r, int(m["organization_id"])
+    ),
+    "organizations.delete": lambda a, r, m: writes_organizations.delete(
+        a, r, int(m["organization_id"])
+    ),
 }
 
 

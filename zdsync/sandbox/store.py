@@ -287,6 +287,16 @@ class Store:
             self.organizations.put(org)
             return org
 
+    def create_organization(self, fields: Record) -> Record:
+        """A new organization with the next id; ``fields`` hold everything but the stamps."""
+        with self.lock:
+            org_id = max(self.organizations.records) + 1
+            now = iso(self.now())
+            org = {**fields, "id": org_id, "created_at": now, "updated_at": now}
+            org["url"] = f"{self.origin}/api/v2/organizations/{org_id}.json"
+            self.organizations.put(org)
+            return org
+
     def delete_organization(self, org_id: int) -> Record:
         return self.update_organization(org_id, deleted_at=iso(self.now()))
 
