@@ -150,6 +150,34 @@ def test_create_many_and_update_many_are_jobs_with_a_result_per_row(sandbox: San
     assert export[made["id"]]["subject"] == "One"
 
 
+def test_tags_are_added_and_removed_without_naming_the_whole_list(sandbox: Sandbox) -> None:
+    first, second = open_tickets(sandbox, 2)
+    sandbox.store.update_ticket(first["id"], tags=["vip", "billing"])
+    sandbox.store.update_ticket(second["id"], tags=["billing"])
+    change = {"ticket": {"additional_tags": ["triaged", "vip"], "remove_tags": ["billing"]}}
+    bulk = send(
+        sandbox,
+        "PUT",
+        "/api/v2/tickets/update_many",
+        change,
+        query={"ids": f"{first['id']},{second['id']}"},
+    )
+    finished(sandbox, bulk)
+    one = send(
+        sandbox, "PUT", f"/api/v2/tickets/{first['id']}", {"ticket": {"remove_tags": ["vip"]}}
+    )
+    bad = send(
+        sandbox, "PUT", f"/api/v2/tickets/{second['id']}", {"ticket": {"additional_tags": "x"}}
+    )
+
+    assert one.status_code == 200, one.text
+    export = exported(sandbox, "tickets")
+    assert export[first["id"]]["tags"] == ["triaged"]
+    assert export[second["id"]]["tags"] == ["triaged", "vip"]
+    assert bad.status_code == 422
+    assert "additional_tags" in bad.json()["details"]
+
+
 def test_bulk_writes_refuse_more_than_100_items(sandbox: Sandbox) -> None:
     rows = [{"comment": {"body": str(n)}} for n in range(101)]
     ids = ",".join(str(n + 1) for n in range(101))

@@ -47,6 +47,8 @@ UPDATABLE = (
     "custom_fields",
     "problem_id",
 )
+# Changes to a ticket's tags rather than its whole list, as bulk updates use them.
+TAG_CHANGES = ("additional_tags", "remove_tags")
 CHOICES: dict[str, Collection[object]] = {"status": STATUSES, "priority": PRIORITIES, "type": TYPES}
 # The tag Zendesk puts on a ticket closed by a merge.
 MERGE_TAG = "closed_by_merge"
@@ -216,9 +218,12 @@ def field_problems(store: Store, row: Record) -> list[Problem]:
     org = row.get("organization_id")
     if org is not None and org not in store.organizations.records:
         problems.append(("organization_id", "InvalidValue", "Organization: is invalid"))
-    tags = row.get("tags")
-    if tags is not None and not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
-        problems.append(("tags", "InvalidValue", "Tags: must be a list of strings"))
+    for key in ("tags", *TAG_CHANGES):
+        tags = row.get(key)
+        if tags is not None and not (
+            isinstance(tags, list) and all(isinstance(t, str) for t in tags)
+        ):
+            problems.append((key, "InvalidValue", "Tags: must be a list of strings"))
     return problems
 
 
@@ -276,7 +281,13 @@ def _requester(store: Store, row: Record, caller: Record | None) -> int:
 
 
 def _update(store: Store, ticket: Record, row: Record) -> Record:
-    return store.update_ticket(ticket["id"], **{k: row[k] for k in UPDATABLE if k in row})
+    fields = {k: row[k] for k in UPDATABLE if k in row}
+    if any(key in row for key in TAG_CHANGES):
+        added = [t for t in row.get("additional_tags") or [] if t not in ticket["tags"]]
+        removed = set(row.get("remove_tags") or [])
+        kept: list[str] = fields["tags"] if "tags" in fields else ticket["tags"]
+        fields["tags"] = [t for t in [*kept, *dict.fromkeys(added)] if t not in removed]
+    return store.update_ticket(ticket["id"], **fields)
 
 
 def _update_row(store: Store, row: Record, index: int) -> Record:
