@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -81,9 +82,13 @@ def shared_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
-    """A fresh sandbox per test; parametrise with a SandboxConfig through ``indirect``."""
+    """A fresh sandbox per test; parametrise with a SandboxConfig through ``indirect``.
+
+    The sandbox gets a copy: a test that changes its sandbox's settings leaves the parameter,
+    which later tests share, as it was.
+    """
     config = getattr(request, "param", None) or SandboxConfig(rate_limits="off")
-    with Sandbox(config).start() as running:
+    with Sandbox(replace(config)).start() as running:
         yield running
 
 
