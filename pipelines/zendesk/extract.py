@@ -25,7 +25,12 @@ from pipelines.zendesk.convert import Converter, JsonLinesConverter
 from pipelines.zendesk.failures import extract_error
 from pipelines.zendesk.gdpr import scrub
 from pipelines.zendesk.options import RESERVED_FILE_STEMS, ExtractOptions
-from pipelines.zendesk.pipeline import make_pipeline, open_warehouse, saved_state
+from pipelines.zendesk.pipeline import (
+    drop_normalized_twins,
+    make_pipeline,
+    open_warehouse,
+    saved_state,
+)
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.resources import StreamLoad, zendesk
 from pipelines.zendesk.state import StateVersionError
@@ -158,6 +163,7 @@ class ExtractRun:
         # positions of its own rows: load them first, so nothing is fetched twice or lost.
         if self.pipeline.has_pending_data:
             log.info("loading batches a previous run extracted but did not load")
+            drop_normalized_twins(self.pipeline)
             self.pipeline.normalize()
             self.pipeline.load()
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import dlt
 import duckdb
+from dlt.common.storages import NormalizeStorage, NormalizeStorageConfiguration
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.zendesk.destination import TypedDuckDb
@@ -76,3 +77,23 @@ def saved_state(pipeline: Any) -> dict[str, Any]:
     sources = pipeline.state.get("sources", {})
     resources: dict[str, Any] = sources.get(SOURCE, {}).get("resources", {})
     return resources
+
+
+def drop_normalized_twins(pipeline: Any) -> list[str]:
+    """Delete extracted packages that dlt already normalized; returns their load ids.
+
+    dlt commits a normalized package before it deletes the extracted one it came from, so a
+    process killed between the two leaves both, and normalizing the extracted copy again fails
+    on its twin. The twin holds the same rows, so the copy goes and the twin is loaded.
+    """
+    normalized = set(pipeline.list_normalized_load_packages())
+    twins = [i for i in pipeline.list_extracted_load_packages() if i in normalized]
+    if twins:
+        # The pipeline's own layout: its normalize storage under its working directory.
+        where = NormalizeStorageConfiguration(
+            normalize_volume_path=os.path.join(pipeline.working_dir, "normalize")
+        )
+        storage = NormalizeStorage(False, where)
+        for load_id in twins:
+            storage.extracted_packages.delete_package(load_id)
+    return twins

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,9 +12,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import dlt
 import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
+from pipelines.zendesk.pipeline import make_pipeline
 from tests.conftest import held_by_another_process, settings_for
 from tests.pipelines.conftest import assert_matches_truth, extract, printed_rows, rows
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
@@ -279,3 +282,26 @@ def test_a_value_that_does_not_fit_its_column_stops_the_run_and_loses_nothing(
     assert message.startswith("tickets: ")
     assert "not-a-number" in message
     assert_matches_truth(db, small_sandbox)
+
+
+def test_a_run_killed_between_dlts_two_package_steps_loads_the_package_once(
+    sandbox: Sandbox, db: Path
+) -> None:
+    # dlt commits a normalized package, then deletes the extracted one it came from; a kill
+    # between the two leaves both. Make that state: a package extracted, kept aside,
+    # normalized, then put back.
+    extract(sandbox, db, resources=("organizations",))
+    pipeline = make_pipeline(ExtractOptions(db_path=db))
+    pipeline.extract(dlt.resource([{"id": 1, "note": "left behind"}], name="probe"))
+    extracted = Path(pipeline.working_dir) / "normalize" / "extracted"
+    (load_id,) = pipeline.list_extracted_load_packages()
+    kept = shutil.copytree(extracted / load_id, db.parent / "kept")
+    pipeline.normalize()
+    shutil.copytree(kept, extracted / load_id)
+    assert load_id in pipeline.list_normalized_load_packages()
+
+    extract(sandbox, db, resources=("tickets",))
+
+    assert [r["note"] for r in rows(db, "probe").values()] == ["left behind"]
+    assert rows(db, "tickets").keys() == sandbox.store.snapshot()["tickets"].keys()
+    assert pipeline.list_extracted_load_packages() == []
