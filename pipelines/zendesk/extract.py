@@ -33,6 +33,7 @@ from pipelines.zendesk.pipeline import (
 )
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.resources import StreamLoad, zendesk
+from pipelines.zendesk.run_log import record_run
 from pipelines.zendesk.state import StateVersionError
 from pipelines.zendesk.stream import Phase, RunContext, Stream, Task
 from pipelines.zendesk.summary import ExtractSummary, ResourceSummary
@@ -139,6 +140,8 @@ class ExtractRun:
             self._load([task for task in self.loading if task.stream.fetch.phase is phase])
         scrubbed = scrub(self.warehouse)
         summary = self._summary(before, scrubbed)
+        if self.connection is not None:
+            record_run(self.connection, summary)
         log.info(
             "extract finished: %d new and %d updated rows in %d requests (%d rate-limited)",
             summary.new_rows,
