@@ -264,6 +264,23 @@ def status(
     print_status(Console(), found)
 
 
+@app.command()
+def report(
+    db: Annotated[Path, typer.Option(help="DuckDB file the models ran on.")] = DEFAULT_DB,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write.", show_default="<db name>-report.html beside it"),
+    ] = None,
+) -> None:
+    """Write the models' charts to one HTML file that opens without a network."""
+    # Here, not at the top: plotly and pandas take a second to import that no other command needs.
+    from zdsync.report import write_report
+
+    with _stopped_runs():
+        written = write_report(db, out)
+    typer.echo(f"report written to {written}")
+
+
 def exit_code(exc: RunError | ZendeskError) -> int:
     """The exit status for a run that stopped with ``exc``."""
     return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
