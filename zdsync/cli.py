@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -55,13 +56,26 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.command("api")(api)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"zdsync {package_version('zdsync')}")
+        raise typer.Exit
 
 
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -161,7 +175,10 @@ def sandbox(
 def extract(
     db: Annotated[Path, typer.Option(help="DuckDB file to load into.")] = DEFAULT_DB,
     resources: Annotated[
-        str, typer.Option(help="Comma-separated: " + ",".join(RESOURCE_NAMES) + ".")
+        str,
+        typer.Option(
+            help="Comma-separated, of: " + ", ".join(RESOURCE_NAMES) + ".", show_default="all"
+        ),
     ] = ",".join(RESOURCE_NAMES),
     start_date: Annotated[
         datetime | None,
@@ -174,7 +191,7 @@ def extract(
         int, typer.Option(help="Records per committed batch; a crash loses at most one.")
     ] = 50_000,
 ) -> None:
-    """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
+    """Load what changed in Zendesk since the last run into DuckDB (schema zendesk)."""
     options = extract_options(
         db=db,
         resources=resources,
@@ -240,7 +257,7 @@ def transform(
         Path, typer.Option(help="DuckDB file to run the SQL models on (and its push log).")
     ] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in zdsync/sql/ (schema ``analytics``) where the extract loads."""
+    """Run the SQL models in zdsync/sql/ (schema analytics) where the extract loads."""
     with _stopped_runs():
         options = extract_options(db=db)
         runs = run_models(db, destination=options.destination)
