@@ -27,7 +27,7 @@ from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import extract_options, push_options
-from zdsync.reporting import ExtractProgress, print_status, push_table, summary_table
+from zdsync.reporting import LiveProgress, print_status, push_table, summary_table
 from zdsync.reverse_etl.plan import Mode, OnDuplicate
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -201,7 +201,7 @@ def extract(
     )
     with _stopped_runs():
         settings = Settings.load()
-        with ExtractProgress() as progress:
+        with LiveProgress() as progress:
             summary = run_extract(settings, options, on_progress=progress)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
@@ -246,8 +246,8 @@ def push_users(
         dry_run=dry_run,
         single=single,
     )
-    with _stopped_runs():
-        summary = push(Settings.load(), options)
+    with _stopped_runs(), LiveProgress() as progress:
+        summary = push(Settings.load(), options, on_progress=progress)
     Console().print(push_table(summary))
 
 

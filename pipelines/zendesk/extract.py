@@ -204,8 +204,18 @@ class ExtractRun:
         return converter
 
     def _progress(self, name: str) -> StreamProgress:
-        listener = self.on_progress if name in self.summarised else None
-        return StreamProgress(name, listener=listener)
+        if self.on_progress is None or name not in self.summarised:
+            return StreamProgress(name)
+        told = self.on_progress
+        stats = self.client.stats
+        endpoint = endpoint_of(streams.STREAMS[name].path)
+
+        def counted(progress: StreamProgress) -> None:
+            progress.sent = stats.count(endpoint=endpoint)
+            progress.rate_limited = stats.rate_limited(endpoint=endpoint)
+            told(progress)
+
+        return StreamProgress(name, listener=counted)
 
     def _saved_state(self, name: str) -> Mapping[str, Any]:
         found: Mapping[str, Any] = saved_state(self.pipeline).get(name, {})

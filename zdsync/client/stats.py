@@ -49,10 +49,10 @@ class RequestStats:
 
     def count_code(self, code: str, *, endpoint: str | None = None) -> int:
         """Error answers that carried this ``error`` code, optionally on one endpoint."""
+        with self._lock:
+            codes = list(self.codes.items())
         return sum(
-            n
-            for (ep, found), n in self.codes.items()
-            if found == code and (endpoint is None or ep == endpoint)
+            n for (ep, found), n in codes if found == code and (endpoint is None or ep == endpoint)
         )
 
     def rate_limited(self, *, endpoint: str | None = None) -> int:
@@ -69,8 +69,11 @@ class RequestStats:
 
     def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
         """Requests matching a status and/or an endpoint template."""
+        # Read while requests are still being counted, by a progress display.
+        with self._lock:
+            counts = list(self.counts.items())
         return sum(
             n
-            for (_, ep, st), n in self.counts.items()
+            for (_, ep, st), n in counts
             if (status is None or st == str(status)) and (endpoint is None or ep == endpoint)
         )
