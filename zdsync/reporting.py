@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from datetime import UTC
 from types import TracebackType
 from typing import Any
 
@@ -145,7 +146,9 @@ def print_status(console: Console, status: Status) -> None:
             r.name,
             r.position or "-",
             r.rows if r.rows is not None else "-",
-            r.last_loaded_at or "-",
+            f"{r.last_loaded_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            if r.last_loaded_at
+            else "-",
         )
         for r in status.resources
     ]
