@@ -7,13 +7,15 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-_ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32})(?=/|$)")
+# An id, or the placeholder a path template names it by (``{user_id}``).
+_ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32}|\{\w+\})(?=/|$)")
 
 
 def endpoint_of(path: str) -> str:
     """Collapse ids so requests group by endpoint.
 
-    ``/api/v2/users/7/x.json`` becomes ``/api/v2/users/{id}/x``.
+    ``/api/v2/users/7/x.json`` becomes ``/api/v2/users/{id}/x``, and so does the template
+    ``/api/v2/users/{user_id}/x`` a stream declares.
     """
     path = path.removesuffix(".json")
     return _ID_SEGMENT.sub("/{id}", path)
