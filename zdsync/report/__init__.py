@@ -42,7 +42,7 @@ def write_report(db: Path, out: Path | None = None) -> Path:
     if not drawn:
         raise FixAndRunAgainError(f"no models in {db}: run zdsync transform first")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html(str(db.resolve()), datetime.now(UTC), drawn, notes), encoding="utf-8")
+    out.write_text(html(str(db), datetime.now(UTC), drawn, notes), encoding="utf-8")
     return out
 
 
