@@ -97,7 +97,7 @@ def _health(df: pd.DataFrame) -> go.Figure:
             row=row,
             col=1,
         )
-        figure.update_yaxes(title_text=label, row=row, col=1)
+        figure.update_yaxes(title_text=label, rangemode="tozero", row=row, col=1)
     figure.update_xaxes(title_text="run (kind, start in UTC)", row=len(HEALTH_MEASURES), col=1)
     figure.update_layout(
         template="plotly_white", height=640, margin={"l": 70, "r": 20, "t": 20, "b": 90}
