@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from flows.common import one_writer
 from pipelines.zendesk import DEFAULT_DB
 from zdsync.client.settings import Settings
 from zdsync.options import push_options
+from zdsync.progress import ProgressLines
 from zdsync.reverse_etl.plan import Mode
 from zdsync.reverse_etl.push import PushOptions
 from zdsync.reverse_etl.push import push_users as push
@@ -21,7 +22,7 @@ from zdsync.summaries import push_row
 @task
 def push_task(options: PushOptions) -> dict[str, Any]:
     with one_writer(options.db):
-        summary = push(Settings.load(), options)
+        summary = push(Settings.load(), options, on_progress=ProgressLines(get_run_logger()))
     create_table_artifact(
         [push_row(summary)], key="zdsync-push-users", description=f"Run `{summary.run_id}`"
     )

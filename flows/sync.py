@@ -11,6 +11,7 @@ from prefect import flow, get_run_logger
 from flows.common import one_writer
 from flows.extract import EXPORT_STREAMS, extract
 from flows.push_users import push_users
+from flows.report import write_report_task
 from flows.transform import transform
 from pipelines.zendesk import DEFAULT_DB
 from zdsync.options import extract_options
@@ -27,7 +28,7 @@ def sync(
     mapping: Path | None = None,
     single: bool = False,
 ) -> dict[str, Any]:
-    """Extract, transform, then push; each step is its own subflow run.
+    """Extract, transform, then push; each step is its own subflow run. Then the HTML report.
 
     The models run where the extract loads: the DuckDB file ``db``, or the destination
     ``ZDSYNC_DESTINATION`` names. Until that holds every raw table the models read, the extract
@@ -41,6 +42,9 @@ def sync(
         result["push_users"] = push_users(
             input=crm_input, query=crm_query, db=db, mapping=mapping, single=single
         )
+    # The report reads the DuckDB file; models another warehouse holds are for its own tools.
+    if destination is None:
+        result["report"] = str(write_report_task(db))
     return result
 
 

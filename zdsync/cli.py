@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -26,7 +27,7 @@ from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import extract_options, push_options
-from zdsync.reporting import ExtractProgress, print_status, push_table, summary_table
+from zdsync.reporting import LiveProgress, print_status, push_table, summary_table
 from zdsync.reverse_etl.plan import Mode, OnDuplicate
 from zdsync.reverse_etl.push import push_users as push
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -55,13 +56,26 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.command("api")(api)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"zdsync {package_version('zdsync')}")
+        raise typer.Exit
 
 
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -161,7 +175,10 @@ def sandbox(
 def extract(
     db: Annotated[Path, typer.Option(help="DuckDB file to load into.")] = DEFAULT_DB,
     resources: Annotated[
-        str, typer.Option(help="Comma-separated: " + ",".join(RESOURCE_NAMES) + ".")
+        str,
+        typer.Option(
+            help="Comma-separated, of: " + ", ".join(RESOURCE_NAMES) + ".", show_default="all"
+        ),
     ] = ",".join(RESOURCE_NAMES),
     start_date: Annotated[
         datetime | None,
@@ -174,7 +191,7 @@ def extract(
         int, typer.Option(help="Records per committed batch; a crash loses at most one.")
     ] = 50_000,
 ) -> None:
-    """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
+    """Load what changed in Zendesk since the last run into DuckDB (schema zendesk)."""
     options = extract_options(
         db=db,
         resources=resources,
@@ -184,7 +201,7 @@ def extract(
     )
     with _stopped_runs():
         settings = Settings.load()
-        with ExtractProgress() as progress:
+        with LiveProgress() as progress:
             summary = run_extract(settings, options, on_progress=progress)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
@@ -229,8 +246,8 @@ def push_users(
         dry_run=dry_run,
         single=single,
     )
-    with _stopped_runs():
-        summary = push(Settings.load(), options)
+    with _stopped_runs(), LiveProgress() as progress:
+        summary = push(Settings.load(), options, on_progress=progress)
     Console().print(push_table(summary))
 
 
@@ -240,7 +257,7 @@ def transform(
         Path, typer.Option(help="DuckDB file to run the SQL models on (and its push log).")
     ] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in zdsync/sql/ (schema ``analytics``) where the extract loads."""
+    """Run the SQL models in zdsync/sql/ (schema analytics) where the extract loads."""
     with _stopped_runs():
         options = extract_options(db=db)
         runs = run_models(db, destination=options.destination)
@@ -262,6 +279,23 @@ def status(
             # A running extract or push holds the file; DuckDB says which process.
             raise FixAndRunAgainError(f"cannot read {db}: {first_line(exc)}") from None
     print_status(Console(), found)
+
+
+@app.command()
+def report(
+    db: Annotated[Path, typer.Option(help="DuckDB file the models ran on.")] = DEFAULT_DB,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write.", show_default="<db name>-report.html beside it"),
+    ] = None,
+) -> None:
+    """Write the models' charts to one HTML file that opens without a network."""
+    # Here, not at the top: plotly and pandas take a second to import that no other command needs.
+    from zdsync.report import write_report
+
+    with _stopped_runs():
+        written = write_report(db, out)
+    typer.echo(f"report written to {written}")
 
 
 def exit_code(exc: RunError | ZendeskError) -> int:

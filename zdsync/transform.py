@@ -22,6 +22,7 @@ import duckdb
 
 from pipelines.zendesk import STREAMS, Stream
 from pipelines.zendesk.options import DATASET as RAW_SCHEMA
+from pipelines.zendesk.run_log import DDL as EXTRACT_LOG_DDL
 from zdsync.errors import TransformError, first_line
 from zdsync.reverse_etl.ledger import DDL as LEDGER_DDL
 from zdsync.reverse_etl.publish import publish
@@ -100,8 +101,10 @@ def _publish_sync_log(db: Path, destination: str) -> None:
 
 def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
     _check_sources(con, found)
-    # The reverse-ETL models read these even before the first push.
+    # The sync-health models read these even before the first push, or on a warehouse the
+    # extract logs nothing to.
     con.run(LEDGER_DDL)
+    con.run(EXTRACT_LOG_DDL)
     runs = []
     for path in found:
         started = time.monotonic()

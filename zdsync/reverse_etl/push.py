@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from zdsync.reverse_etl import lookup, matching
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import BULK_PATH, BulkSender, Finished, PollPolicy, Resubmit
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
+from zdsync.reverse_etl.progress import PushProgress
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputRow, load_mapping, read_file, read_query
 from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
@@ -75,8 +76,13 @@ class PushSummary:
     dry_run: bool
 
 
-def push_users(settings: Settings, options: PushOptions) -> PushSummary:
-    """Run one push.
+def push_users(
+    settings: Settings,
+    options: PushOptions,
+    *,
+    on_progress: Callable[[PushProgress], None] | None = None,
+) -> PushSummary:
+    """Run one push; ``on_progress`` is told each time rows settle or jobs finish.
 
     Raises:
         PushError: What stops the whole run, as a ``PushFixAndRunAgainError`` or, when Zendesk
@@ -86,7 +92,8 @@ def push_users(settings: Settings, options: PushOptions) -> PushSummary:
     rows = _rows(options)
     try:
         with ZendeskClient(settings) as client:
-            return _Push(client, options, rows, clock).run()
+            progress = PushProgress("push", len(rows), listener=on_progress)
+            return _Push(client, options, rows, clock, progress).run()
     except RetryLaterError as exc:
         raise PushRunAgainLaterError(str(exc)) from None
     except ZendeskError as exc:
@@ -120,9 +127,16 @@ def _rows(options: PushOptions) -> list[InputRow]:
 
 class _Push:
     def __init__(
-        self, client: ZendeskClient, options: PushOptions, rows: list[InputRow], clock: _RunClock
+        self,
+        client: ZendeskClient,
+        options: PushOptions,
+        rows: list[InputRow],
+        clock: _RunClock,
+        progress: PushProgress,
     ):
         self.client = client
+        self.progress = progress
+        self.sender: BulkSender | None = None
         self.options = options
         self.rows = rows
         self.clock = clock
@@ -175,11 +189,12 @@ class _Push:
             self.ledger.log_unsent(unsent)
             for item in unsent:
                 self._tally(item.decision)
+            self._moved()
             to_send = [p for p in planned if p.decision == "send"]
             if self.options.single:
                 SingleSender(self.client, self._record).run(to_send)
             else:
-                sender = BulkSender(
+                sender = self.sender = BulkSender(
                     self.client,
                     self._jobs_done,
                     margin=self.options.job_margin,
@@ -191,10 +206,13 @@ class _Push:
             self._count_requests()
             self.totals.seconds = self.clock.seconds()
             self.ledger.finish(self.totals)
+            self.progress.done = True
+            self.progress.notify()
         finally:
             self.ledger.close()
 
     def _jobs_done(self, finished: list[Finished]) -> None:
+        self.progress.jobs_done += len(finished)
         self._record(
             [
                 outcome
@@ -214,6 +232,14 @@ class _Push:
             self._tally(outcome.action)
             if outcome.action == "failed":
                 log.info("row %d failed: %s", outcome.item.row.row_number, outcome.error)
+        self._moved()
+
+    def _moved(self) -> None:
+        t = self.totals
+        self.progress.settled = t.created + t.updated + t.unchanged + t.failed + t.invalid
+        self.progress.failed = t.failed + t.invalid
+        self.progress.jobs = self.sender.jobs if self.sender is not None else 0
+        self.progress.notify()
 
     def _tally(self, action: str) -> None:
         setattr(self.totals, action, getattr(self.totals, action) + 1)
