@@ -262,7 +262,8 @@ def transform(
         options = extract_options(db=db)
         runs = run_models(db, destination=options.destination)
     for run in runs:
-        typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
+        done = f"skipped: {run.skipped}" if run.skipped else f"{run.seconds:6.2f}s"
+        typer.echo(f"{run.name:<32} {done}")
 
 
 @app.command()

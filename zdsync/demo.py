@@ -122,11 +122,7 @@ def _report(db: Path, html: Path) -> DemoReport:
                 "SELECT channel, sum(tickets) AS tickets FROM analytics.ticket_volume_by_channel "
                 "GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall(),
-            backlog=con.execute(
-                "SELECT status, sum(open_tickets) FROM analytics.ticket_backlog_daily "
-                "WHERE day = (SELECT max(day) FROM analytics.ticket_backlog_daily) "
-                "GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall(),
+            backlog=_backlog(con),
             gdpr=con.execute(
                 "SELECT deletion_state, count(*) FROM analytics.gdpr_deletion_progress "
                 "GROUP BY 1 ORDER BY 2 DESC"
@@ -138,6 +134,21 @@ def _report(db: Path, html: Path) -> DemoReport:
             ).fetchall(),
             html=html,
         )
+
+
+def _backlog(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    # The transform skips the backlog until ticket field history has been extracted.
+    built = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'analytics' AND table_name = 'ticket_backlog_daily'"
+    ).fetchall()
+    if not built[0][0]:
+        return []
+    return con.execute(
+        "SELECT status, sum(open_tickets) FROM analytics.ticket_backlog_daily "
+        "WHERE day = (SELECT max(day) FROM analytics.ticket_backlog_daily) "
+        "GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
 
 
 def _last_push(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

@@ -26,7 +26,7 @@ def add_metrics(db: Path, **minutes: list[int | None]) -> None:
 
 
 def test_first_reply_times_are_binned_as_computed_by_hand(warehouse: Path, tmp_path: Path) -> None:
-    add_metrics(warehouse, first_reply_time_minutes=FIRST_REPLY_MINUTES)
+    add_metrics(warehouse, reply_time_in_minutes_calendar=FIRST_REPLY_MINUTES)
 
     out = write_report(warehouse, tmp_path / "report.html")
 
@@ -43,15 +43,15 @@ def test_first_reply_times_are_binned_as_computed_by_hand(warehouse: Path, tmp_p
     assert charts["first-reply"]["reading"].startswith("Half of 6 tickets had their first reply")
     assert notes == [
         "Full resolution time: not shown, analytics.ticket_metrics has no "
-        "full_resolution_time_minutes column"
+        "full_resolution_time_in_minutes_calendar column"
     ]
 
 
 def test_both_distributions_when_both_columns_exist(warehouse: Path, tmp_path: Path) -> None:
     add_metrics(
         warehouse,
-        first_reply_time_minutes=FIRST_REPLY_MINUTES,
-        full_resolution_time_minutes=[600, 1200, None, 3000, 60, 90, 4000],
+        reply_time_in_minutes_calendar=FIRST_REPLY_MINUTES,
+        full_resolution_time_in_minutes_calendar=[600, 1200, None, 3000, 60, 90, 4000],
     )
 
     out = write_report(warehouse, tmp_path / "report.html")

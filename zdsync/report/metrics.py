@@ -1,7 +1,7 @@
 """The first-reply and resolution time distributions, from ``analytics.ticket_metrics``.
 
-That model's columns differ with what Zendesk's ticket metrics the warehouse holds, so each
-distribution names the columns it can draw, best first, and is drawn from the first present.
+The model exists once ticket activity is loaded; until then the report says so instead of
+drawing an empty chart.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class Distribution:
     key: str
     title: str
     what: str
-    # Columns in minutes, in order of preference.
-    columns: tuple[str, ...]
+    # The model's column, in calendar minutes.
+    column: str
 
 
 DISTRIBUTIONS = (
@@ -35,17 +35,13 @@ DISTRIBUTIONS = (
         "first-reply",
         "First reply time",
         "first reply",
-        ("first_reply_time_minutes", "reply_time_minutes", "reply_time_in_minutes_calendar"),
+        "reply_time_in_minutes_calendar",
     ),
     Distribution(
         "resolution",
         "Full resolution time",
         "full resolution",
-        (
-            "full_resolution_time_minutes",
-            "resolution_time_minutes",
-            "full_resolution_time_in_minutes_calendar",
-        ),
+        "full_resolution_time_in_minutes_calendar",
     ),
 )
 
@@ -54,16 +50,15 @@ def distribution_charts(present: set[str]) -> tuple[list[Chart], list[str]]:
     """The distributions ``present`` (the model's columns) allows, and a note for each other."""
     charts, notes = [], []
     for distribution in DISTRIBUTIONS:
-        column = next((c for c in distribution.columns if c in present), None)
-        if column is None:
+        if distribution.column not in present:
             notes.append(
                 f"{distribution.title}: not shown, analytics.{MODEL} has no "
-                f"{distribution.columns[0]} column"
+                f"{distribution.column} column"
                 if present
                 else f"{distribution.title}: not shown, there is no analytics.{MODEL} model"
             )
             continue
-        charts.append(_chart(distribution, column))
+        charts.append(_chart(distribution, distribution.column))
     return charts, notes
 
 
