@@ -19,8 +19,8 @@ import pytest
 
 from zdsync.sandbox import server
 
-# Outside the Zendesk API: the sandbox's own control routes, and the OAuth token endpoint,
-# which is Zendesk's OAuth API rather than a Support operation.
+# Not catalog operations: the sandbox's own control routes, and the OAuth token endpoint, which
+# Zendesk's OpenAPI file describes and the client's authenticator calls by itself.
 NOT_OPERATIONS = ("/_sandbox/", "/oauth/tokens")
 _APPS: weakref.WeakSet[server.App] = weakref.WeakSet()
 
