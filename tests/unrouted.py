@@ -23,6 +23,9 @@ from zdsync.sandbox import server
 # Zendesk's OpenAPI file describes and the client's authenticator calls by itself.
 NOT_OPERATIONS = ("/_sandbox/", "/oauth/tokens")
 _APPS: weakref.WeakSet[server.App] = weakref.WeakSet()
+# Sandboxes made since the last check, held until it runs: a test's own sandbox stops (and may
+# be collected) before this check's teardown.
+_BORN: list[server.App] = []
 
 
 def strays(entries: Iterable[dict[str, Any]]) -> list[str]:
@@ -44,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     def registered(app: server.App, *args: Any, **kwargs: Any) -> None:
         original(app, *args, **kwargs)
         _APPS.add(app)
+        _BORN.append(app)
 
     server.App.__init__ = registered  # type: ignore[method-assign,assignment]
 
@@ -54,10 +58,16 @@ def _only_catalog_operations(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if request.node.get_closest_marker("sends_unknown_requests"):
         return
-    found = [
-        stray
-        for app in list(_APPS)
-        for stray in strays(vars(entry) for entry in list(app.log) if entry.at >= started)
-    ]
+    apps = {id(app): app for app in [*_APPS, *_BORN]}
+    _BORN.clear()
+    found = [stray for app in apps.values() for stray in strays(_logged_since(app, started))]
     if found:
         pytest.fail(f"requests no catalog operation serves: {sorted(set(found))}")
+
+
+def _logged_since(app: server.App, started: float) -> Iterator[dict[str, Any]]:
+    # Newest first, stopping at the test's start: a session-long sandbox's log grows long.
+    for entry in reversed(list(app.log)):
+        if entry.at < started:
+            return
+        yield vars(entry)
