@@ -118,6 +118,14 @@ def test_registering_an_integration_keeps_the_secret_in_a_0600_file_only(
     # An existing file is refused before anything is sent: the secret is never lost.
     assert again.exit_code == 2
     assert [path for _, path in sent(sandbox)] == ["/api/services/zis/registry/crm_sync"]
+    # A refused registration leaves no empty file behind.
+    bad = tmp_path / "bad-secret"
+    refused = zdsync_api(
+        sandbox, "zis.integrations.create", "-a", "integration=Bad", "--secret-file", str(bad)
+    )
+    assert refused.exit_code == 1
+    assert "1010" in refused.stderr
+    assert not bad.exists()
 
 
 @small
