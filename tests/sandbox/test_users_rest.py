@@ -118,3 +118,15 @@ def test_permanent_deletions_are_limited_and_reported(sandbox: Sandbox) -> None:
     assert replies[2].json()["error"] == "APIRateLimitExceeded"
     assert int(replies[2].headers["retry-after"]) > 0
     assert chosen[2]["id"] not in sandbox.store.purged
+
+
+@pytest.mark.parametrize("sandbox", [SMALL], indirect=True)
+def test_autocomplete_leaves_out_users_with_a_foreign_identity(sandbox: Sandbox) -> None:
+    first, second = end_users(sandbox)[:2]
+    sandbox.store.update_user(first["id"], name="Quentin Foreign")
+    sandbox.store.update_user(second["id"], name="Quentin Own")
+    sandbox.store.add_identity(sandbox.store.users.records[first["id"]], "foreign", "ext-7")
+
+    found = send(sandbox, "GET", "/api/v2/users/autocomplete", query={"name": "quentin"})
+
+    assert [u["id"] for u in found.json()["users"]] == [second["id"]]
