@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from zdsync import catalog
+from zdsync.sandbox import identities
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.store import Store
@@ -102,6 +103,11 @@ def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Reco
     )
 
 
+def select_users(store: Store, request: Request) -> list[Record] | Reply:
+    """Active users as ``/api/v2/users`` selects them, role filters applied."""
+    return _users(store, request, ())
+
+
 def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
     external_id = request.query.get("external_id")
     return in_id_order(
@@ -146,6 +152,7 @@ LISTINGS: tuple[Listing, ...] = (
         ("application",),
         by_id=False,
     ),
+    Listing("identities.list", identities.listed, ("type[]",)),
     Listing("user_fields.list", lambda s, r, g: by_id(s.user_fields)),
     # Zendesk offers cursor paging or none at all here, not offset.
     Listing(
