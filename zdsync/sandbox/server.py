@@ -20,6 +20,11 @@ from zdsync.sandbox import (
     exports,
     lists,
     search,
+    trigger_categories,
+    trigger_writes,
+    triggers,
+    user_field_options,
+    user_field_writes,
     writes_organizations,
     writes_tickets,
     writes_users,
@@ -104,6 +109,11 @@ ROUTES: dict[str, Handler] = {
     "organizations.delete": lambda a, r, m: writes_organizations.delete(
         a, r, int(m["organization_id"])
     ),
+    **triggers.HANDLERS,
+    **trigger_writes.HANDLERS,
+    **trigger_categories.HANDLERS,
+    **user_field_writes.HANDLERS,
+    **user_field_options.HANDLERS,
 }
 
 
@@ -122,6 +132,7 @@ class App:
 
     store: Store
     jobs: Jobs
+    selections: lists.Selections
 
     def __init__(self, config: SandboxConfig, origin: str) -> None:
         self.config = config
