@@ -11,6 +11,7 @@ import pytest
 
 from tests.client.rule_examples import one_category
 from tests.sandbox.writing import send
+from tests.test_api_cli import zdsync_api
 from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError, InvalidRequestError, NotFoundError
@@ -429,3 +430,26 @@ def test_end_users_may_not_read_triggers_and_agents_may(sandbox: Sandbox) -> Non
         == 403
     )
     assert send(sandbox, "GET", "/api/v2/triggers", email=AGENT_EMAIL).status_code == 200
+
+
+def test_the_cli_deletes_a_trigger_only_with_yes(sandbox: Sandbox) -> None:
+    trigger_id = firing_order(sandbox)[0]
+    request_line = f"DELETE {sandbox.base_url}/api/v2/triggers/{trigger_id}"
+
+    dry = zdsync_api(sandbox, "triggers.delete", "-a", f"trigger_id={trigger_id}", "--dry-run")
+    refused = zdsync_api(sandbox, "triggers.delete", "-a", f"trigger_id={trigger_id}")
+    nothing_sent = sandbox.app.request_log()
+    confirmed = zdsync_api(sandbox, "triggers.delete", "-a", f"trigger_id={trigger_id}", "--yes")
+    again = zdsync_api(sandbox, "triggers.delete", "-a", f"trigger_id={trigger_id}", "--yes")
+
+    assert (dry.exit_code, dry.stdout.splitlines()[0]) == (0, request_line)
+    assert refused.exit_code == 2
+    assert request_line in refused.stderr.splitlines()
+    assert refused.stderr.splitlines()[-1] == "zdsync: error: add --yes to run it"
+    assert nothing_sent == []
+    assert confirmed.exit_code == 0, confirmed.stderr
+    assert trigger_id not in triggers(sandbox)
+    assert again.exit_code == 1
+    assert again.stderr.strip().splitlines() == [
+        f"zdsync: error: 404 RecordNotFound: Not found (DELETE /api/v2/triggers/{trigger_id})"
+    ]
