@@ -26,6 +26,19 @@ def one_category(sandbox: Sandbox) -> str:
     return kept
 
 
+def grow(sandbox: Sandbox, triggers: int, categories: int = 0) -> None:
+    """More triggers (``Rule <n>``, in the first category) and categories than one page holds,
+    through the sandbox's own book."""
+    book = sandbox.store.triggers
+    now = sandbox.store.now()
+    for n in range(categories):
+        book.add_category(f"Team {n}", 10 + n, now)
+    template = next(iter(book.triggers.values()))
+    for n in range(triggers):
+        fields = {**template, "title": f"Rule {n}", "position": 100 + n}
+        book.add_trigger(fields, 0, now)
+
+
 def examples(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     store = sandbox.store
     book = store.triggers

@@ -12,6 +12,7 @@ import pytest
 from pipelines.zendesk.lists import WholeList
 from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
+from tests.client.rule_examples import grow
 from tests.pipelines.conftest import extract, rows
 from zdsync import catalog
 from zdsync.sandbox import Sandbox
@@ -39,18 +40,6 @@ CATEGORIES = Stream(
     disposition="replace",
     page_size=2,
 )
-
-
-def grow(sandbox: Sandbox, triggers: int, categories: int) -> None:
-    """More triggers and categories than one page holds, through the sandbox's own book."""
-    book = sandbox.store.triggers
-    now = sandbox.store.now()
-    for n in range(categories):
-        book.add_category(f"Team {n}", 10 + n, now)
-    template = next(iter(book.triggers.values()))
-    for n in range(triggers):
-        fields = {**template, "title": f"Rule {n}", "position": 100 + n}
-        book.add_trigger(fields, 0, now)
 
 
 @pytest.mark.parametrize("stream", [TRIGGERS, CATEGORIES], ids=lambda s: s.name)

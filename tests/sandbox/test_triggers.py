@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 
-from tests.client.rule_examples import one_category
+from tests.client.rule_examples import grow, one_category
 from tests.sandbox.writing import send
 from tests.test_api_cli import zdsync_api
 from zdsync import catalog
@@ -158,6 +158,20 @@ def test_search_matches_title_words_and_filters_and_pages_by_offset(
     assert [t["title"] for t in described["triggers"]] == ["Notify all agents of received request"]
     assert page.json()["count"] == 4
     assert "query=notify" in page.json()["next_page"]
+
+
+def test_the_client_reads_every_page_of_a_search_and_a_list(
+    sandbox: Sandbox, client: ZendeskClient
+) -> None:
+    grow(sandbox, triggers=230)
+
+    found = client.call("triggers.search", query="rule")["triggers"]
+    listed = client.call("triggers.list")["triggers"]
+
+    assert sorted(t["title"] for t in found) == sorted(f"Rule {n}" for n in range(230))
+    assert [t["id"] for t in listed] == firing_order(sandbox)
+    searched = [e["query"] for e in sandbox.app.request_log() if "/triggers/search" in e["path"]]
+    assert [q.get("page", "1") for q in searched] == ["1", "2", "3"]
 
 
 def test_show_and_an_unknown_or_malformed_id(sandbox: Sandbox, client: ZendeskClient) -> None:
