@@ -9,7 +9,7 @@ import pytest
 
 from tests.sandbox.writing import send
 from zdsync.client import ZendeskClient
-from zdsync.client.errors import InvalidRequestError, NotFoundError
+from zdsync.client.errors import InvalidArgumentsError, InvalidRequestError, NotFoundError
 from zdsync.sandbox.config import SandboxConfig
 from zdsync.sandbox.server import Sandbox
 
@@ -164,3 +164,15 @@ def test_the_batch_job_moves_categories_and_triggers_or_nothing(
         "status": "failed",
     }
     assert book.categories[second]["position"] == 1  # the failed job changed nothing
+
+
+def test_a_category_without_a_name_is_refused_before_sending(
+    sandbox: Sandbox, client: ZendeskClient
+) -> None:
+    with pytest.raises(InvalidArgumentsError) as missing:
+        client.call("trigger_categories.create", trigger_category={"position": 1})
+
+    assert str(missing.value) == (
+        "trigger_categories.create: trigger_category is missing required field 'name'"
+    )
+    assert [e for e in sandbox.app.request_log() if e["path"].startswith("/api/")] == []
