@@ -8,7 +8,7 @@ the API records a revision with its author, as Zendesk's revision history does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from zdsync.sandbox.fakedata import ANCHOR, Record, iso
 
@@ -39,106 +39,104 @@ def _notify(recipient: str, subject: str, body: str) -> Record:
 
 
 CATEGORIES = ("Notifications", "Routing", "Tagging and priorities")
-# (category index, title, active, description, all, any, actions, later edits)
-# An edit is the changes of one later revision, applied in order.
-SEEDED: tuple[
-    tuple[int, str, bool, str, list[Record], list[Record], list[Record], list[Record]], ...
-] = (
-    (
+
+
+class Seed(NamedTuple):
+    """One trigger of the starting set.
+
+    Attributes:
+        category: Index into ``CATEGORIES``.
+        title: The trigger's title.
+        description: Its description.
+        every: Conditions that must all hold.
+        actions: What it does.
+        some: Conditions of which one must hold.
+        active: Whether it ends up active (switched off by a last edit if not).
+        edits: The changes of its later revisions, in order, a month apart.
+    """
+
+    category: int
+    title: str
+    description: str
+    every: list[Record]
+    actions: list[Record]
+    some: tuple[Record, ...] = ()
+    active: bool = True
+    edits: tuple[Record, ...] = ()
+
+
+SEEDED = (
+    Seed(
         0,
         "Notify requester and CCs of received request",
-        True,
         "Confirms a new request to whoever asked.",
         [_c("update_type", "is", "Create"), _c("status", "is_not", "solved")],
-        [],
         [_notify("requester_and_ccs", "[{{ticket.account}}] Re: {{ticket.title}}", _RECEIVED)],
-        [{"description": "Confirms a new request to the requester and everyone copied."}],
+        edits=({"description": "Confirms a new request to the requester and everyone copied."},),
     ),
-    (
+    Seed(
         0,
         "Notify requester and CCs of comment update",
-        True,
         "Sends public replies to the requester.",
         [_c("update_type", "is", "Change"), _c("comment_is_public", "is", "true")],
-        [],
         [_notify("requester_and_ccs", "[{{ticket.account}}] Re: {{ticket.title}}", _UPDATED)],
-        [],
     ),
-    (
+    Seed(
         0,
-        "Notify assignee of assignment",
-        True,
+        "Notify assignee",
         "Tells an agent a ticket is now theirs.",
         [_c("assignee_id", "changed"), _c("assignee_id", "is_not", "current_user")],
-        [],
         [_notify("assignee_id", "Assignment: {{ticket.title}}", "Ticket #{{ticket.id}} is yours.")],
-        [{"title": "Notify assignee of assignment"}],
+        edits=({"title": "Notify assignee of assignment"},),
     ),
-    (
+    Seed(
         0,
         "Notify all agents of received request",
-        False,
         "Switched off once groups took over routing.",
         [_c("update_type", "is", "Create")],
-        [],
         [_notify("all_agents", "New request: {{ticket.title}}", "{{ticket.description}}")],
-        [{"active": False}],
+        active=False,
     ),
-    (
+    Seed(
         1,
         "Route billing requests to Billing",
-        True,
         "Sends invoices and refunds to the billing group.",
         [_c("update_type", "is", "Create")],
-        [
+        [_a("group_id", "20001"), _a("current_tags", "billing")],
+        some=(
             _c("subject_includes_word", "includes", "invoice refund billing"),
             _c("current_tags", "includes", "billing"),
-        ],
-        [_a("group_id", "20001"), _a("current_tags", "billing")],
-        [],
+        ),
     ),
-    (
+    Seed(
         1,
         "Escalate urgent tickets of VIP requesters",
-        True,
         "VIPs with an urgent problem go straight to tier 2.",
         [_c("priority", "is", "urgent"), _c("requester.custom_fields.vip", "is", "true")],
-        [],
         [_a("group_id", "20002"), _a("current_tags", "vip_escalated")],
-        [{"actions": [_a("group_id", "20002"), _a("current_tags", "vip_escalated tier2")]}],
+        edits=({"actions": [_a("group_id", "20002"), _a("current_tags", "vip_escalated tier2")]},),
     ),
-    (
+    Seed(
         2,
         "Raise priority for the Enterprise plan",
-        True,
         "Enterprise customers start at high priority.",
-        [
-            _c("update_type", "is", "Create"),
-            _c("requester.custom_fields.plan", "is", "enterprise"),
-        ],
-        [],
+        [_c("update_type", "is", "Create"), _c("requester.custom_fields.plan", "is", "enterprise")],
         [_a("priority", "high"), _a("current_tags", "enterprise")],
-        [],
     ),
-    (
+    Seed(
         2,
         "Tag requests that arrive by email",
-        True,
         "",
         [_c("update_type", "is", "Create"), _c("via_id", "is", "4")],
-        [],
         [_a("current_tags", "email_request")],
-        [],
     ),
-    (
+    Seed(
         2,
         "Solve tickets tagged spam",
-        False,
         "Kept off until the spam filter's false positives are understood.",
         [_c("current_tags", "includes", "spam")],
-        [],
         [_a("status", "solved"), _a("remove_tags", "needs_reply")],
-        [],
+        active=False,
     ),
 )
 
@@ -282,26 +280,24 @@ def diff(previous: Record | None, revision_id: int, snapshot: Record) -> Record:
 
 
 def seeded(origin: str, author_id: int) -> Triggers:
-    """The starting set: three categories and their triggers, each edit a revision a day apart."""
+    """The starting set: three categories and their triggers, each edit a revision later."""
     book = Triggers(origin)
     start = ANCHOR - 400 * DAY
     categories = [book.add_category(name, n, start) for n, name in enumerate(CATEGORIES)]
     positions: dict[int, int] = {}
-    for n, (cat, title, active, text, every, some, actions, edits) in enumerate(SEEDED):
-        positions[cat] = positions.get(cat, 0) + 1
+    for n, seed in enumerate(SEEDED):
+        positions[seed.category] = positions.get(seed.category, 0) + 1
         fields = {
-            "title": title,
-            "description": text,
-            "active": True,
-            "position": positions[cat],
-            "category_id": categories[cat]["id"],
-            "conditions": {"all": every, "any": some},
-            "actions": actions,
+            "title": seed.title,
+            "description": seed.description,
+            "position": positions[seed.category],
+            "category_id": categories[seed.category]["id"],
+            "conditions": {"all": seed.every, "any": list(seed.some)},
+            "actions": seed.actions,
         }
         created = start + n * DAY
-        trigger = book.add_trigger(fields, author_id, created)
+        trigger_id = book.add_trigger(fields, author_id, created)["id"]
+        edits = [*seed.edits, *([] if seed.active else [{"active": False}])]
         for step, changes in enumerate(edits, start=1):
-            book.change_trigger(trigger["id"], changes, author_id, created + step * 30 * DAY)
-        if not active and book.triggers[trigger["id"]]["active"]:
-            book.change_trigger(trigger["id"], {"active": False}, author_id, created + 90 * DAY)
+            book.change_trigger(trigger_id, changes, author_id, created + step * 30 * DAY)
     return book
