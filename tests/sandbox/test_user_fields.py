@@ -82,6 +82,11 @@ def test_create_adds_the_key_to_every_user_unset(sandbox: Sandbox, client: Zende
         ),
         ({"key": "k", "title": " "}, "title", ("Title: cannot be blank", "BlankValue")),
         (
+            {"key": "k", "title": "X", "position": "first"},
+            "position",
+            ("Position: must be an integer", "InvalidValue"),
+        ),
+        (
             {"key": "k", "title": "Menu", "type": "dropdown"},
             "custom_field_options",
             ("Custom field options: cannot be blank", "BlankValue"),

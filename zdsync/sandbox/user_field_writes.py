@@ -121,6 +121,11 @@ def _field_problems(row: Record) -> list[Problem]:
     title = row.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append(("title", "BlankValue", "Title: cannot be blank"))
+    position = row.get("position", 0)
+    if not isinstance(position, int) or isinstance(position, bool):
+        problems.append(("position", "InvalidValue", "Position: must be an integer"))
+    if not isinstance(row.get("active", True), bool):
+        problems.append(("active", "InvalidValue", "Active: must be true or false"))
     if row.get("type") == "regexp" and not row.get("regexp_for_validation"):
         message = "Regexp for validation: cannot be blank"
         problems.append(("regexp_for_validation", "BlankValue", message))
