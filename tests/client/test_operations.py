@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.client import rule_examples
 from tests.client import test_user_identity_zis_calls as users_identities_zis
-from tests.sandbox.oas import response_schema, validate
+from tests.sandbox.oas import validate_response
 from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError
@@ -239,6 +240,7 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "organizations.create_many": {"organizations": [{"name": "Catalog Orgs"}]},
         "organizations.update": {"organization_id": org_changed, "organization": {"notes": "n"}},
         "organizations.delete": {"organization_id": org_deleted},
+        **rule_examples.examples(sandbox),
     }
 
 
@@ -261,5 +263,5 @@ def test_every_operation_the_sandbox_serves_answers_a_call_in_the_files_shape(
             assert body == {}, name  # 204, nothing to validate
             continue
         assert body[str(op.response_key)], name
-        status = "201" if name in CREATED else "200"
-        validate(response_schema(op.path, op.method.lower(), status), body)
+        status = "201" if name in CREATED | rule_examples.CREATED else "200"
+        validate_response(op.path, op.method.lower(), status, body)

@@ -319,3 +319,24 @@ def test_zenpy_lists_and_shows_a_users_identities(served: Served, zenpy: Zenpy) 
     assert [i.primary for i in listed if i.type == "email"] == [True]
     assert (shown.id, shown.value) == (listed[-1].id, listed[-1].value)
     assert "GET /api/v2/users/{user_id}/identities/{user_identity_id}" in served.checked
+
+
+def test_zenpy_reads_triggers_and_user_fields(served: Served, zenpy: Zenpy) -> None:
+    truth = served.state()
+    book = {c["id"]: c["position"] for c in truth["trigger_categories"]}
+    firing = sorted(truth["triggers"], key=lambda t: (book[t["category_id"]], t["position"]))
+    fields = sorted(truth["user_fields"], key=lambda f: (f["position"], f["id"]))
+
+    triggers = list(zenpy.triggers())
+    one = zenpy.triggers(id=firing[2]["id"])
+    user_fields = list(zenpy.user_fields())
+    plan = zenpy.user_fields(id=next(f["id"] for f in fields if f["key"] == "plan"))
+
+    assert _ids(triggers) == [t["id"] for t in firing]
+    assert (one.title, one.category_id) == (firing[2]["title"], firing[2]["category_id"])
+    assert one.conditions.all == firing[2]["conditions"]["all"]
+    assert _ids(user_fields) == [f["id"] for f in fields]
+    assert [o.value for o in plan.custom_field_options] == ["free", "pro", "enterprise"]
+    assert {"GET /api/v2/triggers", "GET /api/v2/triggers/{trigger_id}"} <= set(served.checked)
+    assert "GET /api/v2/user_fields/{user_field_id}" in served.checked
+    assert len(served.checked) == served.api_requests()

@@ -17,9 +17,10 @@ Where = Literal["path", "query", "body"]
 # How an argument is written: "ids" is a list of integer ids sent comma-separated; "object" and
 # "objects" are a JSON object and a list of them.
 Kind = Literal["integer", "string", "boolean", "ids", "strings", "object", "objects"]
-# The documents the catalog is derived from: the numbered seeds, and the API notes for
-# operations the project relied on before the seeds named them.
-Source = Literal["000", "001", "002", "003", "004", "notes"]
+# The documents the catalog is derived from: the numbered seeds, the API notes for
+# operations the project relied on before the seeds named them, and Zendesk's OpenAPI file for
+# operations of a seed's group that the seed's excerpt leaves out.
+Source = Literal["000", "001", "002", "003", "004", "notes", "oas"]
 
 
 class Paging(Enum):

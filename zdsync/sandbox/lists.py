@@ -153,7 +153,12 @@ LISTINGS: tuple[Listing, ...] = (
         by_id=False,
     ),
     Listing("identities.list", identities.listed, ("type[]",)),
-    Listing("user_fields.list", lambda s, r, g: by_id(s.user_fields)),
+    # In the order the account sets (reorder moves them), not by id.
+    Listing(
+        "user_fields.list",
+        lambda s, r, g: sorted(s.user_fields, key=lambda f: (f["position"], f["id"])),
+        by_id=False,
+    ),
     # Zendesk offers cursor paging or none at all here, not offset.
     Listing(
         "ticket_fields.list",

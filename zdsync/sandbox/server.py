@@ -23,6 +23,11 @@ from zdsync.sandbox import (
     lists,
     passwords,
     search,
+    trigger_categories,
+    trigger_writes,
+    triggers,
+    user_field_options,
+    user_field_writes,
     users_admin,
     writes_organizations,
     writes_tickets,
@@ -122,6 +127,11 @@ ROUTES: dict[str, Handler] = {
     "passwords.change": lambda a, r, m: passwords.change_password(a, r, int(m["user_id"])),
     "passwords.requirements": lambda a, r, m: passwords.requirements(a, r, int(m["user_id"])),
     **zis.routes(),
+    **triggers.HANDLERS,
+    **trigger_writes.HANDLERS,
+    **trigger_categories.HANDLERS,
+    **user_field_writes.HANDLERS,
+    **user_field_options.HANDLERS,
 }
 
 
@@ -144,6 +154,7 @@ class App:
 
     store: Store
     jobs: Jobs
+    selections: lists.Selections
 
     def __init__(self, config: SandboxConfig, origin: str) -> None:
         self.config = config

@@ -16,8 +16,9 @@ from typing import Any
 
 import orjson
 
-from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
+from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
 DELETED_USER_KEYS = (
     "id",
@@ -89,6 +90,13 @@ class ExportIndex:
         insort(self.keys, (self.stamp(record), record["id"]))
         self.version += 1
 
+    def rewrite(self, record: Record) -> None:
+        """Store a change that leaves the record's stamp alone: it keeps its place in the
+        export order, so no re-sorting is needed."""
+        self.records[record["id"]] = record
+        self._json.pop(record["id"], None)
+        self.version += 1
+
     def remove(self, record_id: int) -> None:
         record = self.records.pop(record_id)
         key = (self.stamp(record), record_id)
@@ -132,6 +140,8 @@ class Store:
         self._by_external_id: dict[str, int] = {}
         for user in self.users.records.values():
             self._index(user)
+        admin = self.find_user(email=ADMIN_EMAIL)
+        self.triggers = seeded_triggers(origin, admin["id"] if admin else 0)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -163,6 +173,9 @@ class Store:
                     "identities": self.identities,
                     "deleted_users": {r["id"]: r for r in self.deleted_users()},
                     "compliance_deletion_statuses": self.compliance,
+                    "triggers": self.triggers.triggers,
+                    "trigger_categories": self.triggers.categories,
+                    "user_fields": {f["id"]: f for f in self.user_fields},
                 }
             )
 
