@@ -19,6 +19,7 @@ from zdsync import catalog
 from zdsync.sandbox import (
     exports,
     lists,
+    reads_many,
     search,
     writes_organizations,
     writes_tickets,
@@ -104,6 +105,9 @@ ROUTES: dict[str, Handler] = {
     "organizations.delete": lambda a, r, m: writes_organizations.delete(
         a, r, int(m["organization_id"])
     ),
+    "organizations.update_many": lambda a, r, m: writes_organizations.update_many(a, r),
+    "organizations.show_many": lambda a, r, m: reads_many.show_many_organizations(a.store, r),
+    "tickets.show_many": lambda a, r, m: reads_many.show_many_tickets(a.store, r),
 }
 
 
