@@ -2,8 +2,8 @@
 
 A push keeps its log (schema ``reverse_etl``) in the DuckDB file, where each job commits with
 the state it changes. When the models run on another warehouse, the log's tables go there too,
-replaced whole through dlt, so ``user_sync_health`` and ``user_sync_failing_rows`` read there
-what they read in DuckDB.
+replaced whole through dlt, so ``sync_log``, ``user_sync_health`` and ``user_sync_failing_rows``
+read there what they read in DuckDB.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from pathlib import Path
 import dlt
 import duckdb
 
-from zdsync.reverse_etl.ledger import SCHEMA
-
-TABLES = ("user_sync_state", "user_sync_log", "sync_runs")
+from zdsync.reverse_etl.ledger import SCHEMA, TABLES
 
 
 def publish(db: Path, destination: str) -> list[str]:
