@@ -129,7 +129,7 @@ class Organizations:
             item.exists, item.zendesk_id = org_id is not None, org_id
 
     def apply_mode(self, planned: list[planning.PlannedRow], mode: planning.Mode) -> None:
-        planning.apply_mode(planned, mode, "organization")
+        planning.apply_mode(planned, mode, "organization", article="an")
 
     def batches(self, to_send: list[planning.PlannedRow]) -> Iterator[list[planning.PlannedRow]]:
         for exists in (False, True):

@@ -165,7 +165,11 @@ def diff(planned: list[PlannedRow], previous: dict[str, Previous]) -> None:
 
 
 def apply_mode(
-    planned: list[PlannedRow], mode: Mode, noun: str = "user", required: str = "name"
+    planned: list[PlannedRow],
+    mode: Mode,
+    noun: str = "user",
+    required: str = "name",
+    article: str = "a",
 ) -> None:
     """Enforce the mode and the ``required`` value a create needs, where the record's
     existence is known.
@@ -177,7 +181,7 @@ def apply_mode(
         if item.decision != "send":
             continue
         if item.exists is False and not item.payload.get(required):
-            item.invalid(f"{required} is required to create a {noun}")
+            item.invalid(f"{required} is required to create {article} {noun}")
         elif mode != "upsert" and item.exists is None:
             item.invalid(f"could not tell whether a Zendesk {noun} matches (--mode {mode})")
         elif mode == "update-only" and item.exists is False:
