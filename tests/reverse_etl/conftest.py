@@ -59,6 +59,26 @@ def crm_rows(count: int, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+def crm_organizations(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "external_id": f"crm-org-{i}",
+            "name": f"CRM Company {i}",
+            "notes": f"account {i}",
+            "tags": "crm,imported",
+            "organization_fields.region": "emea" if i % 2 else "apac",
+        }
+        for i in range(start, start + count)
+    ]
+
+
+# Rows of each object the benchmark can push, and the column it changes for its second push.
+BENCH_ROWS: dict[str, tuple[Callable[[int], list[dict[str, Any]]], str]] = {
+    "users": (crm_rows, "name"),
+    "organizations": (crm_organizations, "notes"),
+}
+
+
 def push(sandbox: Sandbox, tmp_path: Path, obj: str = "users", **options: Any) -> PushSummary:
     settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
     options.setdefault("db", tmp_path / "sync.duckdb")

@@ -12,6 +12,7 @@ from tests.conftest import settings_for
 from tests.reverse_etl.conftest import (
     FAST_POLL,
     clock_moved_when,
+    crm_organizations,
     fill_job_slots,
     posts_to,
     push,
@@ -27,19 +28,6 @@ from zdsync.sandbox.faults import Fault
 CREATE = "/api/v2/organizations/create_many"
 UPDATE = "/api/v2/organizations/update_many"
 COLUMNS = ["external_id", "name", "notes", "tags"]
-
-
-def org_rows(count: int, start: int = 0) -> list[dict[str, Any]]:
-    return [
-        {
-            "external_id": f"crm-org-{i}",
-            "name": f"CRM Company {i}",
-            "notes": f"account {i}",
-            "tags": "crm,imported",
-            "organization_fields.region": "emea" if i % 2 else "apac",
-        }
-        for i in range(start, start + count)
-    ]
 
 
 def orgs_csv(tmp_path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -63,7 +51,7 @@ def test_new_organizations_are_created_and_existing_ones_matched_in_another_case
 ) -> None:
     keyed, nameless = existing(crm_sandbox, True), existing(crm_sandbox, False)
     rows = [
-        *org_rows(3),
+        *crm_organizations(3),
         {"external_id": keyed["external_id"].upper(), "name": keyed["name"], "notes": "by id"},
         {"external_id": "crm-org-named", "name": nameless["name"].upper(), "notes": "by name"},
     ]
@@ -95,7 +83,7 @@ def test_new_organizations_are_created_and_existing_ones_matched_in_another_case
 
 def test_invalid_rows_say_why_and_are_never_sent(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     rows = [
-        *org_rows(1),
+        *crm_organizations(1),
         {"name": "Unknown field", "organization_fields.size": "big"},
         {"name": "Bad dropdown", "organization_fields.region": "mars"},
         {"name": "Bad flag", "shared_tickets": "maybe"},
@@ -125,7 +113,10 @@ def test_a_row_zendesk_refuses_fails_with_its_reason(crm_sandbox: Sandbox, tmp_p
     keyed = existing(crm_sandbox, True)
     other = next(o for o in live_orgs(crm_sandbox) if o["id"] != keyed["id"])
     # Renaming one organization to another's name: Zendesk refuses it inside the job.
-    rows = [*org_rows(2), {"external_id": keyed["external_id"], "name": other["name"].lower()}]
+    rows = [
+        *crm_organizations(2),
+        {"external_id": keyed["external_id"], "name": other["name"].lower()},
+    ]
 
     summary = push(crm_sandbox, tmp_path, "organizations", input=orgs_csv(tmp_path, rows))
 
@@ -139,7 +130,9 @@ def test_a_row_zendesk_refuses_fails_with_its_reason(crm_sandbox: Sandbox, tmp_p
 def test_a_job_that_fails_as_a_whole_is_sent_again(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     crm_sandbox.app.jobs.fail_next_jobs(1)
 
-    summary = push(crm_sandbox, tmp_path, "organizations", input=orgs_csv(tmp_path, org_rows(150)))
+    summary = push(
+        crm_sandbox, tmp_path, "organizations", input=orgs_csv(tmp_path, crm_organizations(150))
+    )
 
     assert summary.totals.created == 150
     assert (summary.totals.jobs, summary.totals.failed_jobs) == (3, 1)
@@ -150,7 +143,7 @@ def test_rows_of_a_job_failing_on_every_try_fail_then_go_on_the_next_run(
     crm_sandbox: Sandbox, tmp_path: Path
 ) -> None:
     crm_sandbox.app.jobs.fail_next_jobs(3, message="Internal error")
-    source = orgs_csv(tmp_path, org_rows(20))
+    source = orgs_csv(tmp_path, crm_organizations(20))
 
     first = push(crm_sandbox, tmp_path, "organizations", input=source)
     second = push(crm_sandbox, tmp_path, "organizations", input=source)
@@ -173,7 +166,9 @@ def test_too_many_jobs_and_429s_are_waited_out(sandbox: Sandbox, tmp_path: Path)
     )
     settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False), retry=quick)
     options = PushOptions(
-        input=orgs_csv(tmp_path, org_rows(500)), db=tmp_path / "sync.duckdb", poll=FAST_POLL
+        input=orgs_csv(tmp_path, crm_organizations(500)),
+        db=tmp_path / "sync.duckdb",
+        poll=FAST_POLL,
     )
 
     with clock_moved_when(sandbox, lambda jobs: jobs.too_many_jobs >= 1, 3600):
@@ -188,7 +183,11 @@ def test_too_many_jobs_and_429s_are_waited_out(sandbox: Sandbox, tmp_path: Path)
 
 def test_a_dry_run_writes_nothing(crm_sandbox: Sandbox, tmp_path: Path) -> None:
     keyed = existing(crm_sandbox, True)
-    rows = [*org_rows(3), {"external_id": keyed["external_id"], "notes": "x"}, {"notes": "?"}]
+    rows = [
+        *crm_organizations(3),
+        {"external_id": keyed["external_id"], "notes": "x"},
+        {"notes": "?"},
+    ]
     before = crm_sandbox.store.snapshot()["organizations"]
 
     summary = push(
@@ -210,7 +209,7 @@ def test_a_dry_run_writes_nothing(crm_sandbox: Sandbox, tmp_path: Path) -> None:
 def test_a_second_push_with_one_percent_changed_sends_only_those(
     crm_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    rows = org_rows(300)
+    rows = crm_organizations(300)
     source = orgs_csv(tmp_path, rows)
     push(crm_sandbox, tmp_path, "organizations", input=source)
     for index in range(0, 300, 100):
@@ -231,7 +230,7 @@ def test_a_rerun_after_losing_the_log_creates_nothing_twice(
 ) -> None:
     # A push killed after Zendesk ran its jobs but before it wrote them down leaves no state:
     # the next run must find the organizations by external id or name and update them.
-    source = orgs_csv(tmp_path, org_rows(120))
+    source = orgs_csv(tmp_path, crm_organizations(120))
     push(crm_sandbox, tmp_path, "organizations", input=source)
     with duckdb.connect(str(tmp_path / "sync.duckdb")) as con:
         con.execute("DELETE FROM reverse_etl.organization_sync_state")
@@ -246,7 +245,7 @@ def test_a_rerun_after_losing_the_log_creates_nothing_twice(
 def test_users_name_their_organization_by_external_id_or_name(
     crm_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    push(crm_sandbox, tmp_path, "organizations", input=orgs_csv(tmp_path, org_rows(2)))
+    push(crm_sandbox, tmp_path, "organizations", input=orgs_csv(tmp_path, crm_organizations(2)))
     (first,), (second,) = (
         by_name(crm_sandbox, "CRM Company 0"),
         by_name(crm_sandbox, "CRM Company 1"),
