@@ -28,6 +28,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, JobStatus, Organization, Ticket, User
 
 from tests.sandbox.oas import operation_path, response_schema, validate
+from tests.unrouted import strays
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 from zdsync.sandbox.store import epoch
 
@@ -76,7 +77,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         banner = next(line for line in process.stdout if "listening on" in line)
         found = re.search(r"https://\S+", banner)
         assert found is not None
-        yield Served(found[0], folder / "ca.pem")
+        running = Served(found[0], folder / "ca.pem")
+        yield running
+        log = running._get("/_sandbox/requests")["requests"]
+        assert strays(log) == [], "zenpy sent requests no catalog operation serves"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -298,3 +302,20 @@ def test_zenpy_creates_updates_and_deletes_organizations(served: Served, zenpy: 
     assert sorted(organizations[row.id]["name"] for row in job.results) == ["Zenpy A", "Zenpy B"]
     assert "POST /api/v2/organizations/create_many" in served.checked
     assert len(served.checked) == served.api_requests()
+
+
+def test_zenpy_lists_and_shows_a_users_identities(served: Served, zenpy: Zenpy) -> None:
+    users = served.state()["users"]
+    user = next(u for u in users if u["active"] and u["role"] == "end-user" and u["phone"])
+
+    listed = list(zenpy.users.identities(id=user["id"]))
+    shown = zenpy.users.identities.show(user["id"], listed[-1].id)
+
+    assert {(i.type, i.value) for i in listed} == {
+        ("email", user["email"]),
+        ("phone_number", user["phone"]),
+    }
+    assert {i.user_id for i in listed} == {user["id"]}
+    assert [i.primary for i in listed if i.type == "email"] == [True]
+    assert (shown.id, shown.value) == (listed[-1].id, listed[-1].value)
+    assert "GET /api/v2/users/{user_id}/identities/{user_identity_id}" in served.checked

@@ -45,6 +45,7 @@ class Param:
         required: Whether the operation refuses to run without it.
         max_items: The most items a list value may hold.
         fields: For object values, the fields each object must carry.
+        secret: A credential (a password): redacted wherever the request is shown.
     """
 
     name: str
@@ -53,6 +54,7 @@ class Param:
     required: bool = False
     max_items: int | None = None
     fields: tuple[str, ...] = ()
+    secret: bool = False
 
     @property
     def identifier(self) -> str:
@@ -72,12 +74,17 @@ class Operation:
         params: Every argument, path placeholders included.
         response_key: The body key the answer sits under (``user``, ``users``), if any.
         paging: How a list answer is read to its end.
-        rate_limit: The client bucket (``zdsync.client.ratelimit.BUCKETS``) that paces it.
+        rate_limit: The client bucket (``zdsync.client.ratelimit.BUCKETS``) that paces it, or
+            several when Zendesk limits it more than one way.
         bulk_job: It queues a background job and answers with a ``job_status``.
         destructive: It deletes or irreversibly changes data.
         sources: The seeds (or notes) it comes from.
         one_of: Arguments of which at least one must be given.
         timestamp_field: For time-based exports, the field the export compares.
+        secret_fields: Fields of the answer that are credentials, as dotted paths
+            (``zendesk_oauth_client.secret``): the client hands them back as ``Secret``.
+        result_cap: The most results Zendesk serves of one list; past it the client reads
+            the list another way (``zdsync.client.search_cap``).
     """
 
     name: str
@@ -86,12 +93,19 @@ class Operation:
     params: tuple[Param, ...] = ()
     response_key: str | None = None
     paging: Paging = Paging.NONE
-    rate_limit: str = "account"
+    rate_limit: str | tuple[str, ...] = "account"
     bulk_job: bool = False
     destructive: bool = False
     sources: tuple[Source, ...] = ()
     one_of: tuple[str, ...] = ()
     timestamp_field: str | None = None
+    secret_fields: tuple[str, ...] = ()
+    result_cap: int | None = None
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """The rate-limit buckets a request of this operation spends, besides the account's."""
+        return (self.rate_limit,) if isinstance(self.rate_limit, str) else self.rate_limit
 
     @property
     def group(self) -> str:
@@ -168,9 +182,10 @@ def in_body(
     required: bool = True,
     fields: tuple[str, ...] = (),
     max_items: int | None = None,
+    secret: bool = False,
 ) -> Param:
     """A top-level key of the JSON body: the record wrapper (``user``) or a plain field."""
-    return Param(name, kind, "body", required, max_items, fields)
+    return Param(name, kind, "body", required, max_items, fields, secret)
 
 
 # Zendesk's bulk endpoints take at most this many records or ids per request.

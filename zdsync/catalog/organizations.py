@@ -103,6 +103,8 @@ OPERATIONS = (
         "/api/v2/organizations/{organization_id}",
         (_ID, in_body("organization")),
         "organization",
+        # 5 updates a minute per organization (notes 6.2).
+        rate_limit="organization_update",
         sources=("002",),
     ),
     Operation(

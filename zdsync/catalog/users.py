@@ -108,7 +108,7 @@ OPERATIONS = (
         "/api/v2/users/{user_id}",
         (_ID, in_body("user")),
         "user",
-        rate_limit="single_user_write",
+        rate_limit=("single_user_write", "user_update"),
         sources=("002", "004"),
     ),
     # The same change to many users (``ids``/``external_ids`` and ``user``), or one each.
@@ -207,6 +207,7 @@ OPERATIONS = (
         "/api/v2/deleted_users/{deleted_user_id}",
         (_DELETED_ID,),
         "deleted_user",
+        rate_limit="permanent_deletion",
         destructive=True,
         sources=("003", "004"),
     ),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from zdsync import catalog
+from zdsync.sandbox import identities
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.reads_many import organization_fields
@@ -103,6 +104,11 @@ def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Reco
     )
 
 
+def select_users(store: Store, request: Request) -> list[Record] | Reply:
+    """Active users as ``/api/v2/users`` selects them, role filters applied."""
+    return _users(store, request, ())
+
+
 def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
     external_id = request.query.get("external_id")
     return in_id_order(
@@ -147,6 +153,7 @@ LISTINGS: tuple[Listing, ...] = (
         ("application",),
         by_id=False,
     ),
+    Listing("identities.list", identities.listed, ("type[]",)),
     Listing("user_fields.list", lambda s, r, g: by_id(s.user_fields)),
     Listing("organization_fields.list", lambda s, r, g: by_id(organization_fields(s))),
     # Zendesk offers cursor paging or none at all here, not offset.

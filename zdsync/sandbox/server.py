@@ -17,13 +17,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
 from zdsync.sandbox import (
+    deleted_users,
     exports,
+    identities,
     lists,
+    passwords,
     reads_many,
     search,
+    users_admin,
     writes_organizations,
     writes_tickets,
     writes_users,
+    zis,
 )
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
@@ -35,6 +40,7 @@ from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import FORBIDDEN, Reply, Request, error_reply, json_reply
 
 Handler = Callable[["App", Request, re.Match[str]], Reply]
+ZIS_PREFIX = "/api/services/zis/"
 
 
 def _admin_only(handler: Handler) -> Handler:
@@ -108,17 +114,33 @@ ROUTES: dict[str, Handler] = {
     "organizations.update_many": lambda a, r, m: writes_organizations.update_many(a, r),
     "organizations.show_many": lambda a, r, m: reads_many.show_many_organizations(a.store, r),
     "tickets.show_many": lambda a, r, m: reads_many.show_many_tickets(a.store, r),
+    "users.count": lambda a, r, m: users_admin.count(a, r),
+    "users.related": lambda a, r, m: users_admin.related(a, r, int(m["user_id"])),
+    "users.request_create": lambda a, r, m: users_admin.request_create(a, r),
+    "users.logout_many": lambda a, r, m: users_admin.logout_many(a, r),
+    "deleted_users.count": lambda a, r, m: deleted_users.count(a, r),
+    "deleted_users.show": lambda a, r, m: deleted_users.show(a, r, int(m["deleted_user_id"])),
+    "deleted_users.delete": lambda a, r, m: deleted_users.delete(a, r, int(m["deleted_user_id"])),
+    **identities.routes(),
+    "passwords.set": lambda a, r, m: passwords.set_password(a, r, int(m["user_id"])),
+    "passwords.change": lambda a, r, m: passwords.change_password(a, r, int(m["user_id"])),
+    "passwords.requirements": lambda a, r, m: passwords.requirements(a, r, int(m["user_id"])),
+    **zis.routes(),
 }
 
 
 @dataclass(frozen=True)
 class LoggedRequest:
+    """One request as the sandbox answered it; ``operation`` is the catalog operation its
+    method and path belong to, None for one no operation serves (and the control routes)."""
+
     at: float
     method: str
     path: str
     query: dict[str, str]
     status: int
     user_id: int | None
+    operation: str | None = None
 
 
 class App:
@@ -136,9 +158,16 @@ class App:
         self.faults = FaultPlan(config.faults, config.seed)
         self.selections = lists.Selections()
         self.log: deque[LoggedRequest] = deque(maxlen=500_000)
+        self.zis = zis.Registry()
+        self.passwords = passwords.Passwords()
+        # What endpoints without a visible effect did: mails sent, reminders, sessions ended.
+        self.verification_mails: list[int] = []
+        self.owner_reminders: list[dict[str, Any]] = []
+        self.logouts: dict[int, int] = {}
 
     def handle(self, request: Request) -> Reply:
         reply = self._dispatch(request)
+        found = catalog.find(_matched_method(request), request.path)
         self.log.append(
             LoggedRequest(
                 time.time(),
@@ -147,6 +176,7 @@ class App:
                 request.query,
                 reply.status,
                 request.user["id"] if request.user else None,
+                found.name if found else None,
             )
         )
         return reply
@@ -163,7 +193,7 @@ class App:
             return self.accounts.token_endpoint(request)
         caller = self.accounts.authenticate(request)
         if isinstance(caller, Reply):
-            return caller
+            return zis.unauthorized() if request.path.startswith(ZIS_PREFIX) else caller
         request.user = caller
         headers: dict[str, str] = {}
         limited = self.limits.check(request.method, request.path, headers)
@@ -173,9 +203,7 @@ class App:
         return reply
 
     def _route(self, request: Request) -> Reply:
-        # HEAD reads what GET would, without the body.
-        wanted = "GET" if request.method == "HEAD" else request.method
-        found = catalog.match(wanted, request.path)
+        found = catalog.match(_matched_method(request), request.path)
         handler = ROUTES.get(found[0].name) if found else None
         if found is None or handler is None:
             return error_reply(404, "InvalidEndpoint", "Not found")
@@ -184,6 +212,11 @@ class App:
 
     def request_log(self) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in list(self.log)]
+
+
+def _matched_method(request: Request) -> str:
+    # HEAD reads what GET would, without the body.
+    return "GET" if request.method == "HEAD" else request.method
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -302,9 +302,17 @@ class Store:
 
     # ---- writes from the API -------------------------------------------------------------
 
+    def next_identity_id(self) -> int:
+        """An identity id no identity has had, higher than every generated one."""
+        with self.lock:
+            if not self._identity_seq:
+                ids = [i["id"] for rows in self.identities.values() for i in rows]
+                self._identity_seq = max([*ids, self.next_user_id * 10])
+            self._identity_seq += 1
+            return self._identity_seq
+
     def add_identity(self, user: Record, kind: str, value: str) -> None:
-        self._identity_seq += 1
-        identity_id = user["id"] * 10 + 5 + self._identity_seq
+        identity_id = self.next_identity_id()
         now = iso(self.now())
         self.identities.setdefault(user["id"], []).append(
             {
@@ -323,6 +331,20 @@ class Store:
         )
         if kind == "email" and user["active"]:
             self._by_email[value.lower()] = user["id"]
+
+    def replace_identities(self, user_id: int, identities: list[Record]) -> Record:
+        """Give a user a new set of identities; its primary email becomes the user's email."""
+        with self.lock:
+            user = self.users.records[user_id]
+            self._unindex(user)
+            self.identities[user_id] = identities
+            primary = next(
+                (i["value"] for i in identities if i["type"] == "email" and i["primary"]), None
+            )
+            changed = {**user, "email": primary, "updated_at": iso(self.now())}
+            self.users.put(changed)
+            self._index(changed)
+            return changed
 
     def create_user(self, fields: Record) -> Record:
         user_id = self.next_user_id
