@@ -68,10 +68,18 @@ def push_records(
     mapping: Path | None = None,
     mode: Mode = "upsert",
     dry_run: bool = False,
+    mirror: bool = False,
 ) -> dict[str, Any]:
-    """Create or update Zendesk records of ``object_name`` from a CRM file or query."""
+    """Create or update Zendesk records of ``object_name`` from a CRM file or query
+    (``mirror``: identities only, delete those no row names)."""
     options = push_options(
-        input=input, query=query, db=db, mapping=mapping, mode=mode, dry_run=dry_run
+        input=input,
+        query=query,
+        db=db,
+        mapping=mapping,
+        mode=mode,
+        dry_run=dry_run,
+        mirror=mirror,
     )
     return push_task(options, object_name)
 

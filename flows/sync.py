@@ -40,7 +40,7 @@ def sync(
 
     ``crm_input`` or ``crm_query`` (and ``mapping``) are the users' rows; ``crm_inputs``,
     ``crm_queries`` and ``mappings`` name each object's (``{"organizations": ...}``). Objects
-    are pushed in dependency order (organizations, users, tickets), so users may name
+    are pushed in dependency order (organizations, users, identities, tickets), so users may name
     organizations pushed the same run; the result says per object (``push_<object>``) what
     happened.
     """

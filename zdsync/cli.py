@@ -217,6 +217,12 @@ Duplicates = Annotated[
 DryRun = Annotated[
     bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
 ]
+Mirror = Annotated[
+    bool,
+    typer.Option(
+        help="Identities only: delete what no row names, of the users and types rows name."
+    ),
+]
 Single = Annotated[
     bool, typer.Option(help="Users only: one request per user, for accounts without bulk imports.")
 ]
@@ -233,6 +239,7 @@ def push_object(
     on_duplicate: Duplicates = "last",
     dry_run: DryRun = False,
     single: Single = False,
+    mirror: Mirror = False,
 ) -> None:
     """Create or update Zendesk records from CRM rows; every row ends up in the sync log."""
     if object_name not in OBJECTS:
@@ -246,6 +253,7 @@ def push_object(
         on_duplicate=on_duplicate,
         dry_run=dry_run,
         single=single,
+        mirror=mirror,
     )
     with _stopped_runs():
         summary = push(Settings.load(), object_name, options)

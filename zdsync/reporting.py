@@ -118,6 +118,8 @@ def push_table(summary: PushSummary) -> Table:
         table.add_column("rows", justify="right")
         for name in OUTCOMES:
             table.add_row(name, f"{getattr(totals, name):,}")
+        if totals.deleted:
+            table.add_row("deleted (--mirror)", f"{totals.deleted:,}")
         table.caption = (
             f"{totals.rows:,} rows, {totals.post_requests:,} write requests, {totals.jobs:,} jobs "
             f"({totals.failed_jobs} failed as a whole), {totals.too_many_jobs} TooManyJobs, "

@@ -95,5 +95,6 @@ def test_an_unknown_object_is_a_usage_error(crm_sandbox: Sandbox, tmp_path: Path
 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "zdsync: error: no object 'contacts' to push: use one of organizations, users, tickets"
+        "zdsync: error: no object 'contacts' to push: "
+        "use one of organizations, users, identities, tickets"
     ]

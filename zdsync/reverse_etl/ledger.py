@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.sync_runs (
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS server_errors INTEGER;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS failed_jobs INTEGER;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS object VARCHAR;
+ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS deleted INTEGER;
 """
 # Every table the ledger keeps, for copying it elsewhere.
 TABLES = (*(t for o in OBJECTS.values() for t in (o.state_table, o.log_table)), "sync_runs")
@@ -85,7 +86,8 @@ class RunTotals:
     write endpoint (bulk, or single with ``--single``), whatever the answer; ``jobs`` the jobs
     Zendesk queued, resubmissions included; ``failed_jobs`` those that failed as a whole;
     ``too_many_jobs`` the answers refusing a job at the cap; ``rate_limited`` the other 429s;
-    ``server_errors`` the 5xx answers. ``seconds`` runs from reading the input to the last write.
+    ``server_errors`` the 5xx answers; ``deleted`` the records a ``--mirror`` run deleted.
+    ``seconds`` runs from reading the input to the last write.
     """
 
     rows: int = 0
@@ -94,6 +96,7 @@ class RunTotals:
     unchanged: int = 0
     failed: int = 0
     invalid: int = 0
+    deleted: int = 0
     requests: int = 0
     post_requests: int = 0
     jobs: int = 0

@@ -12,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError
+from zdsync.reverse_etl.identities import Identities
 from zdsync.reverse_etl.jobs import BulkRequest
 from zdsync.reverse_etl.organizations import Organizations
 from zdsync.reverse_etl.plan import Mode, OnDuplicate, PlannedRow
+from zdsync.reverse_etl.reconcile import RowOutcome
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.tickets import Tickets
 from zdsync.reverse_etl.users import Users
@@ -52,6 +54,19 @@ class Adapter(Protocol):
 
     def refusal(self, exc: PermissionDeniedError) -> Exception:
         """What a 403 on this object's bulk writes means, to stop the run with."""
+
+
+@runtime_checkable
+class OneByOne(Adapter, Protocol):
+    """An adapter whose object has no bulk write: rows go one request (or two) each."""
+
+    def send_one(self, client: ZendeskClient, item: PlannedRow) -> RowOutcome:
+        """Write one row; a refusal of the row is its outcome, one of the run is raised."""
+
+    def mirror(
+        self, client: ZendeskClient, planned: list[PlannedRow], db: Path
+    ) -> list[RowOutcome]:
+        """Delete what Zendesk holds that no row names (``--mirror``)."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +112,18 @@ OBJECTS: dict[str, SyncObject] = {
             (("external_id", "external_id"), ("email", "email")),
             "zendesk_user_id",
             Users,
+        ),
+        SyncObject(
+            "identities",
+            "identity",
+            (
+                ("user_external_id", "user_external_id"),
+                ("user_email", "user_email"),
+                ("type", "type"),
+                ("value", "value"),
+            ),
+            "zendesk_id",
+            Identities,
         ),
         SyncObject(
             "tickets",

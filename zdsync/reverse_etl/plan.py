@@ -35,6 +35,8 @@ class PlannedRow:
     digest: str | None = None
     zendesk_id: int | None = None
     exists: bool | None = None
+    # What matching learned that sending needs (an identity's user, whether it is primary).
+    found: dict[str, Any] = field(default_factory=dict)
 
     def invalid(self, reason: str) -> None:
         self.decision, self.reason = "invalid", reason

@@ -26,7 +26,7 @@ from zdsync.errors import (
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.jobs import BulkSender, Finished, PollPolicy, Resubmit
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
-from zdsync.reverse_etl.objects import OBJECTS, SyncObject
+from zdsync.reverse_etl.objects import OBJECTS, OneByOne, SyncObject
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputRow, load_mapping, read_file, read_query
 from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
@@ -47,6 +47,8 @@ class PushOptions:
         mode: upsert, update-only or create-only.
         on_duplicate: Which of several rows naming one record is sent: ``last`` (the newest row
             of a CRM export), ``first``, or ``reject`` (none of them).
+        mirror: Identities only: delete the listed users' identities, of the types their rows
+            name, that no row names (never a primary one).
         dry_run: Plan and report only: nothing is written to Zendesk or to the database.
         single: One ``create_or_update`` request per user, for accounts without bulk imports
             (users only).
@@ -62,6 +64,7 @@ class PushOptions:
     mode: planning.Mode = "upsert"
     on_duplicate: planning.OnDuplicate = "last"
     dry_run: bool = False
+    mirror: bool = False
     single: bool = False
     job_margin: int = 1
     poll: PollPolicy = field(default_factory=PollPolicy)
@@ -96,6 +99,8 @@ def push(settings: Settings, object_name: str, options: PushOptions) -> PushSumm
         raise InputError(f"no object {object_name!r} to push: use one of {', '.join(OBJECTS)}")
     if options.single and obj.name != "users":
         raise InputError("--single is for users; other objects are written in bulk only")
+    if options.mirror and obj.name != "identities":
+        raise InputError("--mirror is for identities: other objects never delete")
     rows = _rows(options)
     try:
         with ZendeskClient(settings) as client:
@@ -196,6 +201,11 @@ class _Push:
             to_send = [p for p in planned if p.decision == "send"]
             if self.options.single:
                 SingleSender(self.client, self._record).run(to_send)
+            elif isinstance(self.adapter, OneByOne):
+                for item in to_send:
+                    self._record([self.adapter.send_one(self.client, item)])
+                if self.options.mirror:
+                    self._record(self.adapter.mirror(self.client, planned, self.options.db))
             else:
                 sender = BulkSender(
                     self.client,
@@ -242,7 +252,10 @@ class _Push:
         stats = self.client.stats
         self.totals.requests = stats.total
         paths = (SINGLE_PATH,) if self.options.single else self.adapter.post_paths
-        self.totals.post_requests = sum(stats.count(endpoint=path) for path in paths)
+        # A write endpoint may share its path with a read (an identity list and its creation).
+        self.totals.post_requests = sum(
+            stats.count(endpoint=path) - stats.count(endpoint=path, method="GET") for path in paths
+        )
         self.totals.too_many_jobs = stats.too_many_jobs()
         self.totals.rate_limited = stats.rate_limited()
         self.totals.server_errors = stats.server_errors()

@@ -72,9 +72,9 @@ def payload_of(row: InputRow, specs: dict[str, UserFieldSpec]) -> dict[str, Any]
         if values.get(column):
             payload[column] = values[column]
     if "email" in payload:
-        _check_email(payload["email"])
+        check_email(payload["email"])
     if values.get("phone"):
-        payload["phone"] = _phone(values["phone"] or "")
+        payload["phone"] = phone(values["phone"] or "")
     if values.get("role"):
         if values["role"] not in ROLES:
             raise Invalid(f"role {values['role']!r} is not one of {', '.join(ROLES)}")
@@ -111,7 +111,8 @@ def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _check_email(address: str) -> None:
+def check_email(address: str) -> None:
+    """Raises ``Invalid`` unless ``address`` is a well-formed email address."""
     # Syntax only: whether the domain receives mail is Zendesk's business, and asking DNS
     # would make planning slow and flaky.
     try:
@@ -120,7 +121,7 @@ def _check_email(address: str) -> None:
         raise Invalid(f"email {address!r} is not a valid address: {exc}") from None
 
 
-def _phone(raw: str) -> str:
+def phone(raw: str) -> str:
     """The number in E.164 form, from any international notation of it."""
     try:
         number = phonenumbers.parse(raw, None)

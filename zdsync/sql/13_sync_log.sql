@@ -25,6 +25,19 @@ SELECT
 FROM reverse_etl.organization_sync_log
 UNION ALL
 SELECT
+    'identities',
+    run_id,
+    row_number,
+    coalesce(lower(user_external_id), lower(user_email), 'row ' || row_number)
+        || ' ' || coalesce(type, '') || ':' || coalesce(lower(value), ''),
+    action,
+    zendesk_id,
+    job_id,
+    error,
+    synced_at
+FROM reverse_etl.identity_sync_log
+UNION ALL
+SELECT
     'tickets',
     run_id,
     row_number,
