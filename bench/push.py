@@ -1,5 +1,4 @@
-"""The reverse-ETL benchmark: 10,000 CRM users (or ``--object organizations``) into the sandbox
-through bulk jobs.
+"""The reverse-ETL benchmark: 10,000 CRM users into the sandbox through bulk jobs.
 
 Run with ``make bench``. The sandbox runs in its own process with a job latency of a few
 seconds and Zendesk's 30-job cap. Printed: users per minute against the ceiling
@@ -19,10 +18,9 @@ import time
 from pathlib import Path
 
 from bench.extract import sandbox
-from tests.reverse_etl.conftest import BENCH_ROWS, write_csv
+from tests.reverse_etl.conftest import crm_rows, write_csv
 from zdsync.client import Settings
-from zdsync.reverse_etl.push import PushOptions
-from zdsync.reverse_etl.push import push as push_object
+from zdsync.reverse_etl.push import PushOptions, push_users
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 
 log = logging.getLogger("bench")
@@ -34,12 +32,10 @@ JOB_CAP = 30
 def main() -> None:
     parser = argparse.ArgumentParser(description="The reverse-ETL benchmark.")
     parser.add_argument("--rows", type=int, default=ROWS, help="CRM rows to push")
-    parser.add_argument("--object", default="users", choices=list(BENCH_ROWS), help="what to push")
-    args = parser.parse_args()
-    push(args.rows, args.object)
+    push(parser.parse_args().rows)
 
 
-def push(row_count: int, object_name: str = "users") -> None:
+def push(row_count: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     with (
@@ -50,25 +46,21 @@ def push(row_count: int, object_name: str = "users") -> None:
             ZENDESK_BASE_URL=url, ZENDESK_EMAIL=ADMIN_EMAIL, ZENDESK_API_TOKEN=API_TOKEN
         )
         settings = Settings.load()
-        make_rows, changed = BENCH_ROWS[object_name]
-        rows = make_rows(row_count)
+        rows = crm_rows(row_count)
         source = write_csv(Path(tmp) / "crm.csv", rows)
         options = PushOptions(input=source, db=Path(tmp) / "sync.duckdb")
         started = time.perf_counter()
-        first = push_object(settings, object_name, options)
+        first = push_users(settings, options)
         elapsed = time.perf_counter() - started
         totals = first.totals
         ceiling = JOB_CAP * 100 / JOB_LATENCY * 60
         rate = totals.created / elapsed * 60
-        # Every request is a bulk POST (refused ones included), a poll, or one of the plan's
-        # reads: for users the user_fields list; organizations also look up the rows' external
-        # ids (100 a request) and names (the organizations list), counted here as polls.
+        # Every request is a bulk POST (refused ones included), a poll, or the user_fields read.
         polls = totals.requests - totals.post_requests - 1
         log.info(
-            "push of %d %s: %d created in %.1fs = %.0f rows/min, %.0f%% of the ceiling %.0f "
-            "(30 jobs x 100 rows / %.0fs latency)",
+            "push of %d rows: %d created in %.1fs = %.0f users/min, %.0f%% of the ceiling %.0f "
+            "(30 jobs x 100 users / %.0fs latency)",
             row_count,
-            object_name,
             totals.created,
             elapsed,
             rate,
@@ -102,9 +94,9 @@ def push(row_count: int, object_name: str = "users") -> None:
             polls / elapsed,
         )
         for index in range(0, row_count, 100):
-            rows[index][changed] += " (changed)"
+            rows[index]["name"] += " (changed)"
         write_csv(source, rows)
-        second = push_object(settings, object_name, options).totals
+        second = push_users(settings, options).totals
         log.info(
             "second push, 1%% changed: %d updated, %d unchanged, %d POST requests",
             second.updated,

@@ -239,6 +239,10 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "organizations.create_many": {"organizations": [{"name": "Catalog Orgs"}]},
         "organizations.update": {"organization_id": org_changed, "organization": {"notes": "n"}},
         "organizations.delete": {"organization_id": org_deleted},
+        "organizations.show_many": {"ids": [org_changed]},
+        "organizations.update_many": {"organizations": [{"id": org_changed, "notes": "bulk"}]},
+        "organization_fields.list": {},
+        "tickets.show_many": {"ids": [updated]},
     }
 
 

@@ -72,7 +72,8 @@ def crm_organizations(count: int, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-# Rows of each object the benchmark can push, and the column it changes for its second push.
+# Rows of each object a benchmark can push (``push(settings, name, options)``), and the column it
+# changes for its second push.
 BENCH_ROWS: dict[str, tuple[Callable[[int], list[dict[str, Any]]], str]] = {
     "users": (crm_rows, "name"),
     "organizations": (crm_organizations, "notes"),
