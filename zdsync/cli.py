@@ -28,8 +28,9 @@ from zdsync.client.settings import Settings
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import extract_options, push_options
 from zdsync.reporting import LiveProgress, print_status, push_table, summary_table
+from zdsync.reverse_etl.objects import OBJECTS
 from zdsync.reverse_etl.plan import Mode, OnDuplicate
-from zdsync.reverse_etl.push import push_users as push
+from zdsync.reverse_etl.push import push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import (
     OAUTH_CLIENT_ID,
@@ -52,7 +53,7 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
 )
 
 app = typer.Typer(
-    help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
+    help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM rows back.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -207,35 +208,59 @@ def extract(
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
 
 
-@app.command("push-users")
-def push_users(
-    input: Annotated[
-        Path | None, typer.Option("--input", help="CSV, Parquet or JSON-lines file of CRM users.")
-    ] = None,
-    query: Annotated[
-        str | None, typer.Option(help="SQL on the database whose rows are the input.")
-    ] = None,
-    db: Annotated[Path, typer.Option(help="DuckDB file holding the sync log.")] = DEFAULT_DB,
-    mapping: Annotated[
-        Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
-    ] = None,
-    mode: Annotated[
-        Mode, typer.Option(help="Whether rows may create users, update them, or both.")
-    ] = "upsert",
-    on_duplicate: Annotated[
-        OnDuplicate,
-        typer.Option(
-            help="Rows naming the same user: send the last, the first, or reject them all."
-        ),
-    ] = "last",
-    dry_run: Annotated[
-        bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
-    ] = False,
-    single: Annotated[
-        bool, typer.Option(help="One request per user, for accounts without bulk imports.")
-    ] = False,
+Objects = Annotated[
+    str,
+    typer.Argument(
+        metavar="OBJECT",
+        help="What to push: " + ", ".join(OBJECTS) + ".",
+        show_default=False,
+    ),
+]
+Input = Annotated[
+    Path | None, typer.Option("--input", help="CSV, Parquet or JSON-lines file of CRM rows.")
+]
+Query = Annotated[str | None, typer.Option(help="SQL on the database whose rows are the input.")]
+Db = Annotated[Path, typer.Option(help="DuckDB file holding the sync log.")]
+Mapping = Annotated[
+    Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
+]
+PushMode = Annotated[
+    Mode, typer.Option(help="Whether rows may create records, update them, or both.")
+]
+Duplicates = Annotated[
+    OnDuplicate,
+    typer.Option(help="Rows naming the same record: send the last, the first, or reject them all."),
+]
+DryRun = Annotated[
+    bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
+]
+Mirror = Annotated[
+    bool,
+    typer.Option(
+        help="Identities only: delete what no row names, of the users and types rows name."
+    ),
+]
+Single = Annotated[
+    bool, typer.Option(help="Users only: one request per user, for accounts without bulk imports.")
+]
+
+
+@app.command("push")
+def push_object(
+    object_name: Objects,
+    input: Input = None,
+    query: Query = None,
+    db: Db = DEFAULT_DB,
+    mapping: Mapping = None,
+    mode: PushMode = "upsert",
+    on_duplicate: Duplicates = "last",
+    dry_run: DryRun = False,
+    single: Single = False,
+    mirror: Mirror = False,
 ) -> None:
-    """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
+    """Create or update Zendesk records from CRM rows; every row ends up in the sync log."""
+    if object_name not in OBJECTS:
+        _fail(f"no object {object_name!r} to push: use one of {', '.join(OBJECTS)}")
     options = push_options(
         input=input,
         query=query,
@@ -245,10 +270,26 @@ def push_users(
         on_duplicate=on_duplicate,
         dry_run=dry_run,
         single=single,
+        mirror=mirror,
     )
     with _stopped_runs(), LiveProgress() as progress:
-        summary = push(Settings.load(), options, on_progress=progress)
+        summary = push(Settings.load(), object_name, options, on_progress=progress)
     Console().print(push_table(summary))
+
+
+@app.command("push-users")
+def push_users(
+    input: Input = None,
+    query: Query = None,
+    db: Db = DEFAULT_DB,
+    mapping: Mapping = None,
+    mode: PushMode = "upsert",
+    on_duplicate: Duplicates = "last",
+    dry_run: DryRun = False,
+    single: Single = False,
+) -> None:
+    """The same as zdsync push users."""
+    push_object("users", input, query, db, mapping, mode, on_duplicate, dry_run, single)
 
 
 @app.command()

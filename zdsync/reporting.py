@@ -106,17 +106,19 @@ def push_table(summary: PushSummary) -> Table:
     """The plan of a dry run, or the outcome of a push, with the reasons rows were refused."""
     totals = summary.totals
     if summary.dry_run:
-        table = Table(title="zdsync push-users --dry-run (nothing was sent)")
+        table = Table(title=f"zdsync push {summary.object} --dry-run (nothing was sent)")
         table.add_column("plan")
         table.add_column("rows", justify="right")
         for name, count in summary.plan.items():
             table.add_row(name, f"{count:,}")
     else:
-        table = Table(title=f"zdsync push-users, run {summary.run_id}")
+        table = Table(title=f"zdsync push {summary.object}, run {summary.run_id}")
         table.add_column("outcome")
         table.add_column("rows", justify="right")
         for name in OUTCOMES:
             table.add_row(name, f"{getattr(totals, name):,}")
+        if totals.deleted:
+            table.add_row("deleted (--mirror)", f"{totals.deleted:,}")
         table.caption = (
             f"{totals.rows:,} rows, {totals.post_requests:,} write requests, {totals.jobs:,} jobs "
             f"({totals.failed_jobs} failed as a whole), {totals.too_many_jobs} TooManyJobs, "

@@ -241,6 +241,10 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "organizations.update": {"organization_id": org_changed, "organization": {"notes": "n"}},
         "organizations.delete": {"organization_id": org_deleted},
         **rule_examples.examples(sandbox),
+        "organizations.show_many": {"ids": [org_changed]},
+        "organizations.update_many": {"organizations": [{"id": org_changed, "notes": "bulk"}]},
+        "organization_fields.list": {},
+        "tickets.show_many": {"ids": [updated]},
     }
 
 

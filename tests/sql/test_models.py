@@ -25,7 +25,7 @@ import pytest
 from tests.pipelines.conftest import extract
 from tests.postgres import PostgresServer, create_database
 from tests.postgres import query as postgres_query
-from tests.reverse_etl.conftest import crm_rows, push, write_csv
+from tests.reverse_etl.conftest import crm_organizations, crm_rows, push, write_csv
 from zdsync.errors import TransformError
 from zdsync.model_inputs import relation
 from zdsync.records import records
@@ -106,6 +106,20 @@ def built(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) ->
         clash = {"external_id": one["external_id"], "email": other["email"], "name": "Clash"}
         source = write_csv(tmp / "crm.csv", [*crm_rows(20), clash, {"email": "bad@", "name": "B"}])
         pushes = [push(sandbox, tmp, input=source, db=db) for _ in range(2)]
+        # Renaming one organization to another's name: Zendesk refuses it, run after run.
+        keyed_user = one
+        live = [o for o in sandbox.store.organizations.records.values() if not o["deleted_at"]]
+        keyed, other = [o for o in live if o["external_id"]][:2]
+        clash_org = {"external_id": keyed["external_id"], "name": other["name"].upper()}
+        orgs = [*crm_organizations(5), clash_org, {"notes": "nameless"}]
+        accounts = write_csv(tmp / "orgs.csv", orgs, ["name"])
+        pushes += [push(sandbox, tmp, "organizations", input=accounts, db=db) for _ in range(2)]
+        contacts = [
+            {"user_external_id": keyed_user["external_id"], "type": "email", "value": "w@x.net"},
+            {"user_external_id": "nobody", "type": "email", "value": "n@x.net"},
+        ]
+        phones = write_csv(tmp / "identities.csv", contacts, ["user_external_id"])
+        pushes += [push(sandbox, tmp, "identities", input=phones, db=db) for _ in range(2)]
         targets = {"duckdb": Target(db), "postgres": Target(db, url)}
         skipped = {
             kind: {relation(run.name) for run in target.run_models() if run.skipped}
@@ -229,14 +243,37 @@ def test_gdpr_progress_follows_the_compliance_statuses(warehouse: Any) -> None:
 def test_sync_health_counts_each_run_and_finds_repeated_failures(warehouse: Any) -> None:
     target, _, pushes, _ = warehouse
     rows = query(target, "SELECT * FROM analytics.user_sync_health")
-    assert [(r["created"], r["unchanged"], r["failed"], r["invalid"]) for r in rows] == [
-        (p.totals.created, p.totals.unchanged, p.totals.failed, p.totals.invalid) for p in pushes
+    assert [
+        (r["object"], r["created"], r["updated"], r["unchanged"], r["failed"], r["invalid"])
+        for r in rows
+    ] == [
+        (p.object, t.created, t.updated, t.unchanged, t.failed, t.invalid)
+        for p in pushes
+        if (t := p.totals)
     ]
-    assert rows[0]["created"] == 20
+    assert [r["object"] for r in rows] == ["users"] * 2 + ["organizations"] * 2 + ["identities"] * 2
+    assert (rows[0]["created"], rows[2]["created"], rows[3]["unchanged"]) == (20, 5, 5)
     failing = query(target, "SELECT * FROM analytics.user_sync_failing_rows")
-    # The row Zendesk refuses (its external id and email name two users) and the bad email.
-    assert sorted(r["consecutive_failures"] for r in failing) == [2, 2]
-    assert "bad@" in {r["identity"] for r in failing}
+    # Users: the row Zendesk refuses (its external id and email name two users) and the bad
+    # email. Organizations: the row renaming one to another's name, and the nameless row.
+    assert sorted((r["object"], r["consecutive_failures"]) for r in failing) == [
+        ("identities", 2),
+        ("organizations", 2),
+        ("organizations", 2),
+        ("users", 2),
+        ("users", 2),
+    ]
+    assert {"bad@", "row 7"} <= {r["identity"] for r in failing}
+    assert "has already been taken" in str(
+        {r["last_error"] for r in failing if r["object"] == "organizations"}
+    )
+    logged = query(target, "SELECT object, count(*) AS n FROM analytics.sync_log GROUP BY 1")
+    assert {r["object"]: r["n"] for r in logged} == {
+        "users": 44,
+        "organizations": 14,
+        "identities": 4,
+    }
+    assert "nobody email:n@x.net" in {r["identity"] for r in failing}
 
 
 def test_models_are_idempotent(warehouse: Any) -> None:

@@ -20,6 +20,14 @@ OPERATIONS = (
         "tickets.show", "GET", "/api/v2/tickets/{ticket_id}", (_ID,), "ticket", sources=("002",)
     ),
     Operation(
+        "tickets.show_many",
+        "GET",
+        "/api/v2/tickets/show_many",
+        (in_query("ids", "ids", max_items=BULK_MAX),),
+        "tickets",
+        sources=("notes",),
+    ),
+    Operation(
         "tickets.create",
         "POST",
         "/api/v2/tickets",

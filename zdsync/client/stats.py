@@ -69,13 +69,21 @@ class RequestStats:
         """Answers in which Zendesk failed (5xx)."""
         return sum(n for (_, _, status), n in self.counts.items() if status.startswith("5"))
 
-    def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
-        """Requests matching a status and/or an endpoint template."""
+    def count(
+        self,
+        *,
+        status: int | str | None = None,
+        endpoint: str | None = None,
+        method: str | None = None,
+    ) -> int:
+        """Requests matching a status, an endpoint template and/or a method."""
         # Read while requests are still being counted, by a progress display.
         with self._lock:
             counts = list(self.counts.items())
         return sum(
             n
-            for (_, ep, st), n in counts
-            if (status is None or st == str(status)) and (endpoint is None or ep == endpoint)
+            for (m, ep, st), n in counts
+            if (status is None or st == str(status))
+            and (endpoint is None or ep == endpoint)
+            and (method is None or m == method)
         )

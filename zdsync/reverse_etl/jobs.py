@@ -1,4 +1,7 @@
-"""Sending batches as ``create_or_update_many`` jobs under the account's job cap, and polling.
+"""Sending batches as bulk jobs under the account's job cap, and polling.
+
+What each batch is sent as (method, path, body) and what a refusal of bulk writes means are the
+object's to say (``BulkRequest``, ``Refusal``); users go to ``create_or_update_many``.
 
 Several jobs are in flight at once, never more than the cap (30, or what the
 ``zendesk-ratelimit-inflight-jobs`` header reports) minus a margin left for other tools.
@@ -34,6 +37,39 @@ BULK_PATH = catalog.operation("users.create_or_update_many").path
 SHOW_MANY_PATH = catalog.operation("job_statuses.show_many").path
 DEFAULT_JOB_CAP = 30
 _CAP_TOTAL = re.compile(r"total=(\d+)")
+
+
+@dataclass(frozen=True)
+class BulkRequest:
+    """The one request that turns a batch into a job."""
+
+    method: str
+    path: str
+    body: dict[str, Any]
+
+
+RequestFor = Callable[[list[PlannedRow]], BulkRequest]
+Refusal = Callable[[PermissionDeniedError], Exception]
+
+
+def users_request(batch: list[PlannedRow]) -> BulkRequest:
+    """Users are upserted: Zendesk matches each on external id, then email."""
+    return BulkRequest("POST", BULK_PATH, {"users": [item.payload for item in batch]})
+
+
+def users_refusal(exc: PermissionDeniedError) -> Exception:
+    """What a 403 on bulk user writes means; only the description tells the two apart."""
+    if "import" in str(exc).lower():
+        return BulkImportsDisabledError(
+            "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
+            "Support to enable data imports, or run again with --single (one user a "
+            f"second); Zendesk answered {exc}"
+        )
+    return BulkWriteNotAllowedError(
+        "these Zendesk credentials may not create or update users in bulk: use an "
+        "admin's, or those of an agent whose custom role may manage end users; Zendesk "
+        f"answered {exc}"
+    )
 
 
 @dataclass
@@ -111,6 +147,8 @@ class BulkSender:
         margin: int = 1,
         poll: PollPolicy = PollPolicy(),
         resubmit: Resubmit = Resubmit(),
+        request_for: RequestFor = users_request,
+        refusal: Refusal = users_refusal,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -119,6 +157,8 @@ class BulkSender:
         self.margin = margin
         self.poll = poll
         self.resubmit = resubmit
+        self.request_for = request_for
+        self.refusal = refusal
         self.cap = DEFAULT_JOB_CAP
         self.jobs = 0
         self.failed_jobs = 0
@@ -195,22 +235,11 @@ class BulkSender:
         return finished
 
     def _submit(self, batch: list[PlannedRow], tries: int) -> None:
-        body = {"users": [item.payload for item in batch]}
+        wanted = self.request_for(batch)
         try:
-            response = self.client.request("POST", BULK_PATH, json=body)
+            response = self.client.request(wanted.method, wanted.path, json=wanted.body)
         except PermissionDeniedError as exc:
-            # Both refusals are 403 Forbidden; only the description tells them apart.
-            if "import" in str(exc).lower():
-                raise BulkImportsDisabledError(
-                    "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
-                    "Support to enable data imports, or run again with --single (one user a "
-                    f"second); Zendesk answered {exc}"
-                ) from None
-            raise BulkWriteNotAllowedError(
-                "these Zendesk credentials may not create or update users in bulk: use an "
-                "admin's, or those of an agent whose custom role may manage end users; Zendesk "
-                f"answered {exc}"
-            ) from None
+            raise self.refusal(exc) from None
         except ZendeskError as exc:
             self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
             return

@@ -3,8 +3,8 @@
 A push keeps its log (schema ``reverse_etl``) in the DuckDB file, where each job commits with
 the state it changes; an extract into that file logs its runs beside it (``extract_log``). When
 the models run on another warehouse, the logs' tables go there too, replaced whole through dlt,
-so ``user_sync_health``, ``user_sync_failing_rows`` and ``sync_run_health`` read there what they
-read in DuckDB.
+so ``sync_log``, ``user_sync_health``, ``user_sync_failing_rows`` and ``sync_run_health`` read
+there what they read in DuckDB.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ import dlt
 import duckdb
 
 from pipelines.zendesk import run_log
-from zdsync.reverse_etl.ledger import SCHEMA
+from zdsync.reverse_etl.ledger import SCHEMA, TABLES
 
-TABLES = ("user_sync_state", "user_sync_log", "sync_runs")
 # Each log's schema, and its tables.
 LOGS = {SCHEMA: TABLES, run_log.SCHEMA: ("runs", "resources")}
 

@@ -22,6 +22,7 @@ from zdsync.sandbox import (
     identities,
     lists,
     passwords,
+    reads_many,
     search,
     trigger_categories,
     trigger_writes,
@@ -115,6 +116,9 @@ ROUTES: dict[str, Handler] = {
     "organizations.delete": lambda a, r, m: writes_organizations.delete(
         a, r, int(m["organization_id"])
     ),
+    "organizations.update_many": lambda a, r, m: writes_organizations.update_many(a, r),
+    "organizations.show_many": lambda a, r, m: reads_many.show_many_organizations(a.store, r),
+    "tickets.show_many": lambda a, r, m: reads_many.show_many_tickets(a.store, r),
     "users.count": lambda a, r, m: users_admin.count(a, r),
     "users.related": lambda a, r, m: users_admin.related(a, r, int(m["user_id"])),
     "users.request_create": lambda a, r, m: users_admin.request_create(a, r),

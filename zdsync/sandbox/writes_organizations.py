@@ -1,4 +1,4 @@
-"""Organization writes: create, create_many, update and delete.
+"""Organization writes: create, create_many, update, update_many and delete.
 
 Names are unique regardless of case, and so are external ids. A deletion stamps
 ``deleted_at``: the organization leaves lists and stays in the incremental export, as the
@@ -20,8 +20,12 @@ from zdsync.sandbox.writes import (
     created_row,
     failed_row,
     forbidden,
+    integer_ids,
+    invalid_value,
     not_found,
+    query_ids,
     record_invalid,
+    updated_row,
 )
 
 if TYPE_CHECKING:
@@ -82,6 +86,29 @@ def update(app: App, request: Request, org_id: int) -> Reply:
             return record_invalid(*problems)
         changed = app.store.update_organization(org_id, **_fields(row))
     return json_reply(200, {"organization": changed})
+
+
+def update_many(app: App, request: Request) -> Reply:
+    """``PUT /api/v2/organizations/update_many``: one change to ``?ids=``, or one change each."""
+    if not may_manage(request.user):
+        return forbidden()
+    ids = query_ids(request)
+    rows: list[Record] | Reply
+    if ids is not None:
+        checked = integer_ids("ids", ids)
+        change = body_object(request, "organization")
+        if isinstance(checked, Reply):
+            return checked
+        if isinstance(change, Reply):
+            return change
+        rows = [{**change, "id": org_id} for org_id in checked]
+    else:
+        rows = body_objects(request, "organizations")
+    if isinstance(rows, Reply):
+        return rows
+    if not all(isinstance(row.get("id"), int) for row in rows):
+        return invalid_value("every organization of organizations needs an id")
+    return app.jobs.queue(rows, _update_row, "Bulk Update Organizations", "OrganizationBulkJob")
 
 
 def delete(app: App, request: Request, org_id: int) -> Reply:
@@ -152,3 +179,13 @@ def _create_row(store: Store, row: Record, index: int) -> Record:
     if problems:
         return failed_row(index, None, "create", problems[0][1], problems[0][2])
     return created_row(index, _create(store, row)["id"])
+
+
+def _update_row(store: Store, row: Record, index: int) -> Record:
+    org = live_organization(store, row["id"])
+    if org is None:
+        return failed_row(index, row["id"], "update", "RecordNotFound", "Not found")
+    problems = organization_problems(store, row, org)
+    if problems:
+        return failed_row(index, row["id"], "update", problems[0][1], problems[0][2])
+    return updated_row(index, store.update_organization(org["id"], **_fields(row))["id"])
