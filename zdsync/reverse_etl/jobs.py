@@ -294,7 +294,6 @@ class BulkSender:
             log.warning("polling jobs failed, will poll again: %s", exc)
             self._empty_polls += 1
             return []
-        # The answer's time, not the question's: a job seen done then took at most this long.
         answered = self._clock()
         statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
         finished = []
@@ -306,7 +305,9 @@ class BulkSender:
                 job.expected = _done_by_progress(job, status, answered) or job.expected
         for job in finished:
             self._in_flight.remove(job)
-            latency = answered - job.submitted
+            # From the question, not the answer: finding jobs done can take a while to answer
+            # (their results come with it), and that time is not the jobs'.
+            latency = self._last_poll - job.submitted
             self._latency = latency if self._latency is None else min(self._latency, latency)
         self._empty_polls = 0 if finished else self._empty_polls + 1
         return [(job, statuses[job.job_id]) for job in finished]
