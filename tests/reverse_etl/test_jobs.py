@@ -119,7 +119,10 @@ def time(sandbox: Sandbox) -> SenderTime:
 def sender(
     client: ZendeskClient, time: SenderTime, poll: PollPolicy, **options: Any
 ) -> tuple[BulkSender, Reports]:
+    """A sender on the test's time; its reports come in its own thread, unless told otherwise,
+    so that when they come is part of what a test checks."""
     reports = Reports(time)
+    options.setdefault("write_behind", False)
     bulk = BulkSender(client, reports, poll=poll, clock=time.clock, sleep=time.sleep, **options)
     return bulk, reports
 
@@ -649,3 +652,45 @@ def test_after_the_first_job_a_waves_posts_go_side_by_side(
     assert transport.posts == bulk.jobs == 4
     assert sum(len(c) for c in reports.calls) == 4
     assert sandbox.app.jobs.too_many_jobs == 0
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 3)], indirect=True)
+def test_jobs_go_on_being_sent_and_polled_while_a_report_is_written_down(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    jobs = sandbox.app.jobs
+    bulk, reports = sender(
+        client, time, PollPolicy(5, 150, first_job_interval=5), write_behind=True
+    )
+    caught_up: list[bool] = []
+
+    def slow_first_report(finished: list[Finished]) -> None:
+        if not reports.calls:
+            # Holds the first report until the sender has sent every job and seen the next
+            # two done: it can only if it did not wait for this report.
+            caught_up.append(jobs.wait_until(lambda j: len(j.jobs) == 6, timeout=30))
+            caught_up.append(
+                jobs.wait_until(lambda j: len([x for x in j.jobs.values() if x.results]) == 6)
+            )
+        reports(finished)
+
+    bulk.on_done = slow_first_report
+    bulk.run(batches(6))
+
+    assert caught_up == [True, True]
+    assert len(reports.calls[0]) == 2
+    assert sorted(reports.rows()) == sorted([f"row.{n}@example.net"] for n in range(6))
+    assert bulk.jobs == 6
+
+
+def test_what_the_report_raises_ends_the_run(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    bulk, _ = sender(client, time, PollPolicy(5, 150, first_job_interval=5), write_behind=True)
+
+    def disk_full(finished: list[Finished]) -> None:
+        raise OSError("No space left on device")
+
+    bulk.on_done = disk_full
+    with pytest.raises(OSError, match="No space left on device"):
+        bulk.run(batches(3))

@@ -31,6 +31,7 @@ from zdsync.client.errors import PermissionDeniedError, ZendeskError
 from zdsync.client.responses import json_object
 from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
 from zdsync.reverse_etl.plan import PlannedRow
+from zdsync.reverse_etl.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +121,16 @@ class _Sent:
 class BulkSender:
     """Runs batches through bulk jobs and reports finished jobs to ``on_done``.
 
-    ``on_done`` gets the batches one poll found finished, together; a batch that could not be
-    sent comes on its own, with the reason. Batches whose job failed as a whole are sent again
-    first, and reported only when their last try has failed too. ``on_done`` is only ever called
-    from the thread that runs the sender; ``senders`` threads send the POSTs of a wave.
+    ``on_done`` gets the batches one poll found finished, together, and a batch that could not
+    be sent with the reason. Batches whose job failed as a whole are sent again first, and
+    reported only when their last try has failed too. ``senders`` threads send the POSTs of a
+    wave.
+
+    With ``write_behind`` (the default) ``on_done`` runs in a thread of its own, one call at a
+    time, while the sender goes on polling; what was reported while it ran comes in its next
+    call, together. ``run`` returns once every report is written down, and raises what
+    ``on_done`` raised. Without it, ``on_done`` runs in the sender's thread, each poll's finds
+    and each refused batch on their own.
     """
 
     def __init__(
@@ -137,6 +144,7 @@ class BulkSender:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         senders: int = 8,
+        write_behind: bool = True,
     ) -> None:
         self.client = client
         self.on_done = on_done
@@ -150,6 +158,8 @@ class BulkSender:
         self._clock = clock
         self._sleep = sleep
         self._senders = senders
+        self._write_behind = write_behind
+        self._report: Callable[[list[Finished]], None] = self._report_now
         self._pool: ThreadPoolExecutor | None = None
         self._answered = False
         self._in_flight: deque[InFlight] = deque()
@@ -166,9 +176,17 @@ class BulkSender:
         with ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool:
             self._pool = pool
             try:
-                self._run(deque(batches))
+                if self._write_behind:
+                    with WriteBehind(self._report_now, "bulk-report") as writer:
+                        self._report = writer.put
+                        self._run(deque(batches))
+                else:
+                    self._run(deque(batches))
             finally:
-                self._pool = None
+                self._pool, self._report = None, self._report_now
+
+    def _report_now(self, finished: list[Finished]) -> None:
+        self.on_done(finished)
 
     def _run(self, fresh: deque[list[PlannedRow]]) -> None:
         finished: list[Finished] = []
@@ -180,7 +198,7 @@ class BulkSender:
             # poll found is written down at once: per job, the writes outlasted the poll
             # interval and held back the next poll.
             if finished:
-                self.on_done(finished)
+                self._report(finished)
             if self._in_flight:
                 finished = self._settle(self._poll_once())
             else:
@@ -217,7 +235,7 @@ class BulkSender:
         for sent in self._pool.map(lambda p: self._post(*p), picked):
             self._answered = True
             if sent.error is not None:
-                self.on_done([Finished(sent.batch, None, f"not sent: {sent.error}", sent.tries)])
+                self._report([Finished(sent.batch, None, f"not sent: {sent.error}", sent.tries)])
                 continue
             job = sent.job or {}
             self.jobs += 1
