@@ -95,6 +95,7 @@ def compare_pushes(trees: dict[str, Path], rounds: int) -> None:
     """Each revision's pushes, per object and latency: the medians of time and of its ratio
     to the floor."""
     seconds: dict[tuple[str, str, float], list[float]] = {}
+    loops: dict[tuple[str, str, float], list[float]] = {}
     start = 0
     with push.sandboxes(push.LATENCIES) as urls:
         for round_ in range(rounds):
@@ -103,23 +104,28 @@ def compare_pushes(trees: dict[str, Path], rounds: int) -> None:
                     for name in push_child.OBJECTS:
                         measured = push.measure(tree, url, name, start, push.ROWS)
                         start += push.ROWS
-                        seconds.setdefault((revision, name, latency), []).append(
-                            measured["seconds"]
-                        )
+                        key = (revision, name, latency)
+                        seconds.setdefault(key, []).append(measured["seconds"])
+                        loops.setdefault(key, []).append(measured["send_loop"])
                         push.report(
                             name, latency, push.ROWS, measured, f"round {round_ + 1}, {revision}, "
                         )
     for (revision, name, latency), taken in seconds.items():
+        floor = push.floor_seconds(push.ROWS, latency)
         median = statistics.median(taken)
+        loop = statistics.median(loops[revision, name, latency])
         log.info(
-            "%s, %s at %gs latency: median %.2fs, %.3f of the floor %.1fs (each: %s)",
+            "%s, %s at %gs latency: median %.2fs, %.3f of the floor %.1fs (each: %s); "
+            "send loop median %.2fs, %.3f of the floor",
             revision,
             name,
             latency,
             median,
-            push.floor_seconds(push.ROWS, latency) / median,
-            push.floor_seconds(push.ROWS, latency),
+            floor / median,
+            floor,
             ", ".join(f"{t:.2f}" for t in taken),
+            loop,
+            floor / loop,
         )
 
 

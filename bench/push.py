@@ -4,15 +4,18 @@ Run with ``make bench``. For each job latency, a sandbox runs in its own process
 30-job cap, and each object of ``push_child.OBJECTS`` is pushed once, in a process of its own.
 Jobs finish a latency after they start and only ``cap - margin`` run at once, so N rows take at
 least ``ceil(N / 100 / slots)`` latencies however fast the client is: that floor, the time the
-push took (reading, planning and writing the sync log included) and their ratio are printed,
-with the jobs and POSTs against ``ceil(N / 100)``, TooManyJobs refusals, polls a second, and
-what a second push with 1% of the rows changed sent. ``--rows`` and ``--latency`` change the
-figures measured.
+push took (reading, planning and writing the sync log included) and their ratio are printed;
+then, from the sandbox's request log, the time from the first bulk POST to the last poll (the
+send loop alone, which this machine's load weighs on less) against the same floor, the polls
+and the shortest gap between two; jobs and POSTs against ``ceil(N / 100)``, TooManyJobs
+refusals; and what a second push with 1% of the rows changed sent. ``--rows`` and
+``--latency`` change the figures measured.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import math
@@ -22,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.extract import BIN, sandbox
 from bench.push_child import OBJECTS
@@ -65,11 +70,34 @@ def measure(
     }
     command = [str(BIN / "python"), str(CHILD), "--object", name]
     command += ["--start", str(start), "--rows", str(rows), *(["--again"] if again else [])]
+    before = len(requests_of(url))
     done = subprocess.run(  # noqa: S603
         command, env=environment, cwd=tree, capture_output=True, text=True, check=True
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result.update(send_loop(requests_of(url)[before:]))
     return result
+
+
+def requests_of(url: str) -> list[dict[str, Any]]:
+    """The sandbox's request log."""
+    logged: list[dict[str, Any]] = httpx.get(f"{url}/_sandbox/requests").json()["requests"]
+    return logged
+
+
+def send_loop(logged: list[dict[str, Any]]) -> dict[str, float]:
+    """From the first push's first bulk POST to its last poll, by the sandbox's log."""
+    posts = [e["at"] for e in logged if e["method"] == "POST" and "/_sandbox/" not in e["path"]]
+    polls = [e["at"] for e in logged if "job_statuses/show_many" in e["path"]]
+    polls = [t for t in polls if t <= _end_of_first_push(logged)]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
+    return {"send_loop": max(polls) - min(posts), "min_poll_gap": min(gaps, default=0.0)}
+
+
+def _end_of_first_push(logged: list[dict[str, Any]]) -> float:
+    # The second push starts with its user_fields read.
+    reads = [e["at"] for e in logged if e["path"].startswith("/api/v2/user_fields")]
+    return reads[1] if len(reads) > 1 else float("inf")
 
 
 def report(name: str, latency: float, rows: int, measured: dict[str, Any], label: str = "") -> None:
@@ -78,7 +106,8 @@ def report(name: str, latency: float, rows: int, measured: dict[str, Any], label
     log.info(
         "%s%s at %gs latency: %d rows in %.2fs, floor %.1fs, %.3f of the floor; "
         "jobs %d and POSTs %d (ceil(rows / 100) = %d), TooManyJobs %d, 429s %d, "
-        "%d polls = %.2f a second",
+        "%d polls = %.2f a second; send loop (first POST to last poll) %.2fs, %.3f of the "
+        "floor, polls at least %.2fs apart",
         label,
         name,
         latency,
@@ -93,6 +122,9 @@ def report(name: str, latency: float, rows: int, measured: dict[str, Any], label
         measured["rate_limited"],
         measured["polls"],
         measured["polls"] / seconds,
+        measured["send_loop"],
+        floor / measured["send_loop"],
+        measured["min_poll_gap"],
     )
     again = measured.get("again")
     if again:
