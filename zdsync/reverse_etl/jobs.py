@@ -192,11 +192,11 @@ class BulkSender:
         finished: list[Finished] = []
         while fresh or self._retries or self._in_flight or finished:
             self._fill(fresh)
-            # Freed slots are refilled before the finished jobs are written down, so the new
-            # jobs' latency runs while we reconcile. A crash in between only means those rows
-            # are sent again next run, and an upsert of the same row changes nothing. What one
-            # poll found is written down at once: per job, the writes outlasted the poll
-            # interval and held back the next poll.
+            # Freed slots are refilled before the finished jobs are reported, so the new jobs'
+            # latency runs while we reconcile. A crash before they are written down only means
+            # those rows are sent again next run, and an upsert of the same row changes
+            # nothing. What one poll found is reported at once: per job, the writes outlasted
+            # the poll interval and held back the next poll.
             if finished:
                 self._report(finished)
             if self._in_flight:
