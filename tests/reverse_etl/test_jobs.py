@@ -694,3 +694,33 @@ def test_what_the_report_raises_ends_the_run(
     bulk.on_done = disk_full
     with pytest.raises(OSError, match="No space left on device"):
         bulk.run(batches(3))
+
+
+def test_the_interval_between_polls_runs_from_the_last_answer(
+    sandbox: Sandbox, time: SenderTime
+) -> None:
+    asked: list[float] = []
+    answered: list[float] = []
+
+    class SlowToAnswerPolls(httpx.HTTPTransport):
+        """Real HTTP to the sandbox; each poll's answer takes 3s of the test's time to arrive."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            polling = request.url.path.startswith(SHOW_MANY_PATH)
+            if polling:
+                asked.append(time.now - START)
+            response = super().handle_request(request)
+            if polling:
+                time.pass_time(3)
+                answered.append(time.now - START)
+            return response
+
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    with ZendeskClient(settings, transport=SlowToAnswerPolls(), sleep=lambda _: None) as slow:
+        bulk, reports = sender(slow, time, PollPolicy(5, 150, first_job_interval=5))
+        bulk.run(batches(1))
+
+    # The job is due at 50s: the poll asked at 45s cannot see it, the one asked at 53s does.
+    assert asked == [5, 13, 21, 29, 37, 45, 53]
+    assert [a - b for a, b in zip(asked[1:], answered, strict=False)] == [5] * 6
+    assert reports.at == [56]

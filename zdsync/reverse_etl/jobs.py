@@ -167,6 +167,9 @@ class BulkSender:
         self._latency: float | None = None
         self._empty_polls = 0
         self._last_poll = float("-inf")
+        # The intervals between polls run from the last answer, so Zendesk never sees two
+        # polls closer together than the interval, however long one took to answer.
+        self._last_answer = float("-inf")
 
     @property
     def allowed(self) -> int:
@@ -312,7 +315,9 @@ class BulkSender:
             log.warning("polling jobs failed, will poll again: %s", exc)
             self._empty_polls += 1
             return []
-        answered = self._clock()
+        finally:
+            self._last_answer = self._clock()
+        answered = self._last_answer
         statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
         finished = []
         for job in self._in_flight:
@@ -341,10 +346,10 @@ class BulkSender:
         if due is None:
             oldest = self._in_flight[0].submitted
             gap = min(self.poll.first_job_interval, step * 2.0**self._empty_polls)
-            return max(self._last_poll, oldest) + gap
+            return max(self._last_answer, oldest) + gap
         late = max(0, self._empty_polls - 3)
         gap = min(self.poll.max_interval, step * 2.0**late)
-        return max(self._last_poll + gap, due)
+        return max(self._last_answer + gap, due)
 
     def _first_due(self) -> float | None:
         """When the jobs expected first should all be done, if anything says so.
