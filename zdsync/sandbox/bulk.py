@@ -2,10 +2,8 @@
 
 A job is queued on arrival, working after a third of its latency, and completed after all of
 it; its rows take effect at completion, in the order jobs were created. Job state is settled on
-every request and every read of the store, and, while jobs are in flight, by a thread that
-finishes each when it is due: in Zendesk a job's work is done by the time it completes, so a
-poll that finds jobs done should not wait while their rows are written. Jobs keep time by the
-store's clock, which follows wall time until a test moves it.
+every request and every read of the store, and by a thread while jobs are in flight
+(``due_jobs``). Jobs keep time by the store's clock, which follows wall time until a test moves it.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.due_jobs import DueJobs
 from zdsync.sandbox.fakedata import ROLES, USER_FIELDS, Record, iso
 from zdsync.sandbox.limits import RateLimits
 from zdsync.sandbox.store import Store
@@ -58,7 +57,6 @@ BULK_DISABLED = (
 )
 JOB_FAILED_MESSAGE = "Internal error: the job could not be processed"
 FINISHED = ("completed", "failed")
-SETTLER_LOOK_SECONDS = 1.0
 # What a job does to one of its rows: the row's result, success or a per-row failure.
 Work = Callable[[Store, Record, int], Record]
 
@@ -93,7 +91,7 @@ class Jobs:
         self._doomed: deque[str] = deque()
         self.too_many_jobs = 0
         self.polls = 0
-        self._settler: threading.Thread | None = None
+        self._due = DueJobs(self._changed, self._next_due, lambda: store.clock.now(), self.settle)
         # Polls since the last job was created: once a client polls, it has sent what it would.
         self.polls_since_last_job = 0
 
@@ -124,20 +122,8 @@ class Jobs:
             if changed:
                 self._changed.notify_all()
 
-    def _settle_when_due(self) -> None:
-        """Finish jobs as they come due, until none is in flight."""
-        while True:
-            with self._lock:
-                due = [job.due for job in self.jobs.values() if job.status not in FINISHED]
-                if not due:
-                    self._settler = None
-                    return
-                wait = min(due) - self.store.clock.now()
-                if wait > 0:
-                    # A test may move the clock: look again at least every second.
-                    self._changed.wait(min(wait, SETTLER_LOOK_SECONDS))
-                    continue
-            self.settle()
+    def _next_due(self) -> float | None:
+        return min((j.due for j in self.jobs.values() if j.status not in FINISHED), default=None)
 
     def _finish(self, job: Job, now: float) -> None:
         if job.failure is None:
@@ -193,11 +179,7 @@ class Jobs:
             self.polls_since_last_job = 0
             headers = self._cap_header([*in_flight, job])
             self._changed.notify_all()
-            if self._settler is None:
-                self._settler = threading.Thread(
-                    target=self._settle_when_due, name="sandbox-jobs", daemon=True
-                )
-                self._settler.start()
+            self._due.wake()
         return json_reply(200, {"job_status": self.view(job)}, **headers)
 
     def _too_many_jobs(self, in_flight: list[Job], job_class: str) -> Reply:
