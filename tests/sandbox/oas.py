@@ -62,6 +62,8 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     "JobStatusObject.results": {"oneOf": None, "nullable": True},
     # Custom field values are null when unset and booleans for checkboxes, not only strings.
     "TicketObject.custom_fields.items.value": {"type": None, "nullable": True},
+    # Views open to every agent have a null restriction, as macros do in the file itself.
+    "ViewObject.restriction": {"nullable": True},
 }
 
 

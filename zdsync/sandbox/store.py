@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from zdsync.sandbox.account_config import ConfigGenerator
 from zdsync.sandbox.config import SandboxConfig
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
 
@@ -124,6 +125,12 @@ class Store:
         self.compliance = data.compliance
         self.user_fields = data.user_fields
         self.ticket_fields = data.ticket_fields
+        self.account = ConfigGenerator(config.seed, origin).build(
+            self.users.records.values(),
+            self.organizations.records.values(),
+            self.ticket_fields,
+            self.now,
+        )
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))
@@ -163,6 +170,7 @@ class Store:
                     "identities": self.identities,
                     "deleted_users": {r["id"]: r for r in self.deleted_users()},
                     "compliance_deletion_statuses": self.compliance,
+                    **self.account.truth(),
                 }
             )
 
