@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
@@ -161,3 +162,33 @@ def test_sla_policies_have_metrics_and_schedules_span_time_zones(
     }
     zones = {s["time_zone"] for s in every_row(shared_client, "schedules.list")}
     assert {"Tokyo", "Copenhagen", "Eastern Time (US & Canada)"} <= zones
+
+
+def test_the_control_surface_changes_and_deletes_configuration(
+    sandbox: Sandbox, client: ZendeskClient
+) -> None:
+    url = sandbox.base_url
+    macro = min(sandbox.store.account.lists["macros"])
+    schedule = min(sandbox.store.account.holidays)
+    holiday = sandbox.store.account.holidays[schedule][0]["id"]
+    sandbox.store.advance_clock(3600)
+    for operation, args in [
+        ("delete_config", {"kind": "macros", "record_id": macro}),
+        ("update_config", {"kind": "groups", "record_id": 360_000_101, "name": "Finance"}),
+        ("create_config", {"kind": "brands", "name": "Outlet", "subdomain": "outlet"}),
+        ("delete_holiday", {"schedule_id": schedule, "holiday_id": holiday}),
+    ]:
+        httpx.post(f"{url}/_sandbox/{operation}", json=args).raise_for_status()
+    assert macro not in {m["id"] for m in every_row(client, "macros.list")}
+    group = next(g for g in every_row(client, "groups.list") if g["id"] == 360_000_101)
+    assert group["name"] == "Finance"
+    assert group["updated_at"] > group["created_at"]
+    brand = every_row(client, "brands.list")[-1]
+    assert (brand["name"], brand["subdomain"]) == ("Outlet", "outlet")
+    assert brand["url"].endswith(f"/brands/{brand['id']}.json")
+    path = f"/api/v2/business_hours/schedules/{schedule}/holidays"
+    assert holiday not in {h["id"] for h in client.get_json(path)["holidays"]}
+    state = httpx.get(f"{url}/_sandbox/state").json()
+    assert macro not in {m["id"] for m in state["macros"]}
+    bad = httpx.post(f"{url}/_sandbox/delete_config", json={"kind": "macros", "record_id": macro})
+    assert bad.status_code == 400
