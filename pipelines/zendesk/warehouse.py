@@ -23,6 +23,10 @@ class Warehouse:
             rows = client.execute_sql(f"SELECT count(*) FROM {table} WHERE {where}")  # noqa: S608
         return int(rows[0][0])
 
+    def select(self, query: str) -> list[tuple[Any, ...]]:
+        with self.pipeline.sql_client() as client:
+            return [tuple(row) for row in client.execute_sql(query) or []]
+
     def execute(self, statement: str) -> None:
         with self.pipeline.sql_client() as client:
             client.execute_sql(statement)
