@@ -25,7 +25,7 @@ from pipelines.zendesk.config_columns import (
 )
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.snapshots import SNAPSHOT_COLUMNS
-from pipelines.zendesk.stream import Stream
+from pipelines.zendesk.stream import Fetch, Stream
 from pipelines.zendesk.time_zones import with_iana_time_zone
 from zdsync import catalog
 from zdsync.catalog import Paging
@@ -54,7 +54,7 @@ def settings_list_of_each(name: str, columns: dict[str, str], parent: str, key: 
 
 
 def _stream(
-    name: str, op: catalog.Operation, columns: dict[str, str], fetch: Any, key: tuple[str, ...]
+    name: str, op: catalog.Operation, columns: dict[str, str], fetch: Fetch, key: tuple[str, ...]
 ) -> Stream:
     return Stream(
         name,
