@@ -9,6 +9,7 @@ import pytest
 
 from tests.sandbox.oas import response_schema, validate
 from zdsync import catalog
+from zdsync.catalog import account_config
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError
 from zdsync.sandbox import Sandbox, SandboxConfig
@@ -238,6 +239,8 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "organizations.create_many": {"organizations": [{"name": "Catalog Orgs"}]},
         "organizations.update": {"organization_id": org_changed, "organization": {"notes": "n"}},
         "organizations.delete": {"organization_id": org_deleted},
+        **{op.name: {} for op in account_config.OPERATIONS if not op.path_params},
+        "schedule_holidays.list": {"schedule_id": min(store.account.holidays)},
     }
 
 
@@ -258,5 +261,7 @@ def test_every_operation_the_sandbox_serves_answers_a_call_in_the_files_shape(
             assert body == {}, name  # 204, nothing to validate
             continue
         assert body[str(op.response_key)], name
+        if not op.in_support_oas:
+            continue  # business hours: their shapes are checked in tests/sandbox
         status = "201" if name in CREATED else "200"
         validate(response_schema(op.path, op.method.lower(), status), body)
