@@ -11,7 +11,7 @@ from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-HEADER = "| Stream | Read as | Zendesk endpoint | Merged on |"
+HEADER = "| Stream | Read as | Zendesk endpoint | Merged on | A run with no change |"
 
 
 def read_as(stream: Stream) -> str:
@@ -26,13 +26,29 @@ def read_as(stream: Stream) -> str:
     return f"whole list, with `{kind.follows}`" if kind.follows else "whole list"
 
 
+def no_change_cost(stream: Stream) -> str:
+    kind = stream.fetch
+    if isinstance(kind, CursorExport | TimeExport):
+        return "1 request"
+    if isinstance(kind, EachOf):
+        each = "unsettled " if not kind.snapshot else ""
+        cost = f"1 request per {each}`{kind.parent}` record"
+    else:
+        assert isinstance(kind, WholeList)
+        cost = "1 request per 100 rows" if kind.paged else "1 request"
+        if kind.follows:
+            cost = f"none without news in `{kind.follows}`, else {cost}"
+    return f"{cost}, writes nothing" if kind.snapshot else f"{cost}, rewrites them"
+
+
 def expected_row(stream: Stream) -> list[str]:
     merged = (
         "replaced"
         if stream.disposition == "replace"
         else ", ".join(f"`{name}`" for name in stream.primary_key)
     )
-    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged]
+    cost = no_change_cost(stream)
+    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged, cost]
 
 
 def readme_rows() -> list[list[str]]:

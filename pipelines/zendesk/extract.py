@@ -34,6 +34,7 @@ from pipelines.zendesk.pipeline import (
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.resources import StreamLoad, zendesk
 from pipelines.zendesk.run_log import record_run
+from pipelines.zendesk.snapshots import mark_gone
 from pipelines.zendesk.state import StateVersionError
 from pipelines.zendesk.stream import Phase, RunContext, Stream, Task
 from pipelines.zendesk.summary import ExtractSummary, ResourceSummary
@@ -138,6 +139,7 @@ class ExtractRun:
             task.fetch_ahead()
         for phase in Phase:
             self._load([task for task in self.loading if task.stream.fetch.phase is phase])
+        mark_gone(self.warehouse, [task.stream for task in self.loading], self._saved_state)
         scrubbed = scrub(self.warehouse)
         summary = self._summary(before, scrubbed)
         if self.connection is not None:
@@ -241,7 +243,7 @@ class ExtractRun:
                 ResourceSummary(
                     name=name,
                     new_rows=new,
-                    updated_rows=max(progress.records - new, 0),
+                    updated_rows=0 if progress.unchanged else max(progress.records - new, 0),
                     records=progress.records,
                     requests=progress.requests,
                     rate_limited=self.client.stats.rate_limited(endpoint=endpoint),

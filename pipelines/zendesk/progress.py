@@ -23,6 +23,8 @@ class StreamProgress:
     waited_seconds: float = 0.0
     fetch_seconds: float = 0.0
     done: bool = False
+    # A snapshot list read whole and found as the last load left it: nothing written.
+    unchanged: bool = False
     listener: Callable[[StreamProgress], None] | None = field(default=None, repr=False)
 
     def notify(self) -> None:

@@ -26,6 +26,7 @@ SOURCE = "zendesk"
 DLT_TYPES: dict[str, TDataType] = {
     "BIGINT": "bigint",
     "BOOLEAN": "bool",
+    "DATE": "date",
     "JSON": "json",
     "TIMESTAMPTZ": "timestamp",
     "VARCHAR": "text",

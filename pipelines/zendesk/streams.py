@@ -17,6 +17,7 @@ from pipelines.zendesk.columns import (
     TICKET_COLUMNS,
     USER_COLUMNS,
 )
+from pipelines.zendesk.config_streams import CONFIG_STREAMS, settings_list
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
@@ -66,20 +67,9 @@ COMPLIANCE_DELETION_STATUSES = Stream(
     ),
     primary_key=("user_id", "application", "action", "created_at"),
 )
-TICKET_FIELDS = Stream(
-    "ticket_fields",
-    catalog.operation("ticket_fields.list").path,
-    FIELD_COLUMNS,
-    WholeList(follows="tickets"),
-    disposition="replace",
-)
-USER_FIELDS = Stream(
-    "user_fields",
-    catalog.operation("user_fields.list").path,
-    FIELD_COLUMNS,
-    WholeList(follows="users"),
-    disposition="replace",
-)
+# Field definitions are kept as snapshots, as the account's other settings lists are.
+TICKET_FIELDS = settings_list("ticket_fields", FIELD_COLUMNS, follows="tickets")
+USER_FIELDS = settings_list("user_fields", FIELD_COLUMNS, follows="users")
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -91,6 +81,7 @@ STREAMS: dict[str, Stream] = {
         COMPLIANCE_DELETION_STATUSES,
         TICKET_FIELDS,
         USER_FIELDS,
+        *CONFIG_STREAMS,
     )
 }
 

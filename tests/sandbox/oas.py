@@ -68,6 +68,8 @@ DEPARTURES: dict[str, dict[str, Any]] = {
         f"TriggerRevisionsResponse.{field}": {"nullable": True}
         for field in ("after_cursor", "before_cursor", "after_url", "before_url")
     },
+    # Views open to every agent have a null restriction, as macros do in the file itself.
+    "ViewObject.restriction": {"nullable": True},
 }
 
 

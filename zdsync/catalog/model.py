@@ -17,10 +17,10 @@ Where = Literal["path", "query", "body"]
 # How an argument is written: "ids" is a list of integer ids sent comma-separated; "object" and
 # "objects" are a JSON object and a list of them.
 Kind = Literal["integer", "string", "boolean", "ids", "strings", "object", "objects"]
-# The documents the catalog is derived from: the numbered seeds, the API notes for
-# operations the project relied on before the seeds named them, and Zendesk's OpenAPI file for
-# operations of a seed's group that the seed's excerpt leaves out.
-Source = Literal["000", "001", "002", "003", "004", "notes", "oas"]
+# The documents the catalog is derived from: the numbered seeds, the API notes for operations
+# the project relied on before the seeds named them, Zendesk's OpenAPI file, and Zendesk's API
+# reference for the few endpoints that file leaves out (business hours).
+Source = Literal["000", "001", "002", "003", "004", "notes", "oas", "reference"]
 
 
 class Paging(Enum):
@@ -133,6 +133,11 @@ class Operation:
     @property
     def is_zis(self) -> bool:
         return self.path.startswith("/api/services/zis/")
+
+    @property
+    def in_support_oas(self) -> bool:
+        """Zendesk's Support OpenAPI file describes it (ZIS and business hours it does not)."""
+        return not self.is_zis and "reference" not in self.sources
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:

@@ -89,15 +89,6 @@ OPERATIONS = (
         sources=("notes",),
     ),
     Operation(
-        "organization_fields.list",
-        "GET",
-        "/api/v2/organization_fields",
-        (),
-        "organization_fields",
-        Paging.CURSOR,
-        sources=("notes",),
-    ),
-    Operation(
         "organizations.update",
         "PUT",
         "/api/v2/organizations/{organization_id}",

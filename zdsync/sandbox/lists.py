@@ -14,7 +14,6 @@ from zdsync import catalog
 from zdsync.sandbox import identities
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
-from zdsync.sandbox.reads_many import organization_fields
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import NOT_FOUND, Reply, Request, error_reply, json_reply
 
@@ -160,7 +159,6 @@ LISTINGS: tuple[Listing, ...] = (
         lambda s, r, g: sorted(s.user_fields, key=lambda f: (f["position"], f["id"])),
         by_id=False,
     ),
-    Listing("organization_fields.list", lambda s, r, g: by_id(organization_fields(s))),
     # Zendesk offers cursor paging or none at all here, not offset.
     Listing(
         "ticket_fields.list",

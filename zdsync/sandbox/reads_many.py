@@ -1,40 +1,17 @@
-"""Reads a sync plans with: many organizations or tickets at once, and organization fields.
+"""Reads a sync plans with: many organizations or tickets at once.
 
 ``show_many`` answers the records it finds among the (at most 100) ids or external ids it is
 given, in no promised order, and leaves out the rest: a caller learns what is missing by what
-is absent. Organization fields are fixed definitions, one of them the dropdown the generated
-organizations fill in.
+is absent.
 """
 
 from __future__ import annotations
 
 from zdsync.catalog.model import BULK_MAX
-from zdsync.sandbox.fakedata import Record, field_definitions
+from zdsync.sandbox.fakedata import Record
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import Reply, Request, json_reply
 from zdsync.sandbox.writes import integer_ids, invalid_value, query_ids
-
-ORGANIZATION_FIELD_ID_BASE = 30_000
-ORGANIZATION_FIELDS: list[Record] = [
-    {
-        "id": ORGANIZATION_FIELD_ID_BASE,
-        "key": "region",
-        "type": "dropdown",
-        "title": "Region",
-        "custom_field_options": [
-            {"id": 7001, "name": "EMEA", "value": "emea"},
-            {"id": 7002, "name": "Americas", "value": "amer"},
-            {"id": 7003, "name": "APAC", "value": "apac"},
-        ],
-    },
-    {"id": ORGANIZATION_FIELD_ID_BASE + 1, "key": "account_tier", "type": "text", "title": "Tier"},
-    {"id": ORGANIZATION_FIELD_ID_BASE + 2, "key": "seats", "type": "integer", "title": "Seats"},
-]
-
-
-def organization_fields(store: Store) -> list[Record]:
-    """The ``/api/v2/organization_fields`` definitions."""
-    return field_definitions("organization_fields", ORGANIZATION_FIELDS, store.origin)
 
 
 def show_many_organizations(store: Store, request: Request) -> Reply:

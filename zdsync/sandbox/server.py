@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
 from zdsync.sandbox import (
+    account_lists,
     deleted_users,
     exports,
     identities,
@@ -63,6 +64,10 @@ def _listed(listing: lists.Listing) -> Handler:
     )
 
 
+def _answered(answer: account_lists.Answer) -> Handler:
+    return lambda app, request, match: answer(app.store, match.groups())
+
+
 def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
     return lambda app, request, match: serve(app.store, request)
 
@@ -95,6 +100,8 @@ ROUTES: dict[str, Handler] = {
     "job_statuses.show": lambda a, r, m: a.jobs.show(m["job_status_id"]),
     "tickets.show": lambda a, r, m: lists.show_ticket(a.store, int(m["ticket_id"])),
     **{listing.operation: _listed(listing) for listing in lists.LISTINGS},
+    **{listing.operation: _listed(listing) for listing in account_lists.LISTINGS},
+    **{name: _answered(answer) for name, answer in account_lists.UNPAGED.items()},
     "tickets.create": lambda a, r, m: writes_tickets.create(a, r),
     "tickets.create_many": lambda a, r, m: writes_tickets.create_many(a, r),
     "tickets.update": lambda a, r, m: writes_tickets.update(a, r, int(m["ticket_id"])),

@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from zdsync.sandbox.account_config import ConfigGenerator
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
@@ -70,6 +71,12 @@ class Store:
         self.compliance = data.compliance
         self.user_fields = data.user_fields
         self.ticket_fields = data.ticket_fields
+        self.account = ConfigGenerator(config.seed, origin).build(
+            self.users.records.values(),
+            self.organizations.records.values(),
+            self.ticket_fields,
+            self.now,
+        )
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))
@@ -114,6 +121,7 @@ class Store:
                     "triggers": self.triggers.triggers,
                     "trigger_categories": self.triggers.categories,
                     "user_fields": {f["id"]: f for f in self.user_fields},
+                    **self.account.truth(),
                 }
             )
 
