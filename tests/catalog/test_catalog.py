@@ -13,7 +13,7 @@ from zdsync.client.buckets import BUCKETS
 from zdsync.client.ratelimit import RateLimiter
 from zdsync.client.settings import RateLimitSettings
 from zdsync.sandbox import lists
-from zdsync.sandbox.server import ROUTES
+from zdsync.sandbox.routes import ROUTES
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared/seeds"
 # Seed 004 names these as other paths of List Users and Count Users; Zendesk's OpenAPI file has

@@ -15,7 +15,7 @@ from zdsync.catalog import account_config
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError
 from zdsync.sandbox import Sandbox, SandboxConfig
-from zdsync.sandbox.server import ROUTES
+from zdsync.sandbox.routes import ROUTES
 
 
 def api_requests(sandbox: Sandbox) -> list[tuple[str, dict[str, str]]]:

@@ -23,8 +23,8 @@ from tests.conftest import settings_for
 from zdsync.client import ApiTokenCredentials, RateLimitSettings, ZendeskClient
 from zdsync.client.secrets import Secret
 from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
+from zdsync.reverse_etl.bulk_request import BULK_PATH
 from zdsync.reverse_etl.jobs import (
-    BULK_PATH,
     SHOW_MANY_PATH,
     BulkSender,
     Finished,

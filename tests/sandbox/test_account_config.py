@@ -12,11 +12,12 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 from tests.sandbox.oas import response_schema, validate
 from zdsync import catalog
+from zdsync.catalog import account_config
 from zdsync.client import CursorList, ZendeskClient
 from zdsync.client.errors import NotFoundError
 from zdsync.sandbox import Sandbox
 
-PAGED = [op for op in catalog.OPERATIONS if op.sources == ("oas",)]
+PAGED = [op for op in account_config.OPERATIONS if op.in_support_oas]
 
 
 def every_row(client: ZendeskClient, name: str) -> list[dict[str, Any]]:

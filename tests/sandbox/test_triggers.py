@@ -16,7 +16,8 @@ from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError, InvalidRequestError, NotFoundError
 from zdsync.sandbox.config import ADMIN_EMAIL, AGENT_EMAIL, SandboxConfig
-from zdsync.sandbox.server import ROUTES, Sandbox
+from zdsync.sandbox.routes import ROUTES
+from zdsync.sandbox.server import Sandbox
 from zdsync.sandbox.trigger_writes import trigger_problems
 
 SMALL = SandboxConfig(rate_limits="off", users=120, tickets=10, organizations=5)

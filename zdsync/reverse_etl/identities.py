@@ -23,8 +23,8 @@ from zdsync.client.stats import endpoint_of
 from zdsync.errors import BulkWriteNotAllowedError
 from zdsync.reverse_etl import matching
 from zdsync.reverse_etl import plan as planning
+from zdsync.reverse_etl.bulk_request import BulkRequest
 from zdsync.reverse_etl.identity_rows import identity_of, payload_of, user_of
-from zdsync.reverse_etl.jobs import BulkRequest
 from zdsync.reverse_etl.reconcile import RowOutcome
 from zdsync.reverse_etl.rows import InputRow
 

@@ -32,49 +32,20 @@ from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError, ZendeskError
 from zdsync.client.responses import json_object
-from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
+from zdsync.reverse_etl.bulk_request import (
+    Refusal,
+    RequestFor,
+    users_refusal,
+    users_request,
+)
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
-BULK_PATH = catalog.operation("users.create_or_update_many").path
 SHOW_MANY_PATH = catalog.operation("job_statuses.show_many").path
 DEFAULT_JOB_CAP = 30
 _CAP_TOTAL = re.compile(r"total=(\d+)")
-
-
-@dataclass(frozen=True)
-class BulkRequest:
-    """The one request that turns a batch into a job."""
-
-    method: str
-    path: str
-    body: dict[str, Any]
-
-
-RequestFor = Callable[[list[PlannedRow]], BulkRequest]
-Refusal = Callable[[PermissionDeniedError], Exception]
-
-
-def users_request(batch: list[PlannedRow]) -> BulkRequest:
-    """Users are upserted: Zendesk matches each on external id, then email."""
-    return BulkRequest("POST", BULK_PATH, {"users": [item.payload for item in batch]})
-
-
-def users_refusal(exc: PermissionDeniedError) -> Exception:
-    """What a 403 on bulk user writes means; only the description tells the two apart."""
-    if "import" in str(exc).lower():
-        return BulkImportsDisabledError(
-            "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
-            "Support to enable data imports, or run again with --single (one user a "
-            f"second); Zendesk answered {exc}"
-        )
-    return BulkWriteNotAllowedError(
-        "these Zendesk credentials may not create or update users in bulk: use an "
-        "admin's, or those of an agent whose custom role may manage end users; Zendesk "
-        f"answered {exc}"
-    )
 
 
 @dataclass

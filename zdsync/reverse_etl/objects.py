@@ -16,8 +16,8 @@ from typing import Protocol, runtime_checkable
 
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError
+from zdsync.reverse_etl.bulk_request import BulkRequest
 from zdsync.reverse_etl.identities import Identities
-from zdsync.reverse_etl.jobs import BulkRequest
 from zdsync.reverse_etl.organizations import Organizations
 from zdsync.reverse_etl.plan import Mode, OnDuplicate, PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome

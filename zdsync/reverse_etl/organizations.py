@@ -19,7 +19,7 @@ from zdsync.client.errors import PermissionDeniedError
 from zdsync.errors import BulkWriteNotAllowedError
 from zdsync.reverse_etl import organization_lookup
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import BulkRequest
+from zdsync.reverse_etl.bulk_request import BulkRequest
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.validation import (
     Invalid,

@@ -18,7 +18,7 @@ from zdsync.client import CursorList, ZendeskClient
 from zdsync.client.errors import PermissionDeniedError
 from zdsync.errors import BulkWriteNotAllowedError
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import BulkRequest
+from zdsync.reverse_etl.bulk_request import BulkRequest
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.ticket_rows import identity_of, payload_of, ticket_fields
 from zdsync.reverse_etl.validation import payload_hash

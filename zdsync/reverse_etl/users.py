@@ -14,7 +14,7 @@ from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError
 from zdsync.reverse_etl import lookup, matching, organization_lookup
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import BULK_PATH, BulkRequest, users_refusal, users_request
+from zdsync.reverse_etl.bulk_request import BULK_PATH, BulkRequest, users_refusal, users_request
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.validation import payload_hash, specs_from
 

@@ -28,7 +28,8 @@ from zdsync.sandbox.writes import (
 from zdsync.sandbox.writes_users import live_user
 
 if TYPE_CHECKING:
-    from zdsync.sandbox.server import App, Handler
+    from zdsync.sandbox.routes import Handler
+    from zdsync.sandbox.server import App
 
 # What an agent may add, and what an end user may see of their own.
 CREATABLE = ("email", "twitter", "facebook", "google", "agent_forwarding", "phone_number")

@@ -25,7 +25,8 @@ from zdsync.sandbox.wire import Reply, Request, json_reply
 from zdsync.sandbox.writes import is_admin
 
 if TYPE_CHECKING:
-    from zdsync.sandbox.server import App, Handler
+    from zdsync.sandbox.routes import Handler
+    from zdsync.sandbox.server import App
 
 INTEGRATION_NAME = re.compile(r"^[a-z0-9_-]{1,64}$")
 CONNECTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
