@@ -75,7 +75,8 @@ def measure(
         command, env=environment, cwd=tree, capture_output=True, text=True, check=True
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result.update(send_loop(requests_of(url)[before:]))
+    logged = [e for e in requests_of(url)[before:] if "/_sandbox/" not in e["path"]]
+    result.update(send_loop(logged[: result["requests"]]))
     return result
 
 
@@ -86,18 +87,15 @@ def requests_of(url: str) -> list[dict[str, Any]]:
 
 
 def send_loop(logged: list[dict[str, Any]]) -> dict[str, float]:
-    """From the first push's first bulk POST to its last poll, by the sandbox's log."""
-    posts = [e["at"] for e in logged if e["method"] == "POST" and "/_sandbox/" not in e["path"]]
+    """From the first bulk POST of one push's requests to its last poll, and its polls."""
+    posts = [e["at"] for e in logged if e["method"] == "POST"]
     polls = [e["at"] for e in logged if "job_statuses/show_many" in e["path"]]
-    polls = [t for t in polls if t <= _end_of_first_push(logged)]
     gaps = [b - a for a, b in itertools.pairwise(polls)]
-    return {"send_loop": max(polls) - min(posts), "min_poll_gap": min(gaps, default=0.0)}
-
-
-def _end_of_first_push(logged: list[dict[str, Any]]) -> float:
-    # The second push starts with its user_fields read.
-    reads = [e["at"] for e in logged if e["path"].startswith("/api/v2/user_fields")]
-    return reads[1] if len(reads) > 1 else float("inf")
+    return {
+        "send_loop": max(polls) - min(posts),
+        "polls": len(polls),
+        "min_poll_gap": min(gaps, default=0.0),
+    }
 
 
 def report(name: str, latency: float, rows: int, measured: dict[str, Any], label: str = "") -> None:
