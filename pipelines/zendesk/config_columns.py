@@ -130,4 +130,9 @@ RULE_COLUMNS = {
     **_STAMPS,
 }
 
+# A trigger is a rule with a category; Zendesk's category ids are strings.
+TRIGGER_COLUMNS = {**RULE_COLUMNS, "category_id": "VARCHAR", "raw_title": "VARCHAR"}
+
+TRIGGER_CATEGORY_COLUMNS = {"id": "VARCHAR", "name": "VARCHAR", "position": "BIGINT", **_STAMPS}
+
 ORGANIZATION_FIELD_COLUMNS = FIELD_COLUMNS

@@ -22,6 +22,8 @@ from pipelines.zendesk.config_columns import (
     SLA_POLICY_COLUMNS,
     TAG_COLUMNS,
     TICKET_FORM_COLUMNS,
+    TRIGGER_CATEGORY_COLUMNS,
+    TRIGGER_COLUMNS,
 )
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.snapshots import SNAPSHOT_COLUMNS
@@ -80,5 +82,7 @@ CONFIG_STREAMS: tuple[Stream, ...] = (
     settings_list("macros", RULE_COLUMNS),
     settings_list("automations", RULE_COLUMNS),
     settings_list("views", RULE_COLUMNS),
+    settings_list("triggers", TRIGGER_COLUMNS),
+    settings_list("trigger_categories", TRIGGER_CATEGORY_COLUMNS),
     settings_list("organization_fields", ORGANIZATION_FIELD_COLUMNS),
 )

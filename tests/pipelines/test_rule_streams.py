@@ -1,45 +1,24 @@
-"""Triggers and trigger categories read as whole lists, as streams of the extract would read
-them: every page, each record once, as the sandbox holds them."""
+"""The triggers and trigger categories streams: every page, each record once, as the sandbox
+holds them."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipelines.zendesk.lists import WholeList
 from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
 from tests.client.rule_examples import grow
 from tests.pipelines.conftest import extract, rows
-from zdsync import catalog
 from zdsync.sandbox import Sandbox
 
-TRIGGERS = Stream(
-    "triggers",
-    catalog.operation("triggers.list").path,
-    {
-        "id": "BIGINT",
-        "title": "VARCHAR",
-        "active": "BOOLEAN",
-        "category_id": "VARCHAR",
-        "position": "BIGINT",
-        "conditions": "JSON",
-        "actions": "JSON",
-    },
-    WholeList(),
-    disposition="replace",
-)
-CATEGORIES = Stream(
-    "trigger_categories",
-    catalog.operation("trigger_categories.list").path,
-    {"id": "VARCHAR", "name": "VARCHAR", "position": "BIGINT"},
-    WholeList(),
-    disposition="replace",
-    page_size=2,
-)
+# The table's own streams; categories in pages of 2, so a handful of them spans several pages.
+TRIGGERS = STREAMS["triggers"]
+CATEGORIES = replace(STREAMS["trigger_categories"], page_size=2)
 
 
 @pytest.mark.parametrize("stream", [TRIGGERS, CATEGORIES], ids=lambda s: s.name)
