@@ -86,6 +86,7 @@ class Operation:
             (``zendesk_oauth_client.secret``): the client hands them back as ``Secret``.
         result_cap: The most results Zendesk serves of one list; past it the client reads
             the list another way (``zdsync.client.search_cap``).
+        in_oas: False for the few a seed documents that Zendesk's OpenAPI file leaves out.
     """
 
     name: str
@@ -102,6 +103,7 @@ class Operation:
     timestamp_field: str | None = None
     secret_fields: tuple[str, ...] = ()
     result_cap: int | None = None
+    in_oas: bool = True
 
     @property
     def buckets(self) -> tuple[str, ...]:
@@ -136,8 +138,9 @@ class Operation:
 
     @property
     def in_support_oas(self) -> bool:
-        """Zendesk's Support OpenAPI file describes it (ZIS and business hours it does not)."""
-        return not self.is_zis and "reference" not in self.sources
+        """Zendesk's Support OpenAPI file describes it (ZIS, business hours and a few seed
+        operations it does not)."""
+        return self.in_oas and not self.is_zis and "reference" not in self.sources
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:

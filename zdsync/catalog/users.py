@@ -38,6 +38,32 @@ OPERATIONS = (
         sources=("003", "004"),
     ),
     Operation("users.count", "GET", "/api/v2/users/count", _ROLES, "count", sources=("003", "004")),
+    # Seed 004 names these; Zendesk's OpenAPI file leaves them out.
+    *(
+        op
+        for owner, key in (("groups", "group_id"), ("organizations", "organization_id"))
+        for op in (
+            Operation(
+                f"users.list_of_{owner[:-1]}",
+                "GET",
+                f"/api/v2/{owner}/{{{key}}}/users",
+                (in_path(key), *_ROLES),
+                "users",
+                Paging.CURSOR,
+                sources=("004",),
+                in_oas=False,
+            ),
+            Operation(
+                f"users.count_of_{owner[:-1]}",
+                "GET",
+                f"/api/v2/{owner}/{{{key}}}/users/count",
+                (in_path(key), *_ROLES),
+                "count",
+                sources=("004",),
+                in_oas=False,
+            ),
+        )
+    ),
     Operation(
         "users.show", "GET", "/api/v2/users/{user_id}", (_ID,), "user", sources=("002", "004")
     ),

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from zdsync import catalog
-from zdsync.sandbox import identities
+from zdsync.sandbox import identities, members
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.store import Store
@@ -132,6 +132,15 @@ def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list
     return [row for row in rows if not application or row["application"] == application]
 
 
+_ROLE_FILTERS = ("role", "role[]", "permission_set")
+
+
+def _members_of(
+    of: members.Members,
+) -> Callable[[Store, Request, tuple[str, ...]], members.Selected]:
+    return lambda store, request, groups: of(store, groups, _users(store, request, ()))
+
+
 LISTINGS: tuple[Listing, ...] = (
     Listing(
         "users.list",
@@ -139,6 +148,8 @@ LISTINGS: tuple[Listing, ...] = (
         ("role", "role[]", "permission_set", "external_id"),
         index="users",
     ),
+    Listing("users.list_of_group", _members_of(members.of_group), _ROLE_FILTERS),
+    Listing("users.list_of_organization", _members_of(members.of_organization), _ROLE_FILTERS),
     Listing("tickets.list", _tickets, ("external_id",), index="tickets"),
     Listing("organizations.list", _organizations, index="organizations"),
     Listing(

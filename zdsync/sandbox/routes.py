@@ -12,6 +12,7 @@ from zdsync.sandbox import (
     exports,
     identities,
     lists,
+    members,
     passwords,
     reads_many,
     search,
@@ -113,6 +114,12 @@ ROUTES: dict[str, Handler] = {
     "organizations.show_many": lambda a, r, m: reads_many.show_many_organizations(a.store, r),
     "tickets.show_many": lambda a, r, m: reads_many.show_many_tickets(a.store, r),
     "users.count": lambda a, r, m: users_admin.count(a, r),
+    "users.count_of_group": lambda a, r, m: users_admin.count_members(
+        a, r, members.of_group, (m["group_id"],)
+    ),
+    "users.count_of_organization": lambda a, r, m: users_admin.count_members(
+        a, r, members.of_organization, (m["organization_id"],)
+    ),
     "users.related": lambda a, r, m: users_admin.related(a, r, int(m["user_id"])),
     "users.request_create": lambda a, r, m: users_admin.request_create(a, r),
     "users.logout_many": lambda a, r, m: users_admin.logout_many(a, r),

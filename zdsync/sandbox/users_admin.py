@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zdsync.sandbox import lists
+from zdsync.sandbox import lists, members
 from zdsync.sandbox.fakedata import iso
 from zdsync.sandbox.wire import Reply, Request, json_reply
 from zdsync.sandbox.writes import (
@@ -36,6 +36,18 @@ def count(app: App, request: Request) -> Reply:
         if isinstance(rows, Reply):
             return rows
     return counted(app, len(rows))
+
+
+def count_members(
+    app: App, request: Request, of: members.Members, groups: tuple[str, ...]
+) -> Reply:
+    """``GET /{groups,organizations}/{id}/users/count``: as ``count``, of one group's users or
+    one organization's."""
+    if not is_staff(request.user):
+        return forbidden()
+    with app.store.lock:
+        rows = of(app.store, groups, lists.select_users(app.store, request))
+    return rows if isinstance(rows, Reply) else counted(app, len(rows))
 
 
 def counted(app: App, value: int) -> Reply:
