@@ -48,7 +48,7 @@ SCHEDULES = [
         "time_zone": "UTC",
         "iana_time_zone": "Etc/UTC",
         "intervals": weekdays("00:00", "23:59"),
-        "deleted": True,
+        "is_deleted": True,
     },
 ]
 HOLIDAYS = [
@@ -72,7 +72,7 @@ HOLIDAYS = [
         "name": "Withdrawn",
         "start_date": date(2026, 7, 6),
         "end_date": date(2026, 7, 6),
-        "deleted": True,
+        "is_deleted": True,
     },
 ]
 

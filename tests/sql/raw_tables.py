@@ -61,7 +61,7 @@ CONTRACT_COLUMNS: dict[str, dict[str, str]] = {
         "intervals": "JSON",
         "created_at": "TIMESTAMPTZ",
         "updated_at": "TIMESTAMPTZ",
-        "deleted": "BOOLEAN",
+        "is_deleted": "BOOLEAN",
     },
     "schedule_holidays": {
         "id": "BIGINT",
@@ -69,7 +69,7 @@ CONTRACT_COLUMNS: dict[str, dict[str, str]] = {
         "name": "VARCHAR",
         "start_date": "DATE",
         "end_date": "DATE",
-        "deleted": "BOOLEAN",
+        "is_deleted": "BOOLEAN",
     },
     "groups": {
         "id": "BIGINT",

@@ -276,6 +276,49 @@ def test_sync_health_counts_each_run_and_finds_repeated_failures(warehouse: Any)
     assert "nobody email:n@x.net" in {r["identity"] for r in failing}
 
 
+def _expected_backlog(truth: dict[str, Any]) -> dict[tuple[date, str, str], int]:
+    """Open tickets per UTC day, status and priority, by the README's definition of open
+    without field history.
+
+    A ticket is open on a day from the day it was created on. One now solved or closed is no
+    longer open on the day of its last update (the solve), nor after; any other stays open
+    through the last day the data covers, the day of the newest update. Each (ticket, day) is
+    judged on its own, and deleted tickets are not counted.
+    """
+    last_day = max(_day(t["updated_at"]) for t in truth["tickets"].values())
+    tickets = [
+        (
+            _day(t["created_at"]),
+            _day(t["updated_at"]) if t["status"] in ("solved", "closed") else None,
+            t["status"],
+            t["priority"] or "none",
+        )
+        for t in truth["tickets"].values()
+        if t["status"] != "deleted"
+    ]
+    counts: Counter[tuple[date, str, str]] = Counter()
+    day = min(created for created, *_ in tickets)
+    while day <= last_day:
+        for created, solved, status, priority in tickets:
+            if created <= day and (day < solved if solved else True):
+                counts[(day, status, priority)] += 1
+        day += timedelta(days=1)
+    return dict(counts)
+
+
+def test_backlog_without_history_counts_a_ticket_open_until_the_day_it_is_solved(
+    warehouse: Any,
+) -> None:
+    target, truth, *_ = warehouse
+    rows = query(
+        target, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
+    )
+
+    backlog = {(r["day"], r["status"], r["priority"]): r["open_tickets"] for r in rows}
+
+    assert backlog == _expected_backlog(truth)
+
+
 def test_models_are_idempotent(warehouse: Any) -> None:
     target, *_ = warehouse
     sql = "SELECT * FROM analytics.ticket_volume_by_channel"

@@ -17,16 +17,12 @@ from tests.sql.test_models import Target
 ZDSYNC = str(Path(sys.executable).parent / "zdsync")
 WAITING = {
     "05_ticket_field_history_daily": "needs zendesk.ticket_field_history (not loaded yet)",
-    "06_ticket_schedules": "needs zendesk.schedules, zendesk.ticket_field_history (not loaded yet)",
-    "07_schedule_business_hours": "needs zendesk.schedule_holidays, zendesk.schedules "
-    "(not loaded yet)",
-    "11_ticket_backlog_daily": "needs analytics.ticket_field_history_daily (skipped)",
+    "06_ticket_schedules": "needs zendesk.ticket_field_history (not loaded yet)",
+    "11_ticket_backlog_daily_exact": "needs analytics.ticket_field_history_daily (skipped)",
     "16_ticket_metrics": "needs zendesk.ticket_comments, zendesk.ticket_field_history "
-    "(not loaded yet); analytics.schedule_business_hours, analytics.ticket_schedules (skipped)",
+    "(not loaded yet); analytics.ticket_schedules (skipped)",
     "17_sla_breaches": "needs zendesk.ticket_metric_events (not loaded yet); "
-    "analytics.schedule_business_hours, analytics.ticket_schedules (skipped)",
-    "18_ticket_enriched": "needs zendesk.brands, zendesk.groups, zendesk.ticket_forms "
-    "(not loaded yet)",
+    "analytics.ticket_schedules (skipped)",
 }
 
 

@@ -23,7 +23,7 @@ initial AS (
         t.ticket_id,
         coalesce(
             c.previous_schedule_id,
-            (SELECT min(id) FROM zendesk.schedules WHERE NOT coalesce(deleted, FALSE))
+            (SELECT min(id) FROM zendesk.schedules WHERE NOT coalesce(is_deleted, FALSE))
         ) AS schedule_id,
         t.created_at AS valid_from,
         0 AS rank,

@@ -11,7 +11,7 @@ WITH intervals AS (
         CAST(i ->> '$.end_time' AS INTEGER) AS end_minute
     FROM zendesk.schedules AS s,
         unnest(CAST(s.intervals AS JSON[])) AS intervals(i)
-    WHERE NOT coalesce(s.deleted, FALSE)
+    WHERE NOT coalesce(s.is_deleted, FALSE)
 ),
 -- Weekday 0 is Sunday, as in Zendesk's minutes and in extract(dow).
 pieces AS (
@@ -46,7 +46,7 @@ WHERE NOT EXISTS (
     SELECT 1
     FROM zendesk.schedule_holidays AS h
     WHERE h.schedule_id = p.schedule_id
-        AND NOT coalesce(h.deleted, FALSE)
+        AND NOT coalesce(h.is_deleted, FALSE)
         AND d.day BETWEEN h.start_date AND h.end_date
 )
 ORDER BY p.schedule_id, start_at;
