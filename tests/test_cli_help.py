@@ -33,6 +33,9 @@ def test_help_has_no_type_placeholders_for_flags_nor_markup(command: list[str]) 
     text = help_of(*command)
 
     assert "<bool>" not in text
+    # Python's types are no help to a person: a list or a bounded number says what it holds.
+    assert "<list[" not in text
+    assert "range>" not in text
     assert "``" not in text
     # A default is said once per option: never twice on one option's lines.
     for option in re.split(r"\n  (?=-)", text):

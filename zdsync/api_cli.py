@@ -32,13 +32,17 @@ USAGE, FAILED = 2, 1
 def api(
     operation: Annotated[
         str | None,
-        typer.Argument(help="Catalog name, e.g. tickets.show; with --list, a prefix to filter."),
+        typer.Argument(
+            help="Catalog name, e.g. tickets.show; with --list, a prefix to filter.",
+            metavar="OPERATION",
+        ),
     ] = None,
     arg: Annotated[
         list[str] | None,
         typer.Option(
             "--arg",
             "-a",
+            metavar="NAME=VALUE",
             help="name=value, repeated. Ids as 1,2,3; records as JSON text or @file.json; "
             "passwords as @file, kept out of the shell's history.",
         ),
@@ -51,7 +55,8 @@ def api(
         str | None, typer.Option(help="With --table: the fields to show, comma-separated.")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="For a list: stop after this many records.", min=1)
+        int | None,
+        typer.Option(help="For a list: stop after this many records.", min=1, metavar="N"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option(help="Print the request (method, URL, body) and send nothing.")
