@@ -81,6 +81,8 @@ class Store:
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))
         self._identity_seq = 0
+        # (``name`` or ``external_id``, lower-cased value) to a live organization's id, once read.
+        self._org_owners: dict[tuple[str, str], int] | None = None
         self._by_email: dict[str, int] = {}
         self._by_external_id: dict[str, int] = {}
         for user in self.users.records.values():
@@ -242,8 +244,9 @@ class Store:
 
     def update_organization(self, org_id: int, **changes: Any) -> Record:
         with self.lock:
-            org = {**self.organizations.records[org_id], **changes, "updated_at": iso(self.now())}
-            self.organizations.put(org)
+            before = self.organizations.records[org_id]
+            org = {**before, **changes, "updated_at": iso(self.now())}
+            self._put_organization(org, before)
             return org
 
     def create_organization(self, fields: Record) -> Record:
@@ -253,8 +256,35 @@ class Store:
             now = iso(self.now())
             org = {**fields, "id": org_id, "created_at": now, "updated_at": now}
             org["url"] = f"{self.origin}/api/v2/organizations/{org_id}.json"
-            self.organizations.put(org)
+            self._put_organization(org, None)
             return org
+
+    def organization_owning(self, key: str, value: str) -> Record | None:
+        """The live organization whose ``key`` (``name`` or ``external_id``) is ``value``, in
+        any case, as Zendesk keeps both unique."""
+        with self.lock:
+            if self._org_owners is None:
+                self._org_owners = {}
+                for org in self.organizations.records.values():
+                    self._own(org)
+            org_id = self._org_owners.get((key, value.lower()))
+            return None if org_id is None else self.organizations.records[org_id]
+
+    def _put_organization(self, org: Record, before: Record | None) -> None:
+        # A bulk job checks every row's name and external id: an index, not a scan of them all.
+        if self._org_owners is not None:
+            if before is not None:
+                for owned in _owned_keys(before):
+                    if self._org_owners.get(owned) == before["id"]:
+                        del self._org_owners[owned]
+            self._own(org)
+        self.organizations.put(org)
+
+    def _own(self, org: Record) -> None:
+        assert self._org_owners is not None
+        if org["deleted_at"] is None:
+            for owned in _owned_keys(org):
+                self._org_owners[owned] = org["id"]
 
     def delete_organization(self, org_id: int) -> Record:
         return self.update_organization(org_id, deleted_at=iso(self.now()))
@@ -343,6 +373,10 @@ class Store:
             self.identities[user_id][0]["primary"] = True
         self.put_user(user)
         return user
+
+
+def _owned_keys(org: Record) -> list[tuple[str, str]]:
+    return [(key, str(org[key]).lower()) for key in ("name", "external_id") if org.get(key)]
 
 
 def _ticket_stamp(record: Record) -> int:

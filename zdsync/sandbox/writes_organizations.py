@@ -145,11 +145,10 @@ def organization_problems(store: Store, row: Record, existing: Record | None) ->
 
 def _owner(store: Store, key: str, value: str, existing: Record | None) -> Record | None:
     """The other live organization whose ``key`` equals ``value``, ignoring case."""
-    for org in store.organizations.records.values():
-        same = str(org.get(key) or "").lower() == value.lower()
-        if same and org["deleted_at"] is None and (existing is None or org["id"] != existing["id"]):
-            return org
-    return None
+    found = store.organization_owning(key, value)
+    if found is None or (existing is not None and found["id"] == existing["id"]):
+        return None
+    return found
 
 
 def _fields(row: Record) -> dict[str, Any]:
