@@ -20,11 +20,9 @@ from zdsync.sandbox.writes import (
     created_row,
     failed_row,
     forbidden,
-    integer_ids,
-    invalid_value,
     not_found,
-    query_ids,
     record_invalid,
+    update_many_rows,
     updated_row,
 )
 
@@ -92,22 +90,9 @@ def update_many(app: App, request: Request) -> Reply:
     """``PUT /api/v2/organizations/update_many``: one change to ``?ids=``, or one change each."""
     if not may_manage(request.user):
         return forbidden()
-    ids = query_ids(request)
-    rows: list[Record] | Reply
-    if ids is not None:
-        checked = integer_ids("ids", ids)
-        change = body_object(request, "organization")
-        if isinstance(checked, Reply):
-            return checked
-        if isinstance(change, Reply):
-            return change
-        rows = [{**change, "id": org_id} for org_id in checked]
-    else:
-        rows = body_objects(request, "organizations")
+    rows = update_many_rows(request, "organization", "organizations")
     if isinstance(rows, Reply):
         return rows
-    if not all(isinstance(row.get("id"), int) for row in rows):
-        return invalid_value("every organization of organizations needs an id")
     return app.jobs.queue(rows, _update_row, "Bulk Update Organizations", "OrganizationBulkJob")
 
 
