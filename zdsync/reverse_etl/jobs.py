@@ -38,6 +38,7 @@ from zdsync.reverse_etl.bulk_request import (
     users_refusal,
     users_request,
 )
+from zdsync.reverse_etl.feed import Feed
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
 
@@ -186,23 +187,28 @@ class BulkSender:
     def allowed(self) -> int:
         return max(1, self.cap - self.margin)
 
-    def run(self, batches: Iterable[list[PlannedRow]]) -> None:
+    def run(self, batches: Iterable[list[PlannedRow]] | Feed[list[PlannedRow]]) -> None:
+        """Send every batch; a ``Feed`` still being filled is sent from as it fills."""
+        fresh = batches if isinstance(batches, Feed) else Feed.of(batches)
         with ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool:
             self._pool = pool
             try:
                 if self._write_behind:
                     with WriteBehind(self._report_now, "bulk-report") as writer:
                         self._report = writer.put
-                        self._run(deque(batches))
+                        self._run(fresh)
                 else:
-                    self._run(deque(batches))
+                    self._run(fresh)
+            except BaseException:
+                fresh.cancel()
+                raise
             finally:
                 self._pool, self._report = None, self._report_now
 
     def _report_now(self, finished: list[Finished]) -> None:
         self.on_done(finished)
 
-    def _run(self, fresh: deque[list[PlannedRow]]) -> None:
+    def _run(self, fresh: Feed[list[PlannedRow]]) -> None:
         finished: list[Finished] = []
         while fresh or self._retries or self._in_flight or finished:
             self._fill(fresh)
@@ -214,12 +220,12 @@ class BulkSender:
             if finished:
                 self._report(finished)
             if self._in_flight:
-                finished = self._settle(self._poll_once())
+                finished = self._settle(self._poll_once(fresh))
             else:
                 finished = []
-                self._wait_for_retry()
+                self._wait_for_work(fresh)
 
-    def _fill(self, fresh: deque[list[PlannedRow]]) -> None:
+    def _fill(self, fresh: Feed[list[PlannedRow]]) -> None:
         """Submit into every free slot: batches due to be sent again first, then new ones.
 
         Until a bulk POST has been answered the cap is not known, so the first goes alone.
@@ -232,14 +238,14 @@ class BulkSender:
             self._send(picked)
 
     def _pick(
-        self, fresh: deque[list[PlannedRow]], count: int
+        self, fresh: Feed[list[PlannedRow]], count: int
     ) -> list[tuple[list[PlannedRow], int]]:
         now = self._clock()
         picked = []
         for pending in [p for p in self._retries if p.not_before <= now][:count]:
             self._retries.remove(pending)
             picked.append((pending.batch, pending.tries + 1))
-        while fresh and len(picked) < count:
+        while fresh.ready() and len(picked) < count:
             picked.append((fresh.popleft(), 1))
         return picked
 
@@ -257,9 +263,20 @@ class BulkSender:
                 InFlight(str(job.get("id")), sent.batch, sent.submitted, sent.tries)
             )
 
-    def _wait_for_retry(self) -> None:
+    def _wait_for_work(self, fresh: Feed[list[PlannedRow]]) -> None:
+        """Nothing in flight: wait for the next retry, or for the planner's next batch."""
         if self._retries:
-            self._sleep(max(0.0, min(p.not_before for p in self._retries) - self._clock()))
+            self._wait_until(min(p.not_before for p in self._retries), fresh)
+        elif fresh:
+            fresh.wait(None)
+
+    def _wait_until(self, when: float, fresh: Feed[list[PlannedRow]]) -> bool:
+        """Wait until ``when``; False if a batch arrived first that a free slot can take."""
+        delay = max(0.0, when - self._clock())
+        if fresh.closed or len(self._in_flight) >= self.allowed:
+            self._sleep(delay)
+            return True
+        return not fresh.wait(delay)
 
     def _settle(self, polled: list[tuple[InFlight, dict[str, Any]]]) -> list[Finished]:
         """Finished batches to report; whole-job failures with tries left are set to go again."""
@@ -303,9 +320,14 @@ class BulkSender:
         if found:
             self.cap = int(found[1])
 
-    def _poll_once(self) -> list[tuple[InFlight, dict[str, Any]]]:
-        """Poll once (when it is time); the jobs found finished, taken out of flight."""
-        self._sleep(max(0.0, self._next_poll() - self._clock()))
+    def _poll_once(self, fresh: Feed[list[PlannedRow]]) -> list[tuple[InFlight, dict[str, Any]]]:
+        """Poll once (when it is time); the jobs found finished, taken out of flight.
+
+        Nothing is polled when a batch arrives for a free slot first: it is sent, and the poll
+        waits for its time again.
+        """
+        if not self._wait_until(self._next_poll(), fresh):
+            return []
         ids = [job.job_id for job in list(self._in_flight)[:100]]
         self._last_poll = self._clock()
         self.polls += 1
