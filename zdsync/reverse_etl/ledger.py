@@ -161,7 +161,7 @@ class Ledger:
             for item in items
         ]
         if rows:
-            self._insert(self._log_columns(), rows, self._insert_log())
+            self._insert(self._log_columns(), rows, self._log_target())
 
     def record(self, outcomes: list[RowOutcome]) -> None:
         """Finished rows: their log rows and the state they change, in one transaction."""
@@ -176,32 +176,24 @@ class Ledger:
         ]
         self._con.execute("BEGIN TRANSACTION")
         try:
-            self._insert(self._log_columns(), log_rows, self._insert_log())
+            self._insert(self._log_columns(), log_rows, self._log_target())
             if state_rows:
                 columns = ("identity", "payload_hash", self.obj.id_column, *_STATE_TAIL)
-                upsert = (
-                    f"INSERT OR REPLACE INTO {SCHEMA}.{self.obj.state_table} "  # noqa: S608
-                    "BY NAME SELECT * FROM incoming"
-                )
+                upsert = f"INSERT OR REPLACE INTO {SCHEMA}.{self.obj.state_table}"
                 self._insert(columns, state_rows, upsert)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
 
-    def _insert(
-        self, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], statement: str
-    ) -> None:
-        # One statement over an Arrow table: executemany costs a round trip per row. Imported
-        # here so that commands which never push (a scheduled extract) do not hold Arrow.
-        import pyarrow as pa
-
-        batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
-        self._con.register("incoming", batch)
-        try:
-            self._con.execute(statement)
-        finally:
-            self._con.unregister("incoming")
+    def _insert(self, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], target: str) -> None:
+        # One statement, each column one list parameter unnested beside the others:
+        # executemany costs a round trip per row, and Arrow an import that outlasts a job.
+        selected = ", ".join(f"unnest(?) AS {name}" for name in columns)
+        self._con.execute(
+            f"{target} BY NAME SELECT {selected}",
+            [[row[i] for row in rows] for i in range(len(columns))],
+        )
 
     def finish(self, totals: RunTotals) -> None:
         """Write the run's summary; it finished ``totals.seconds`` after it started."""
@@ -218,8 +210,8 @@ class Ledger:
         keys = tuple(column for column, _ in self.obj.log_keys)
         return ("run_id", "row_number", *keys, "action", self.obj.id_column, *_LOG_TAIL)
 
-    def _insert_log(self) -> str:
-        return f"INSERT INTO {SCHEMA}.{self.obj.log_table} BY NAME SELECT * FROM incoming"  # noqa: S608
+    def _log_target(self) -> str:
+        return f"INSERT INTO {SCHEMA}.{self.obj.log_table}"
 
     def _log_row(
         self,
