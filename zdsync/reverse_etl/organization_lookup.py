@@ -9,6 +9,7 @@ search per name. Both match ignoring case, as Zendesk keeps names and external i
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from zdsync import catalog
@@ -17,6 +18,9 @@ from zdsync.client import CursorList, Page, ZendeskClient
 SHOW_MANY_PATH = catalog.operation("organizations.show_many").path
 LIST_PATH = catalog.operation("organizations.list").path
 SHOW_MANY_SIZE = 100
+# A few lookups at once, paced under the account's rate limit by the client: a chunk of rows
+# is matched in the time of one round trip or two, not one per hundred rows.
+READERS = 4
 
 
 @dataclass
@@ -50,15 +54,22 @@ class Finder:
         """What is known so far, after reading what ``external_ids`` and ``names`` need."""
         wanted_ids = sorted({e.lower() for e in external_ids} - self._asked)
         self._asked.update(wanted_ids)
-        for start in range(0, len(wanted_ids), SHOW_MANY_SIZE):
-            chunk = wanted_ids[start : start + SHOW_MANY_SIZE]
-            body = self.client.get_json(SHOW_MANY_PATH, params={"external_ids": ",".join(chunk)})
-            for org in body.get("organizations") or []:
-                _remember(self.found, org)
+        chunks = [
+            wanted_ids[start : start + SHOW_MANY_SIZE]
+            for start in range(0, len(wanted_ids), SHOW_MANY_SIZE)
+        ]
+        with ThreadPoolExecutor(READERS, thread_name_prefix="zdsync-orgs") as pool:
+            for orgs in pool.map(self._by_external_ids, chunks):
+                for org in orgs:
+                    _remember(self.found, org)
         missing = {n.lower() for n in names} - self.found.by_name.keys()
         if missing and not self._listed:
             self._read_list(missing)
         return self.found
+
+    def _by_external_ids(self, chunk: list[str]) -> list[dict[str, object]]:
+        body = self.client.get_json(SHOW_MANY_PATH, params={"external_ids": ",".join(chunk)})
+        return [org for org in body.get("organizations") or [] if isinstance(org, dict)]
 
     def _read_list(self, missing: set[str]) -> None:
         if self._pages is None:
