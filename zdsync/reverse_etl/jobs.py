@@ -78,6 +78,8 @@ class Finished:
 
 
 JobsDone = Callable[[list[Finished]], None]
+# Jobs Zendesk has just queued, by id, with their batches: told before any of them is polled.
+JobsQueued = Callable[[list[tuple[str, list[PlannedRow]]]], None]
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ class BulkSender:
     call, together. ``run`` returns once every report is written down, and raises what
     ``on_done`` raised. Without it, ``on_done`` runs in the sender's thread, each poll's finds
     and each refused batch on their own.
+
+    ``on_queued`` is told, in the sender's thread, the jobs each wave's POSTs queued, before
+    anything else happens: a run killed after that knows which jobs hold its rows.
     """
 
     def __init__(
@@ -155,9 +160,11 @@ class BulkSender:
         sleep: Callable[[float], None] = time.sleep,
         senders: int = 8,
         write_behind: bool = True,
+        on_queued: JobsQueued | None = None,
     ) -> None:
         self.client = client
         self.on_done = on_done
+        self.on_queued = on_queued
         self.margin = margin
         self.poll = poll
         self.resubmit = resubmit
@@ -252,6 +259,7 @@ class BulkSender:
     def _send(self, picked: list[tuple[list[PlannedRow], int]]) -> None:
         """POST the batches side by side; the jobs join the flight in the order of ``picked``."""
         assert self._pool is not None
+        queued = []
         for sent in self._pool.map(lambda p: self._post(*p), picked):
             self._answered = True
             if sent.error is not None:
@@ -262,6 +270,9 @@ class BulkSender:
             self._in_flight.append(
                 InFlight(str(job.get("id")), sent.batch, sent.submitted, sent.tries)
             )
+            queued.append((str(job.get("id")), sent.batch))
+        if queued and self.on_queued is not None:
+            self.on_queued(queued)
 
     def _wait_for_work(self, fresh: Feed[list[PlannedRow]]) -> None:
         """Nothing in flight: wait for the next retry, or for the planner's next batch."""

@@ -25,6 +25,7 @@ from zdsync.errors import (
     first_line,
 )
 from zdsync.reverse_etl import plan as planning
+from zdsync.reverse_etl import queued_jobs
 from zdsync.reverse_etl.feed import Feed
 from zdsync.reverse_etl.jobs import BulkSender, Finished, PollPolicy, Resubmit
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
@@ -174,8 +175,12 @@ class _Push:
         self.run_id = uuid.uuid4().hex
         self.totals = RunTotals(rows=len(rows))
         self.ledger: Ledger | None = None
+        # The jobs each batch in flight went through, by the batch's identity.
+        self._jobs_of: dict[int, list[str]] = {}
 
     def run(self) -> PushSummary:
+        if not self.options.dry_run and queued_jobs.any_left(self.options.db, self.obj.name):
+            self._write_down_left_behind()
         if self._streams():
             planned = self._execute_streamed()
         else:
@@ -190,6 +195,21 @@ class _Push:
         return PushSummary(
             self.run_id, self.totals, tally, invalid, self.options.dry_run, self.obj.name
         )
+
+    def _write_down_left_behind(self) -> None:
+        """Results of jobs a killed run had queued: written down as that run's, so its rows
+        are diffed as pushed and none is sent twice."""
+        ledger = Ledger.resumed(self.options.db, self.run_id, self.obj)
+        try:
+            left = ledger.left_behind()
+            ended = queued_jobs.outcomes(self.client, left, self.options.poll.first_job_interval)
+            for run_id, outcomes in ended.items():
+                ledger.run_id = run_id
+                ledger.record(outcomes)
+            ledger.forget(sorted({job for _, job in left}))
+            log.info("wrote down %d jobs an earlier run left behind", len(left))
+        finally:
+            ledger.close()
 
     def _plan(self) -> list[planning.PlannedRow]:
         planned = self.adapter.plan(self.client, self.rows, self.options.on_duplicate)
@@ -279,6 +299,7 @@ class _Push:
             resubmit=self.options.resubmit,
             request_for=self.adapter.request,
             refusal=self.adapter.refusal,
+            on_queued=self._queued,
         )
         sender.run(batches)
         self.totals.jobs, self.totals.failed_jobs = sender.jobs, sender.failed_jobs
@@ -315,8 +336,16 @@ class _Push:
         finally:
             ledger.close()
 
+    def _queued(self, jobs: list[tuple[str, list[planning.PlannedRow]]]) -> None:
+        assert self.ledger is not None
+        self.ledger.queued(jobs)
+        for job_id, batch in jobs:
+            self._jobs_of.setdefault(id(batch), []).append(job_id)
+
     def _jobs_done(self, finished: list[Finished]) -> None:
         self.progress.jobs_done += len(finished)
+        # Every job a batch went through is done with, those that failed as a whole too.
+        jobs = [job for done in finished for job in self._jobs_of.pop(id(done.batch), [])]
         self._record(
             [
                 outcome
@@ -326,12 +355,13 @@ class _Push:
                     if done.job is not None
                     else failed(done.batch, done.reason or "")
                 )
-            ]
+            ],
+            jobs,
         )
 
-    def _record(self, outcomes: list[RowOutcome]) -> None:
+    def _record(self, outcomes: list[RowOutcome], jobs: list[str] | None = None) -> None:
         assert self.ledger is not None
-        self.ledger.record(outcomes)
+        self.ledger.record(outcomes, jobs or [])
         for outcome in outcomes:
             self._tally(outcome.action)
             if outcome.action == "failed":
