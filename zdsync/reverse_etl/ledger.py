@@ -154,7 +154,8 @@ class Ledger:
         self.obj = obj
         self.run_id = run_id
         self._con = duckdb.connect(str(db))
-        self._con.execute(DDL)
+        # One transaction: each statement on its own would commit, and sync, by itself.
+        self._con.execute(f"BEGIN TRANSACTION; {DDL} COMMIT;")
         # The sender's thread writes the jobs it queued on a connection of its own.
         self._queued = self._con.cursor()
 
