@@ -4,9 +4,16 @@ plan (the dry run's) gives it, rows late in the input included."""
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import settings_for
 from tests.reverse_etl.conftest import (
+    FAST_POLL,
     crm_organizations,
     crm_rows,
     posts_to,
@@ -14,15 +21,20 @@ from tests.reverse_etl.conftest import (
     sync_log,
     write_csv,
 )
+from zdsync import catalog
+from zdsync.client import RateLimitSettings, RetrySettings
+from zdsync.errors import PushRunAgainLaterError
 from zdsync.reverse_etl.organizations import CREATE_PATH, UPDATE_PATH
 from zdsync.reverse_etl.plan import PlannedRow
+from zdsync.reverse_etl.push import PushOptions
+from zdsync.reverse_etl.push import push as push_object
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.reverse_etl.stream import FIRST_CHUNK, Batcher, chunks, split_linked
-from zdsync.sandbox import Sandbox
+from zdsync.sandbox import Fault, Sandbox
 from zdsync.sandbox.fakedata import Record
 
 
-def rows(*values: dict[str, str | None]) -> list[InputRow]:
+def rows(*values: Mapping[str, str | None]) -> list[InputRow]:
     return [InputRow(number, dict(v)) for number, v in enumerate(values, start=1)]
 
 
@@ -122,3 +134,35 @@ def test_an_organization_push_sends_creates_and_updates_in_full_batches(
     assert posts_to(crm_sandbox, CREATE_PATH) == math.ceil(448 / 100)
     assert posts_to(crm_sandbox, UPDATE_PATH) == 1
     assert crm_sandbox.store.organizations.records[existing["id"]]["notes"] == "from the CRM"
+
+
+def test_a_lookup_failing_after_the_first_chunk_ends_the_push_and_a_rerun_finishes_it(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # The first chunk is matched by name alone (the list), the next by external id: the first
+    # external id lookup fails, while the first chunk's job may already be out.
+    given = crm_organizations(900)
+    for row in given[:100]:
+        del row["external_id"]
+    source = write_csv(tmp_path / "orgs.csv", given, ["external_id", "name"])
+    lookups = catalog.operation("organizations.show_many").path
+    crm_sandbox.app.faults.queue(Fault("503", 0), path_prefix=lookups)
+    once = replace(
+        settings_for(crm_sandbox, rate_limits=RateLimitSettings(enabled=False)),
+        retry=RetrySettings(max_attempts=1),
+    )
+    options = PushOptions(input=source, db=tmp_path / "sync.duckdb", poll=FAST_POLL)
+
+    with pytest.raises(PushRunAgainLaterError, match="503"):
+        push_object(once, "organizations", options)
+    summary = push(crm_sandbox, tmp_path, "organizations", input=source)
+
+    log = sync_log(tmp_path / "sync.duckdb", summary.run_id, "organization")
+    assert [r["row_number"] for r in log] == list(range(1, 901))
+    created = Counter(
+        o["name"]
+        for o in crm_sandbox.store.organizations.records.values()
+        if o["name"].startswith("CRM Company")
+    )
+    assert sorted(created) == sorted(f"CRM Company {i}" for i in range(900))
+    assert set(created.values()) == {1}
