@@ -39,6 +39,7 @@ from zdsync.reverse_etl.bulk_request import (
     users_request,
 )
 from zdsync.reverse_etl.feed import Feed
+from zdsync.reverse_etl.job_policies import DEFAULT_POLL, DEFAULT_RESUBMIT, PollPolicy, Resubmit
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
 
@@ -82,18 +83,6 @@ JobsDone = Callable[[list[Finished]], None]
 JobsQueued = Callable[[list[tuple[str, list[PlannedRow]]]], None]
 
 
-@dataclass(frozen=True)
-class Resubmit:
-    """How often, and after how long, a batch whose job failed as a whole is sent again.
-
-    ``tries`` counts every job of the batch, the first included; the wait before try ``n + 1``
-    is ``backoff_seconds * 2 ** (n - 1)``.
-    """
-
-    tries: int = 3
-    backoff_seconds: float = 5.0
-
-
 @dataclass
 class _Pending:
     batch: list[PlannedRow]
@@ -104,17 +93,6 @@ class _Pending:
 def failed_as_a_whole(status: dict[str, Any]) -> bool:
     """A job Zendesk could not run: failed or killed, with no result for any row."""
     return status.get("status") in ("failed", "killed") and not status.get("results")
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How polling paces itself: never more often than ``min_interval``."""
-
-    min_interval: float = 0.1
-    max_interval: float = 10.0
-    # Until the first job finishes its latency is unknown; look at least this often. Every
-    # second lost here is lost once per slot's first job.
-    first_job_interval: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -152,8 +130,8 @@ class BulkSender:
         on_done: JobsDone,
         *,
         margin: int = 1,
-        poll: PollPolicy = PollPolicy(),
-        resubmit: Resubmit = Resubmit(),
+        poll: PollPolicy = DEFAULT_POLL,
+        resubmit: Resubmit = DEFAULT_RESUBMIT,
         request_for: RequestFor = users_request,
         refusal: Refusal = users_refusal,
         clock: Callable[[], float] = time.monotonic,
