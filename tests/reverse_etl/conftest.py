@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
 from zdsync.records import records
-from zdsync.reverse_etl.jobs import PollPolicy, Resubmit
+from zdsync.reverse_etl.job_policies import PollPolicy, Resubmit
 from zdsync.reverse_etl.push import PushOptions, PushSummary
 from zdsync.reverse_etl.push import push as push_object
 from zdsync.sandbox import Sandbox, SandboxConfig

@@ -24,12 +24,11 @@ from zdsync.client import ApiTokenCredentials, RateLimitSettings, ZendeskClient
 from zdsync.client.secrets import Secret
 from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
 from zdsync.reverse_etl.bulk_request import BULK_PATH
+from zdsync.reverse_etl.job_policies import PollPolicy, Resubmit
 from zdsync.reverse_etl.jobs import (
     SHOW_MANY_PATH,
     BulkSender,
     Finished,
-    PollPolicy,
-    Resubmit,
     failed_as_a_whole,
 )
 from zdsync.reverse_etl.plan import PlannedRow

@@ -110,3 +110,29 @@ def test_delete_hides_the_organization_and_the_export_shows_deleted_at(sandbox: 
     assert again.status_code == 404
     assert org["id"] not in {o["id"] for o in listed.json()["organizations"]}
     assert exported(sandbox, "organizations")[org["id"]]["deleted_at"] is not None
+
+
+def test_show_many_finds_live_organizations_by_id_or_external_id_in_any_case(
+    sandbox: Sandbox,
+) -> None:
+    keep, gone = live(sandbox, 2)
+    keyed = send(
+        sandbox,
+        "POST",
+        "/api/v2/organizations",
+        {"organization": {"name": "K", "external_id": "Ab-1"}},
+    ).json()["organization"]
+    assert send(sandbox, "DELETE", f"/api/v2/organizations/{gone['id']}").status_code == 204
+
+    by_id = send(
+        sandbox,
+        "GET",
+        "/api/v2/organizations/show_many",
+        query={"ids": f"{keep['id']},{gone['id']},{keep['id']},999999999"},
+    ).json()["organizations"]
+    by_external_id = send(
+        sandbox, "GET", "/api/v2/organizations/show_many", query={"external_ids": "AB-1,nobody"}
+    ).json()["organizations"]
+
+    assert [o["id"] for o in by_id] == [keep["id"]]
+    assert [o["id"] for o in by_external_id] == [keyed["id"]]

@@ -38,6 +38,8 @@ from zdsync.reverse_etl.bulk_request import (
     users_refusal,
     users_request,
 )
+from zdsync.reverse_etl.feed import Feed
+from zdsync.reverse_etl.job_policies import DEFAULT_POLL, DEFAULT_RESUBMIT, PollPolicy, Resubmit
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
 
@@ -77,18 +79,8 @@ class Finished:
 
 
 JobsDone = Callable[[list[Finished]], None]
-
-
-@dataclass(frozen=True)
-class Resubmit:
-    """How often, and after how long, a batch whose job failed as a whole is sent again.
-
-    ``tries`` counts every job of the batch, the first included; the wait before try ``n + 1``
-    is ``backoff_seconds * 2 ** (n - 1)``.
-    """
-
-    tries: int = 3
-    backoff_seconds: float = 5.0
+# Jobs Zendesk has just queued, by id, with their batches: told before any of them is polled.
+JobsQueued = Callable[[list[tuple[str, list[PlannedRow]]]], None]
 
 
 @dataclass
@@ -101,17 +93,6 @@ class _Pending:
 def failed_as_a_whole(status: dict[str, Any]) -> bool:
     """A job Zendesk could not run: failed or killed, with no result for any row."""
     return status.get("status") in ("failed", "killed") and not status.get("results")
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """How polling paces itself: never more often than ``min_interval``."""
-
-    min_interval: float = 0.1
-    max_interval: float = 10.0
-    # Until the first job finishes its latency is unknown; look at least this often. Every
-    # second lost here is lost once per slot's first job.
-    first_job_interval: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -138,6 +119,9 @@ class BulkSender:
     call, together. ``run`` returns once every report is written down, and raises what
     ``on_done`` raised. Without it, ``on_done`` runs in the sender's thread, each poll's finds
     and each refused batch on their own.
+
+    ``on_queued`` is told, in the sender's thread, the jobs each wave's POSTs queued, before
+    anything else happens: a run killed after that knows which jobs hold its rows.
     """
 
     def __init__(
@@ -146,17 +130,19 @@ class BulkSender:
         on_done: JobsDone,
         *,
         margin: int = 1,
-        poll: PollPolicy = PollPolicy(),
-        resubmit: Resubmit = Resubmit(),
+        poll: PollPolicy = DEFAULT_POLL,
+        resubmit: Resubmit = DEFAULT_RESUBMIT,
         request_for: RequestFor = users_request,
         refusal: Refusal = users_refusal,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         senders: int = 8,
         write_behind: bool = True,
+        on_queued: JobsQueued | None = None,
     ) -> None:
         self.client = client
         self.on_done = on_done
+        self.on_queued = on_queued
         self.margin = margin
         self.poll = poll
         self.resubmit = resubmit
@@ -186,23 +172,28 @@ class BulkSender:
     def allowed(self) -> int:
         return max(1, self.cap - self.margin)
 
-    def run(self, batches: Iterable[list[PlannedRow]]) -> None:
+    def run(self, batches: Iterable[list[PlannedRow]] | Feed[list[PlannedRow]]) -> None:
+        """Send every batch; a ``Feed`` still being filled is sent from as it fills."""
+        fresh = batches if isinstance(batches, Feed) else Feed.of(batches)
         with ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool:
             self._pool = pool
             try:
                 if self._write_behind:
                     with WriteBehind(self._report_now, "bulk-report") as writer:
                         self._report = writer.put
-                        self._run(deque(batches))
+                        self._run(fresh)
                 else:
-                    self._run(deque(batches))
+                    self._run(fresh)
+            except BaseException:
+                fresh.cancel()
+                raise
             finally:
                 self._pool, self._report = None, self._report_now
 
     def _report_now(self, finished: list[Finished]) -> None:
         self.on_done(finished)
 
-    def _run(self, fresh: deque[list[PlannedRow]]) -> None:
+    def _run(self, fresh: Feed[list[PlannedRow]]) -> None:
         finished: list[Finished] = []
         while fresh or self._retries or self._in_flight or finished:
             self._fill(fresh)
@@ -214,12 +205,12 @@ class BulkSender:
             if finished:
                 self._report(finished)
             if self._in_flight:
-                finished = self._settle(self._poll_once())
+                finished = self._settle(self._poll_once(fresh))
             else:
                 finished = []
-                self._wait_for_retry()
+                self._wait_for_work(fresh)
 
-    def _fill(self, fresh: deque[list[PlannedRow]]) -> None:
+    def _fill(self, fresh: Feed[list[PlannedRow]]) -> None:
         """Submit into every free slot: batches due to be sent again first, then new ones.
 
         Until a bulk POST has been answered the cap is not known, so the first goes alone.
@@ -232,20 +223,21 @@ class BulkSender:
             self._send(picked)
 
     def _pick(
-        self, fresh: deque[list[PlannedRow]], count: int
+        self, fresh: Feed[list[PlannedRow]], count: int
     ) -> list[tuple[list[PlannedRow], int]]:
         now = self._clock()
         picked = []
         for pending in [p for p in self._retries if p.not_before <= now][:count]:
             self._retries.remove(pending)
             picked.append((pending.batch, pending.tries + 1))
-        while fresh and len(picked) < count:
+        while fresh.ready() and len(picked) < count:
             picked.append((fresh.popleft(), 1))
         return picked
 
     def _send(self, picked: list[tuple[list[PlannedRow], int]]) -> None:
         """POST the batches side by side; the jobs join the flight in the order of ``picked``."""
         assert self._pool is not None
+        queued = []
         for sent in self._pool.map(lambda p: self._post(*p), picked):
             self._answered = True
             if sent.error is not None:
@@ -256,10 +248,24 @@ class BulkSender:
             self._in_flight.append(
                 InFlight(str(job.get("id")), sent.batch, sent.submitted, sent.tries)
             )
+            queued.append((str(job.get("id")), sent.batch))
+        if queued and self.on_queued is not None:
+            self.on_queued(queued)
 
-    def _wait_for_retry(self) -> None:
+    def _wait_for_work(self, fresh: Feed[list[PlannedRow]]) -> None:
+        """Nothing in flight: wait for the next retry, or for the planner's next batch."""
         if self._retries:
-            self._sleep(max(0.0, min(p.not_before for p in self._retries) - self._clock()))
+            self._wait_until(min(p.not_before for p in self._retries), fresh)
+        elif fresh:
+            fresh.wait(None)
+
+    def _wait_until(self, when: float, fresh: Feed[list[PlannedRow]]) -> bool:
+        """Wait until ``when``; False if a batch arrived first that a free slot can take."""
+        delay = max(0.0, when - self._clock())
+        if fresh.closed or len(self._in_flight) >= self.allowed:
+            self._sleep(delay)
+            return True
+        return not fresh.wait(delay)
 
     def _settle(self, polled: list[tuple[InFlight, dict[str, Any]]]) -> list[Finished]:
         """Finished batches to report; whole-job failures with tries left are set to go again."""
@@ -303,9 +309,14 @@ class BulkSender:
         if found:
             self.cap = int(found[1])
 
-    def _poll_once(self) -> list[tuple[InFlight, dict[str, Any]]]:
-        """Poll once (when it is time); the jobs found finished, taken out of flight."""
-        self._sleep(max(0.0, self._next_poll() - self._clock()))
+    def _poll_once(self, fresh: Feed[list[PlannedRow]]) -> list[tuple[InFlight, dict[str, Any]]]:
+        """Poll once (when it is time); the jobs found finished, taken out of flight.
+
+        Nothing is polled when a batch arrives for a free slot first: it is sent, and the poll
+        waits for its time again.
+        """
+        if not self._wait_until(self._next_poll(), fresh):
+            return []
         ids = [job.job_id for job in list(self._in_flight)[:100]]
         self._last_poll = self._clock()
         self.polls += 1

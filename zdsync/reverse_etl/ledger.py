@@ -5,7 +5,8 @@ payload last pushed and how that ended; ``<noun>_sync_log``, one row per input r
 ``sync_runs``: one summary row per run, its ``object`` among them (null for runs before objects
 were named: users), with the requests it made (see ``RunTotals``). Each finished job is
 written in one transaction with the state it changes, so a killed run leaves only whole jobs
-behind.
+behind; ``queued_jobs`` (``zdsync.reverse_etl.queued_jobs``) holds the jobs queued and not yet
+written, so the next run can write them down.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from zdsync.reverse_etl import queued_jobs
 from zdsync.reverse_etl.objects import OBJECTS, SyncObject
 from zdsync.reverse_etl.plan import PlannedRow, Previous
 from zdsync.reverse_etl.reconcile import RowOutcome
@@ -73,6 +75,7 @@ ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS server_errors INTEGER;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS failed_jobs INTEGER;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS object VARCHAR;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS deleted INTEGER;
+{queued_jobs.DDL}
 """
 # Every table the ledger keeps, for copying it elsewhere.
 TABLES = (*(t for o in OBJECTS.values() for t in (o.state_table, o.log_table)), "sync_runs")
@@ -138,20 +141,52 @@ class Ledger:
         started_at: datetime,
         obj: SyncObject = OBJECTS["users"],
     ) -> None:
-        db.parent.mkdir(parents=True, exist_ok=True)
-        self.obj = obj
-        self.run_id = run_id
+        self._open(db, run_id, obj)
         self.started_at = started_at
-        self._con = duckdb.connect(str(db))
-        self._con.execute(DDL)
         self._con.execute(
             f"INSERT INTO {SCHEMA}.sync_runs "  # noqa: S608
             "(run_id, started_at, mode, source, object) VALUES (?, ?, ?, ?, ?)",
             [run_id, started_at, mode, source, obj.name],
         )
 
+    def _open(self, db: Path, run_id: str, obj: SyncObject) -> None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        self.obj = obj
+        self.run_id = run_id
+        self._con = duckdb.connect(str(db))
+        # One transaction: each statement on its own would commit, and sync, by itself.
+        self._con.execute(f"BEGIN TRANSACTION; {DDL} COMMIT;")
+        # The sender's thread writes the jobs it queued on a connection of its own.
+        self._queued = self._con.cursor()
+
+    @classmethod
+    def resumed(cls, db: Path, run_id: str, obj: SyncObject) -> Ledger:
+        """The ledger of an earlier run, to write down what it left behind."""
+        ledger = cls.__new__(cls)
+        ledger._open(db, run_id, obj)
+        return ledger
+
     def close(self) -> None:
+        self._queued.close()
         self._con.close()
+
+    def left_behind(self) -> dict[tuple[str, str], list[PlannedRow]]:
+        """Jobs earlier runs of this object queued and never wrote down (``queued_jobs``)."""
+        return queued_jobs.left_behind(self._con, self.obj.name)
+
+    def forget(self, job_ids: list[str]) -> None:
+        """Jobs whose rows are written down, or that Zendesk no longer knows."""
+        self._con.execute(
+            f"DELETE FROM {queued_jobs.TABLE} "  # noqa: S608
+            "WHERE object = ? AND list_contains(?, job_id)",
+            [self.obj.name, job_ids],
+        )
+
+    def queued(self, jobs: list[tuple[str, list[PlannedRow]]]) -> None:
+        """Jobs Zendesk has just queued, with their rows, until their results are written."""
+        keys = tuple(source for _, source in self.obj.log_keys)
+        rows = queued_jobs.rows_of(self.obj.name, self.run_id, jobs, keys)
+        self._insert(queued_jobs.COLUMNS, rows, f"INSERT INTO {queued_jobs.TABLE}", self._queued)
 
     def log_unsent(self, items: Iterable[PlannedRow]) -> None:
         """Invalid and unchanged rows: decided without Zendesk."""
@@ -161,10 +196,11 @@ class Ledger:
             for item in items
         ]
         if rows:
-            self._insert(self._log_columns(), rows, self._insert_log())
+            self._insert(self._log_columns(), rows, self._log_target())
 
-    def record(self, outcomes: list[RowOutcome]) -> None:
-        """Finished rows: their log rows and the state they change, in one transaction."""
+    def record(self, outcomes: list[RowOutcome], jobs: Iterable[str] = ()) -> None:
+        """Finished rows: their log rows and the state they change, in one transaction, which
+        also forgets the queued ``jobs`` (and those the outcomes name) they went through."""
         now = _now()
         log_rows = [
             self._log_row(o.item, o.action, o.zendesk_id, o.job_id, o.error, now) for o in outcomes
@@ -176,13 +212,13 @@ class Ledger:
         ]
         self._con.execute("BEGIN TRANSACTION")
         try:
-            self._insert(self._log_columns(), log_rows, self._insert_log())
+            self._insert(self._log_columns(), log_rows, self._log_target())
+            written = sorted({*jobs, *(o.job_id for o in outcomes if o.job_id)})
+            if written:
+                self.forget(written)
             if state_rows:
                 columns = ("identity", "payload_hash", self.obj.id_column, *_STATE_TAIL)
-                upsert = (
-                    f"INSERT OR REPLACE INTO {SCHEMA}.{self.obj.state_table} "  # noqa: S608
-                    "BY NAME SELECT * FROM incoming"
-                )
+                upsert = f"INSERT OR REPLACE INTO {SCHEMA}.{self.obj.state_table}"
                 self._insert(columns, state_rows, upsert)
             self._con.execute("COMMIT")
         except BaseException:
@@ -190,18 +226,19 @@ class Ledger:
             raise
 
     def _insert(
-        self, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], statement: str
+        self,
+        columns: tuple[str, ...],
+        rows: Sequence[Sequence[Any]],
+        target: str,
+        con: duckdb.DuckDBPyConnection | None = None,
     ) -> None:
-        # One statement over an Arrow table: executemany costs a round trip per row. Imported
-        # here so that commands which never push (a scheduled extract) do not hold Arrow.
-        import pyarrow as pa
-
-        batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
-        self._con.register("incoming", batch)
-        try:
-            self._con.execute(statement)
-        finally:
-            self._con.unregister("incoming")
+        # One statement, each column one list parameter unnested beside the others:
+        # executemany costs a round trip per row, and Arrow an import that outlasts a job.
+        selected = ", ".join(f"unnest(?) AS {name}" for name in columns)
+        (con or self._con).execute(
+            f"{target} BY NAME SELECT {selected}",
+            [[row[i] for row in rows] for i in range(len(columns))],
+        )
 
     def finish(self, totals: RunTotals) -> None:
         """Write the run's summary; it finished ``totals.seconds`` after it started."""
@@ -218,8 +255,8 @@ class Ledger:
         keys = tuple(column for column, _ in self.obj.log_keys)
         return ("run_id", "row_number", *keys, "action", self.obj.id_column, *_LOG_TAIL)
 
-    def _insert_log(self) -> str:
-        return f"INSERT INTO {SCHEMA}.{self.obj.log_table} BY NAME SELECT * FROM incoming"  # noqa: S608
+    def _log_target(self) -> str:
+        return f"INSERT INTO {SCHEMA}.{self.obj.log_table}"
 
     def _log_row(
         self,

@@ -22,6 +22,7 @@ from zdsync.reverse_etl.organizations import Organizations
 from zdsync.reverse_etl.plan import Mode, OnDuplicate, PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome
 from zdsync.reverse_etl.rows import InputRow
+from zdsync.reverse_etl.stream import PlanRows
 from zdsync.reverse_etl.tickets import Tickets
 from zdsync.reverse_etl.users import Users
 
@@ -67,6 +68,23 @@ class OneByOne(Adapter, Protocol):
         self, client: ZendeskClient, planned: list[PlannedRow], db: Path
     ) -> list[RowOutcome]:
         """Delete what Zendesk holds that no row names (``--mirror``)."""
+
+
+@runtime_checkable
+class Streaming(Adapter, Protocol):
+    """An adapter whose rows can be planned chunk by chunk (``stream``): each row's plan
+    depends on that row alone, or on the rows sharing one of ``keys`` with it."""
+
+    keys: tuple[str, ...]
+
+    def prepare(self, client: ZendeskClient, on_duplicate: OnDuplicate) -> PlanRows:
+        """Read what validation needs; what validates one chunk of rows."""
+
+    def streams(self, rows: list[InputRow]) -> bool:
+        """Whether these rows may be planned chunk by chunk."""
+
+    def batch_kind(self, item: PlannedRow) -> object:
+        """Rows of one kind share a batch (an organization's create or update)."""
 
 
 @dataclass(frozen=True)

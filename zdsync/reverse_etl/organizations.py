@@ -21,6 +21,7 @@ from zdsync.reverse_etl import organization_lookup
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.bulk_request import BulkRequest
 from zdsync.reverse_etl.rows import InputRow
+from zdsync.reverse_etl.stream import PlanRows
 from zdsync.reverse_etl.validation import (
     Invalid,
     UserFieldSpec,
@@ -98,12 +99,19 @@ class Organizations:
     """The organizations adapter."""
 
     post_paths: tuple[str, ...] = (CREATE_PATH, UPDATE_PATH)
+    keys = KEYS
+
+    def __init__(self) -> None:
+        self._finder: organization_lookup.Finder | None = None
 
     def plan(
         self, client: ZendeskClient, rows: list[InputRow], on_duplicate: planning.OnDuplicate
     ) -> list[planning.PlannedRow]:
+        return self.prepare(client, on_duplicate)(rows)
+
+    def prepare(self, client: ZendeskClient, on_duplicate: planning.OnDuplicate) -> PlanRows:
         specs = specs_from(field_definitions(client))
-        return planning.validate_with(
+        return lambda rows: planning.validate_with(
             rows,
             lambda row: payload_of(row, specs),
             identity_of,
@@ -112,13 +120,21 @@ class Organizations:
             "organization",
         )
 
+    def streams(self, rows: list[InputRow]) -> bool:
+        # Matching asks Zendesk only, chunk by chunk, reading nothing twice.
+        return True
+
+    def batch_kind(self, item: planning.PlannedRow) -> object:
+        return bool(item.exists)
+
     def needs_match(self, item: planning.PlannedRow, every: bool) -> bool:
         # Creates and updates go to different endpoints, so every row's match decides.
         return True
 
     def match(self, client: ZendeskClient, items: list[planning.PlannedRow], db: Path) -> None:
-        found = organization_lookup.find(
-            client,
+        if self._finder is None:
+            self._finder = organization_lookup.Finder(client)
+        found = self._finder.find(
             (str(i.payload["external_id"]) for i in items if i.payload.get("external_id")),
             (str(i.payload["name"]) for i in items if i.payload.get("name")),
         )

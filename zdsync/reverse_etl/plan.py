@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -127,7 +127,7 @@ def same_user_groups(
 
     owner: dict[str, int] = {}
     for index, item in enumerate(items):
-        for key in _match_keys(item.payload, keys):
+        for key in match_keys(item.payload, keys):
             if key in owner:
                 parent[root(index)] = root(owner[key])
             else:
@@ -138,7 +138,8 @@ def same_user_groups(
     return list(groups.values())
 
 
-def _match_keys(payload: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+def match_keys(payload: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """The values of ``keys`` a row is matched on, lower-cased and named by key."""
     return [f"{name}:{str(value).lower()}" for name in keys if (value := payload.get(name))]
 
 

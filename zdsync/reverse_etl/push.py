@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,13 +25,17 @@ from zdsync.errors import (
     first_line,
 )
 from zdsync.reverse_etl import plan as planning
-from zdsync.reverse_etl.jobs import BulkSender, Finished, PollPolicy, Resubmit
+from zdsync.reverse_etl import queued_jobs
+from zdsync.reverse_etl.feed import Feed
+from zdsync.reverse_etl.job_policies import PollPolicy, Resubmit
+from zdsync.reverse_etl.jobs import BulkSender, Finished
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
-from zdsync.reverse_etl.objects import OBJECTS, OneByOne, SyncObject
+from zdsync.reverse_etl.objects import OBJECTS, OneByOne, Streaming, SyncObject
 from zdsync.reverse_etl.progress import PushProgress
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputRow, load_mapping, read_file, read_query
 from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
+from zdsync.reverse_etl.stream import Planner, chunks
 
 log = logging.getLogger(__name__)
 DEFAULT_DB = Path("data/zdsync.duckdb")
@@ -172,36 +176,100 @@ class _Push:
         self.run_id = uuid.uuid4().hex
         self.totals = RunTotals(rows=len(rows))
         self.ledger: Ledger | None = None
+        # The jobs each batch in flight went through, by the batch's identity.
+        self._jobs_of: dict[int, list[str]] = {}
 
     def run(self) -> PushSummary:
-        planned = self._plan()
+        if not self.options.dry_run and queued_jobs.any_left(self.options.db, self.obj.name):
+            self._write_down_left_behind()
+        if self._streams():
+            planned = self._execute_streamed()
+        else:
+            planned = self._plan()
+            if self.options.dry_run:
+                self._count_requests()
+                self.totals.seconds = self.clock.seconds()
+            else:
+                self._execute(planned)
         tally = planning.counts(planned)
         invalid = [(p.row.row_number, p.reason or "") for p in planned if p.decision == "invalid"]
-        if self.options.dry_run:
-            self._count_requests()
-            self.totals.seconds = self.clock.seconds()
-        else:
-            self._execute(planned)
         return PushSummary(
             self.run_id, self.totals, tally, invalid, self.options.dry_run, self.obj.name
         )
 
+    def _write_down_left_behind(self) -> None:
+        """Results of jobs a killed run had queued: written down as that run's, so its rows
+        are diffed as pushed and none is sent twice."""
+        ledger = Ledger.resumed(self.options.db, self.run_id, self.obj)
+        try:
+            left = ledger.left_behind()
+            ended = queued_jobs.outcomes(self.client, left, self.options.poll.first_job_interval)
+            for run_id, outcomes in ended.items():
+                ledger.run_id = run_id
+                ledger.record(outcomes)
+            ledger.forget(sorted({job for _, job in left}))
+            log.info("wrote down %d jobs an earlier run left behind", len(left))
+        finally:
+            ledger.close()
+
     def _plan(self) -> list[planning.PlannedRow]:
         planned = self.adapter.plan(self.client, self.rows, self.options.on_duplicate)
-        planning.diff(planned, previous_state(self.options.db, self.obj))
+        self._finish_plan(planned, previous_state(self.options.db, self.obj))
+        return planned
+
+    def _finish_plan(
+        self, planned: list[planning.PlannedRow], previous: dict[str, planning.Previous]
+    ) -> None:
+        planning.diff(planned, previous)
         to_match = self._to_match(planned)
         if to_match:
             self.adapter.match(self.client, to_match, self.options.db)
         self.adapter.apply_mode(planned, self.options.mode)
+
+    def _streams(self) -> bool:
+        """Whether the first jobs go out while the rest of the input is planned: an upsert
+        in bulk of an object that plans chunk by chunk."""
+        options = self.options
+        return (
+            isinstance(self.adapter, Streaming)
+            and not (options.dry_run or options.single)
+            and options.mode == "upsert"
+            and self.adapter.streams(self.rows)
+        )
+
+    def _execute_streamed(self) -> list[planning.PlannedRow]:
+        assert isinstance(self.adapter, Streaming)
+        # Read before the ledger opens the file for writing.
+        previous = previous_state(self.options.db, self.obj)
+        plan_rows = self.adapter.prepare(self.client, self.options.on_duplicate)
+        feed: Feed[list[planning.PlannedRow]] = Feed()
+        planner = Planner(
+            chunks(self.rows, self.adapter.keys),
+            plan_rows,
+            lambda part: self._finish_plan(part, previous),
+            self.adapter.batch_kind,
+            feed,
+        )
+        # The first chunk is planned while the ledger opens; nothing is sent before it is open.
+        planner.start()
+        try:
+            ledger = self._open_ledger()
+        except BaseException:
+            feed.cancel()
+            planner.join()
+            raise
+        try:
+            try:
+                self._send_bulk(feed)
+            finally:
+                planned = planner.join()
+            self._log_unsent(planned)
+            self._finish_run()
+        finally:
+            ledger.close()
         return planned
 
-    def _to_match(self, planned: list[planning.PlannedRow]) -> list[planning.PlannedRow]:
-        """Rows whose Zendesk record must be known before sending: the modes and the dry run
-        need every row's, a plain upsert those its adapter says."""
-        every = self.options.dry_run or self.options.mode != "upsert"
-        return [p for p in planned if p.decision == "send" and self.adapter.needs_match(p, every)]
-
-    def _execute(self, planned: list[planning.PlannedRow]) -> None:
+    def _open_ledger(self) -> Ledger:
         source = str(self.options.input) if self.options.input else "query"
         self.ledger = Ledger(
             self.options.db,
@@ -211,12 +279,50 @@ class _Push:
             self.clock.started_at,
             self.obj,
         )
+        return self.ledger
+
+    def _log_unsent(self, planned: list[planning.PlannedRow]) -> None:
+        assert self.ledger is not None
+        unsent = [p for p in planned if p.decision != "send"]
+        self.ledger.log_unsent(unsent)
+        for item in unsent:
+            self._tally(item.decision)
+        self._moved()
+
+    def _send_bulk(
+        self, batches: Iterable[list[planning.PlannedRow]] | Feed[list[planning.PlannedRow]]
+    ) -> None:
+        sender = self.sender = BulkSender(
+            self.client,
+            self._jobs_done,
+            margin=self.options.job_margin,
+            poll=self.options.poll,
+            resubmit=self.options.resubmit,
+            request_for=self.adapter.request,
+            refusal=self.adapter.refusal,
+            on_queued=self._queued,
+        )
+        sender.run(batches)
+        self.totals.jobs, self.totals.failed_jobs = sender.jobs, sender.failed_jobs
+
+    def _finish_run(self) -> None:
+        assert self.ledger is not None
+        self._count_requests()
+        self.totals.seconds = self.clock.seconds()
+        self.ledger.finish(self.totals)
+        self.progress.done = True
+        self.progress.notify()
+
+    def _to_match(self, planned: list[planning.PlannedRow]) -> list[planning.PlannedRow]:
+        """Rows whose Zendesk record must be known before sending: the modes and the dry run
+        need every row's, a plain upsert those its adapter says."""
+        every = self.options.dry_run or self.options.mode != "upsert"
+        return [p for p in planned if p.decision == "send" and self.adapter.needs_match(p, every)]
+
+    def _execute(self, planned: list[planning.PlannedRow]) -> None:
+        ledger = self._open_ledger()
         try:
-            unsent = [p for p in planned if p.decision != "send"]
-            self.ledger.log_unsent(unsent)
-            for item in unsent:
-                self._tally(item.decision)
-            self._moved()
+            self._log_unsent(planned)
             to_send = [p for p in planned if p.decision == "send"]
             if self.options.single:
                 SingleSender(self.client, self._record).run(to_send)
@@ -226,27 +332,21 @@ class _Push:
                 if self.options.mirror:
                     self._record(self.adapter.mirror(self.client, planned, self.options.db))
             else:
-                sender = self.sender = BulkSender(
-                    self.client,
-                    self._jobs_done,
-                    margin=self.options.job_margin,
-                    poll=self.options.poll,
-                    resubmit=self.options.resubmit,
-                    request_for=self.adapter.request,
-                    refusal=self.adapter.refusal,
-                )
-                sender.run(self.adapter.batches(to_send))
-                self.totals.jobs, self.totals.failed_jobs = sender.jobs, sender.failed_jobs
-            self._count_requests()
-            self.totals.seconds = self.clock.seconds()
-            self.ledger.finish(self.totals)
-            self.progress.done = True
-            self.progress.notify()
+                self._send_bulk(self.adapter.batches(to_send))
+            self._finish_run()
         finally:
-            self.ledger.close()
+            ledger.close()
+
+    def _queued(self, jobs: list[tuple[str, list[planning.PlannedRow]]]) -> None:
+        assert self.ledger is not None
+        self.ledger.queued(jobs)
+        for job_id, batch in jobs:
+            self._jobs_of.setdefault(id(batch), []).append(job_id)
 
     def _jobs_done(self, finished: list[Finished]) -> None:
         self.progress.jobs_done += len(finished)
+        # Every job a batch went through is done with, those that failed as a whole too.
+        jobs = [job for done in finished for job in self._jobs_of.pop(id(done.batch), [])]
         self._record(
             [
                 outcome
@@ -256,12 +356,13 @@ class _Push:
                     if done.job is not None
                     else failed(done.batch, done.reason or "")
                 )
-            ]
+            ],
+            jobs,
         )
 
-    def _record(self, outcomes: list[RowOutcome]) -> None:
+    def _record(self, outcomes: list[RowOutcome], jobs: list[str] | None = None) -> None:
         assert self.ledger is not None
-        self.ledger.record(outcomes)
+        self.ledger.record(outcomes, jobs or [])
         for outcome in outcomes:
             self._tally(outcome.action)
             if outcome.action == "failed":

@@ -16,6 +16,7 @@ from zdsync.reverse_etl import lookup, matching, organization_lookup
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl.bulk_request import BULK_PATH, BulkRequest, users_refusal, users_request
 from zdsync.reverse_etl.rows import InputRow
+from zdsync.reverse_etl.stream import PlanRows
 from zdsync.reverse_etl.validation import payload_hash, specs_from
 
 BATCH_SIZE = 100
@@ -25,16 +26,43 @@ class Users:
     """The users adapter."""
 
     post_paths: tuple[str, ...] = (BULK_PATH,)
+    keys = planning.USER_KEYS
 
     def plan(
         self, client: ZendeskClient, rows: list[InputRow], on_duplicate: planning.OnDuplicate
     ) -> list[planning.PlannedRow]:
+        return self.prepare(client, on_duplicate)(rows)
+
+    def prepare(self, client: ZendeskClient, on_duplicate: planning.OnDuplicate) -> PlanRows:
         specs = specs_from(lookup.user_field_definitions(client))
-        planned = planning.validate(rows, specs, on_duplicate)
-        resolve_organizations(client, planned)
-        by_id = [item for item in planned if item.row.values.get("organization_id")]
-        planning.check_organizations(by_id, lambda org: lookup.organization_exists(client, org))
-        return planned
+        known: dict[int, bool] = {}
+
+        def exists(org: int) -> bool:
+            if org not in known:
+                known[org] = lookup.organization_exists(client, org)
+            return known[org]
+
+        def plan_rows(rows: list[InputRow]) -> list[planning.PlannedRow]:
+            planned = planning.validate(rows, specs, on_duplicate)
+            resolve_organizations(client, planned)
+            by_id = [item for item in planned if item.row.values.get("organization_id")]
+            planning.check_organizations(by_id, exists)
+            return planned
+
+        return plan_rows
+
+    def streams(self, rows: list[InputRow]) -> bool:
+        # A nameless row is matched through the warehouse, and an organization named by
+        # external id or name through a lookup over every row: those plan the input whole.
+        return all(
+            row.values.get("name")
+            and not row.values.get("organization_external_id")
+            and not row.values.get("organization_name")
+            for row in rows
+        )
+
+    def batch_kind(self, item: planning.PlannedRow) -> object:
+        return None
 
     def needs_match(self, item: planning.PlannedRow, every: bool) -> bool:
         # Zendesk refuses to create a user without a name: only nameless rows must be known.

@@ -23,11 +23,18 @@ class ExportIndex:
         self.keys = sorted((stamp(r), r["id"]) for r in records.values())
         # Bumped on every change, so readers can cache what they derive from the records.
         self.version = 0
+        # The highest id ever stored: a bulk job creating thousands of records takes each new
+        # id from here, not from a scan of every record.
+        self.top_id = max(records, default=0)
         # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
         # sandbox stays faster than any client reading it.
         self._json: dict[int, bytes] = {
             record_id: orjson.dumps(record) for record_id, record in records.items()
         }
+
+    def next_id(self) -> int:
+        """The id a new record takes: one past the highest ever stored, so none is reused."""
+        return self.top_id + 1
 
     def json(self, record_id: int) -> bytes:
         cached = self._json.get(record_id)
@@ -44,6 +51,7 @@ class ExportIndex:
             if at < len(self.keys) and self.keys[at] == old_key:
                 del self.keys[at]
         self.records[record["id"]] = record
+        self.top_id = max(self.top_id, record["id"])
         self._json.pop(record["id"], None)
         insort(self.keys, (self.stamp(record), record["id"]))
         self.version += 1

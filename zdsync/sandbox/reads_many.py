@@ -15,17 +15,23 @@ from zdsync.sandbox.writes import integer_ids, invalid_value, query_ids
 
 
 def show_many_organizations(store: Store, request: Request) -> Reply:
-    """``GET /api/v2/organizations/show_many?ids=`` or ``?external_ids=``: the live ones found."""
-    live = [o for o in store.organizations.records.values() if o["deleted_at"] is None]
+    """``GET /api/v2/organizations/show_many?ids=`` or ``?external_ids=``: the live ones found.
+
+    Read under the store's lock, through its indexes: a bulk job may be creating organizations
+    at the same moment.
+    """
     external_ids = query_ids(request, "external_ids")
     if external_ids is not None:
-        wanted = {e.lower() for e in external_ids}
-        found = [o for o in live if str(o.get("external_id") or "").lower() in wanted]
+        wanted = dict.fromkeys(e.lower() for e in external_ids)
+        found = [o for e in wanted if (o := store.organization_owning("external_id", e))]
         return _answer("organizations", found, len(external_ids))
     ids = integer_ids("ids", query_ids(request) or [])
     if isinstance(ids, Reply):
         return ids
-    return _answer("organizations", [o for o in live if o["id"] in set(ids)], len(ids))
+    with store.lock:
+        records = store.organizations.records
+        found = [o for i in dict.fromkeys(ids) if (o := records.get(i)) and not o["deleted_at"]]
+    return _answer("organizations", found, len(ids))
 
 
 def show_many_tickets(store: Store, request: Request) -> Reply:

@@ -228,7 +228,7 @@ class Store:
     def create_ticket(self, **fields: Any) -> Record:
         with self.lock:
             template = next(iter(self.tickets.records.values()))
-            ticket_id = max(self.tickets.records) + 1
+            ticket_id = self.tickets.next_id()
             now = self.now()
             ticket = {
                 **template,
@@ -252,7 +252,7 @@ class Store:
     def create_organization(self, fields: Record) -> Record:
         """A new organization with the next id; ``fields`` hold everything but the stamps."""
         with self.lock:
-            org_id = max(self.organizations.records) + 1
+            org_id = self.organizations.next_id()
             now = iso(self.now())
             org = {**fields, "id": org_id, "created_at": now, "updated_at": now}
             org["url"] = f"{self.origin}/api/v2/organizations/{org_id}.json"
