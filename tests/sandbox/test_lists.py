@@ -287,3 +287,33 @@ def test_lists_follow_changes_made_between_pages(sandbox: Sandbox, client: Zende
     assert tickets == LISTS["tickets"][1](sandbox)
     assert leaving not in users
     assert leaving in deleted
+
+
+def test_a_list_read_after_a_change_holds_the_new_and_changed_records_in_id_order() -> None:
+    config = SandboxConfig(rate_limits="off", users=5, tickets=1, organizations=150)
+    with Sandbox(config).start() as sandbox:
+
+        def listed() -> list[tuple[int, str]]:
+            pages = [get(sandbox, "/api/v2/organizations", {"page": n}).json() for n in (1, 2)]
+            return [(o["id"], o["name"]) for page in pages for o in page["organizations"]]
+
+        before = listed()
+        first_id, _ = before[0]
+        made = httpx.post(
+            sandbox.base_url + "/api/v2/organizations",
+            json={"organization": {"name": "Made after the first read"}},
+            auth=AUTH,
+        )
+        renamed = httpx.put(
+            sandbox.base_url + f"/api/v2/organizations/{first_id}",
+            json={"organization": {"name": "Renamed after the first read"}},
+            auth=AUTH,
+        )
+        assert (made.status_code, renamed.status_code) == (201, 200)
+        new_id = made.json()["organization"]["id"]
+
+        after = listed()
+
+    renamed_first = (first_id, "Renamed after the first read")
+    assert after == [renamed_first, *before[1:], (new_id, "Made after the first read")]
+    assert new_id > max(i for i, _ in before)

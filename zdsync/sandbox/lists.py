@@ -7,11 +7,12 @@ Zendesk's do: those are in the exports and in ``/api/v2/deleted_users``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from zdsync import catalog
 from zdsync.sandbox import identities, members
+from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.store import Store
@@ -76,9 +77,10 @@ def by_id(records: Iterable[Record]) -> list[Record]:
     return sorted(records, key=lambda record: int(record["id"]))
 
 
-def in_id_order(records: Mapping[int, Record], keep: Callable[[Record], bool]) -> list[Record]:
-    """The records ``keep`` accepts, by id (the store keys them by id)."""
-    return [record for record in map(records.__getitem__, sorted(records)) if keep(record)]
+def in_id_order(index: ExportIndex, keep: Callable[[Record], bool]) -> list[Record]:
+    """The records of ``index`` that ``keep`` accepts, by id (in the index's kept id order)."""
+    records = index.records
+    return [record for record in map(records.__getitem__, index.ids()) if keep(record)]
 
 
 def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record] | Reply:
@@ -88,19 +90,18 @@ def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Reco
     permission_set = request.query.get("permission_set")
     if permission_set is not None and not permission_set.isdigit():
         return error_reply(400, "InvalidValue", "permission_set must be an integer")
-    if "external_id" in request.query:
-        found = store.find_user(external_id=request.query["external_id"])
-        candidates = {found["id"]: found} if found else {}
-    else:
-        candidates = store.users.records
-    return in_id_order(
-        candidates,
-        lambda user: (
+
+    def keep(user: Record) -> bool:
+        return bool(
             user["active"]
             and (not roles or user["role"] in roles)
             and (permission_set is None or user["custom_role_id"] == int(permission_set))
-        ),
-    )
+        )
+
+    if "external_id" in request.query:
+        found = store.find_user(external_id=request.query["external_id"])
+        return [found] if found is not None and keep(found) else []
+    return in_id_order(store.users, keep)
 
 
 def select_users(store: Store, request: Request) -> list[Record] | Reply:
@@ -111,7 +112,7 @@ def select_users(store: Store, request: Request) -> list[Record] | Reply:
 def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
     external_id = request.query.get("external_id")
     return in_id_order(
-        store.tickets.records,
+        store.tickets,
         lambda ticket: (
             ticket["status"] != "deleted"
             and (external_id is None or ticket["external_id"] == external_id)
@@ -120,7 +121,7 @@ def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Re
 
 
 def _organizations(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
-    return in_id_order(store.organizations.records, lambda org: org["deleted_at"] is None)
+    return in_id_order(store.organizations, lambda org: org["deleted_at"] is None)
 
 
 def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record] | Reply:
