@@ -186,6 +186,26 @@ def test_polls_come_when_the_oldest_job_should_be_done(
     assert (bulk.jobs, bulk.polls) == (4, len(time.sleeps))
 
 
+def test_a_late_first_measurement_does_not_hold_back_the_jobs_after_it(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    bulk, reports = sender(client, time, PollPolicy(5, 150, first_job_interval=40))
+
+    def faster_from_now_on(finished: list[Finished]) -> None:
+        reports(finished)
+        sandbox.app.jobs.config.job_latency_seconds = 42
+
+    bulk.on_done = faster_from_now_on
+    bulk.run(batches(4))
+
+    # The first job, due at 50s, is first seen done at 75s: it took between 35s and 75s. Each
+    # later job is looked for one interval earlier than the last was seen done, and the jobs
+    # taking 42s from the third on are found 5s sooner each time until that is reached.
+    assert time.sleeps == [5, 10, 20, 40, 70, 65, 60]
+    assert reports.at == [75, 145, 210, 270]
+    assert bulk.polls == len(time.sleeps)
+
+
 def test_a_job_running_late_is_polled_less_and_less_often(
     sandbox: Sandbox, client: ZendeskClient, time: SenderTime
 ) -> None:
@@ -580,11 +600,12 @@ def test_a_running_jobs_progress_times_the_first_poll_that_finds_it_done(
     bulk.run(batches(6, size=100))
 
     # The poll at 35s finds the jobs 70% done: they will be done at 50s, and one poll then finds
-    # all three. The next three go at once and are polled the 50s latency seen later.
-    assert time.sleeps == [5, 10, 20, 15, 50]
+    # all three. The next three go at once; they took between 35s and 50s, so the first poll
+    # looks one interval early, at 45s, and the next one, at 50s, finds them done.
+    assert time.sleeps == [5, 10, 20, 15, 45, 5]
     assert reports.at == [50, 100]
     assert [len(c) for c in reports.calls] == [3, 3]
-    assert [len(ids) for ids in polls(sandbox)] == [3] * 5
+    assert [len(ids) for ids in polls(sandbox)] == [3] * 6
     posts = [e for e in sandbox.app.request_log() if e["path"] == BULK_PATH]
     assert (len(posts), bulk.jobs, sandbox.app.jobs.too_many_jobs) == (6, 6, 0)
 

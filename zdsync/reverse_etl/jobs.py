@@ -9,8 +9,9 @@ first job goes alone, since its answer says the cap; after that every free slot 
 once, the POSTs side by side, so a wave of jobs starts together and ends together.
 ``TooManyJobs`` and 429s are waited out by the client, which honours ``Retry-After``. Finished
 jobs are found with one ``job_statuses/show_many`` per poll; a poll is timed for when the jobs
-due first should be done, from the shortest latency seen or, before any job has finished, from
-the progress a running job reports, and polls back off while none is done. A job that fails as
+due first should be done, from what recent polls say of job latency (``JobLatency``) or, before
+any job has finished, from the progress a running job reports, and polls back off while none is
+done. A job that fails as
 a whole (``failed`` with no per-row results: Zendesk could not run it) says nothing about its
 rows, so they are sent again after a backoff, a bounded number of times.
 """
@@ -39,6 +40,7 @@ from zdsync.reverse_etl.bulk_request import (
     users_request,
 )
 from zdsync.reverse_etl.feed import Feed
+from zdsync.reverse_etl.job_latency import JobLatency
 from zdsync.reverse_etl.job_policies import DEFAULT_POLL, DEFAULT_RESUBMIT, PollPolicy, Resubmit
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
@@ -161,7 +163,7 @@ class BulkSender:
         self._answered = False
         self._in_flight: deque[InFlight] = deque()
         self._retries: list[_Pending] = []
-        self._latency: float | None = None
+        self._latency = JobLatency(poll.min_interval)
         self._empty_polls = 0
         self._last_poll = float("-inf")
         # The intervals between polls run from the last answer, so Zendesk never sees two
@@ -332,17 +334,20 @@ class BulkSender:
         statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
         finished = []
         for job in self._in_flight:
+            # Ages from the question, not the answer: finding jobs done can take a while to
+            # answer (their results come with it), and that time is not the jobs'.
+            age = self._last_poll - job.submitted
             status = statuses.get(job.job_id, {})
             if status.get("status") in ("completed", "failed", "killed"):
                 finished.append(job)
-            else:
-                job.expected = _done_by_progress(job, status, answered) or job.expected
+                self._latency.done(age)
+                continue
+            due = self._expected(job)
+            if due is None or due <= self._last_poll:
+                self._latency.running(age)
+            job.expected = _done_by_progress(job, status, answered) or job.expected
         for job in finished:
             self._in_flight.remove(job)
-            # From the question, not the answer: finding jobs done can take a while to answer
-            # (their results come with it), and that time is not the jobs'.
-            latency = self._last_poll - job.submitted
-            self._latency = latency if self._latency is None else min(self._latency, latency)
         self._empty_polls = 0 if finished else self._empty_polls + 1
         return [(job, statuses[job.job_id]) for job in finished]
 
@@ -368,18 +373,19 @@ class BulkSender:
         Jobs expected within ``min_interval`` of the first are waited for too: no poll could
         come between them, and one poll that finds them all refills every slot they held.
         """
-        expected = sorted(e for e in map(self._expected, self._in_flight) if e is not None)
+        latency = self._latency.estimate()
+        expected = sorted(
+            e for e in (self._expected(job, latency) for job in self._in_flight) if e is not None
+        )
         if not expected:
             return None
         return max(e for e in expected if e <= expected[0] + self.poll.min_interval)
 
-    def _expected(self, job: InFlight) -> float | None:
-        """When ``job`` should be done: by the shortest latency seen, or by its progress.
-
-        The latency estimate is the shortest time any job took to be seen finished, so it only
-        ever tightens.
-        """
-        by_latency = None if self._latency is None else job.submitted + self._latency
+    def _expected(self, job: InFlight, latency: float | None = None) -> float | None:
+        """When ``job`` should be done: by the recent latency estimate, or by its progress."""
+        if latency is None:
+            latency = self._latency.estimate()
+        by_latency = None if latency is None else job.submitted + latency
         return min((t for t in (by_latency, job.expected) if t is not None), default=None)
 
 
