@@ -70,6 +70,18 @@ OPERATIONS = (
         sources=("notes",),
         timestamp_field="updated_at",
     ),
+    # Audits in time order; comments come in full only with include=comment_events.
+    Operation(
+        "incremental.ticket_events",
+        "GET",
+        "/api/v2/incremental/ticket_events",
+        (*_TIME_EXPORT, in_query("include")),
+        "ticket_events",
+        Paging.INCREMENTAL_TIME,
+        rate_limit="incremental",
+        sources=("notes",),
+        timestamp_field="created_at",
+    ),
     Operation(
         "job_statuses.show",
         "GET",

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 from zdsync import catalog
 from zdsync.sandbox import (
     exports,
+    exports_activity,
     lists,
     search,
     writes_organizations,
@@ -70,6 +71,9 @@ ROUTES: dict[str, Handler] = {
     "incremental.tickets": _time_export("tickets"),
     "incremental.users": _time_export("users"),
     "incremental.organizations": _time_export("organizations"),
+    "incremental.ticket_events": _admin_only(
+        lambda a, r, m: exports_activity.ticket_events(a.store, r)
+    ),
     "users.me": lambda a, r, m: json_reply(200, {"user": r.user}),
     **{name: _searching(serve) for name, serve in search.OPERATIONS.items()},
     "users.show_many": lambda a, r, m: lists.show_many_users(a.store, r),

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from zdsync.sandbox.audits import Audits, event_stamp
 from zdsync.sandbox.config import SandboxConfig
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
 
@@ -58,7 +59,9 @@ class Clock:
 class ExportIndex:
     """Records of one kind in export order, (timestamp, id), with their JSON cached."""
 
-    def __init__(self, records: dict[int, Record], stamp: Callable[[Record], int]) -> None:
+    def __init__(
+        self, records: dict[int, Record], stamp: Callable[[Record], int], *, eager: bool = True
+    ) -> None:
         self.records = records
         self.stamp = stamp
         self.keys = sorted((stamp(r), r["id"]) for r in records.values())
@@ -66,9 +69,12 @@ class ExportIndex:
         self.version = 0
         # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
         # sandbox stays faster than any client reading it.
-        self._json: dict[int, bytes] = {
-            record_id: orjson.dumps(record) for record_id, record in records.items()
-        }
+        # (Not ``eager``: on first read, for an index several times larger than the tickets.)
+        self._json: dict[int, bytes] = (
+            {record_id: orjson.dumps(record) for record_id, record in records.items()}
+            if eager
+            else {}
+        )
 
     def json(self, record_id: int) -> bytes:
         cached = self._json.get(record_id)
@@ -119,6 +125,9 @@ class Store:
         self.tickets = ExportIndex({t["id"]: t for t in data.tickets}, _ticket_stamp)
         self.users = ExportIndex({u["id"]: u for u in data.users}, _updated_stamp)
         self.organizations = ExportIndex({o["id"]: o for o in data.organizations}, _updated_stamp)
+        self.ticket_events = ExportIndex({}, event_stamp, eager=False)
+        self.audits = Audits(self.ticket_events, origin, config.seed)
+        self.audits.generate(data.tickets, [u["id"] for u in data.users if u["role"] != "end-user"])
         self.identities = data.identities
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
         self.compliance = data.compliance
@@ -245,13 +254,23 @@ class Store:
                 compliance_status(user_id, "complete", application, self.now())
             )
 
-    def update_ticket(self, ticket_id: int, **changes: Any) -> Record:
-        """An agent-visible change: both updated_at and generated_timestamp move."""
+    def update_ticket(
+        self,
+        ticket_id: int,
+        *,
+        by: int | None = None,
+        comment: Record | None = None,
+        **changes: Any,
+    ) -> Record:
+        """An agent-visible change: both updated_at and generated_timestamp move, and the
+        ticket gains an audit of what changed (and of ``comment``, by ``by``)."""
         with self.lock:
             now = self.now()
-            ticket = {**self.tickets.records[ticket_id], **changes}
+            before = self.tickets.records[ticket_id]
+            ticket = {**before, **changes}
             ticket.update(updated_at=iso(now), generated_timestamp=now)
             self.tickets.put(ticket)
+            self.audits.changed(before, ticket, now, by, comment)
             return ticket
 
     def delete_ticket(self, ticket_id: int) -> Record:
@@ -264,7 +283,9 @@ class Store:
             self.tickets.put(ticket)
             return ticket
 
-    def create_ticket(self, **fields: Any) -> Record:
+    def create_ticket(
+        self, *, by: int | None = None, comment: Record | None = None, **fields: Any
+    ) -> Record:
         with self.lock:
             template = next(iter(self.tickets.records.values()))
             ticket_id = max(self.tickets.records) + 1
@@ -279,6 +300,7 @@ class Store:
                 "generated_timestamp": now,
             }
             self.tickets.put(ticket)
+            self.audits.created(ticket, now, by, comment)
             return ticket
 
     def update_organization(self, org_id: int, **changes: Any) -> Record:
