@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.zendesk.exports import CursorExport, TimeExport
+from pipelines.zendesk.derived import Derived
+from pipelines.zendesk.exports import CursorExport, Export, TimeExport
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-HEADER = "| Stream | Read as | Zendesk endpoint | Merged on |"
+HEADER = "| Stream | Read as | Zendesk endpoint | Merged on | A run with nothing new |"
 
 
 def read_as(stream: Stream) -> str:
@@ -20,6 +21,8 @@ def read_as(stream: Stream) -> str:
         return "cursor export"
     if isinstance(kind, TimeExport):
         return "time-based export"
+    if isinstance(kind, Derived):
+        return f"from the `{kind.follows}` pages"
     if isinstance(kind, EachOf):
         return f"list per `{kind.parent}` record"
     assert isinstance(kind, WholeList), f"no words for {type(kind).__name__}"
@@ -32,7 +35,18 @@ def expected_row(stream: Stream) -> list[str]:
         if stream.disposition == "replace"
         else ", ".join(f"`{name}`" for name in stream.primary_key)
     )
-    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged]
+    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged, idle_cost(stream)]
+
+
+def idle_cost(stream: Stream) -> str:
+    kind = stream.fetch
+    if isinstance(kind, Export):
+        return "1 request"
+    if isinstance(kind, EachOf):
+        return "1 request per record not yet settled"
+    if kind.follows is not None:
+        return "none"
+    return "1 request per 100 rows"
 
 
 def readme_rows() -> list[list[str]]:

@@ -146,3 +146,49 @@ FIELD_COLUMNS = {
     "created_at": "TIMESTAMPTZ",
     "updated_at": "TIMESTAMPTZ",
 }
+
+TICKET_EVENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "timestamp": "BIGINT",
+    "created_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "via": "JSON",
+    "event_type": "VARCHAR",
+    "child_events": "JSON",
+    "merged_ticket_ids": "JSON",
+    "system": "JSON",
+    "metadata": "JSON",
+}
+
+TICKET_FIELD_HISTORY_COLUMNS = {
+    "ticket_id": "BIGINT",
+    "field_name": "VARCHAR",
+    "value": "VARCHAR",
+    "previous_value": "VARCHAR",
+    "updated_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "event_id": "BIGINT",
+}
+
+TICKET_COMMENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "author_id": "BIGINT",
+    "public": "BOOLEAN",
+    "created_at": "TIMESTAMPTZ",
+    "body": "VARCHAR",
+    "html_body": "VARCHAR",
+    "via_channel": "VARCHAR",
+    "attachments": "JSON",
+    "event_id": "BIGINT",
+}
+
+TICKET_TAG_HISTORY_COLUMNS = {
+    "ticket_id": "BIGINT",
+    "tag": "VARCHAR",
+    "action": "VARCHAR",
+    "updated_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "event_id": "BIGINT",
+}

@@ -80,9 +80,20 @@ class Converter:
 
     def records(self, records: Sequence[dict[str, Any]]) -> Converted:
         """Records already read into Python (list endpoints)."""
-        data = orjson.dumps(records)
+        # One record a line: DuckDB reads lines as a stream, where an array is parsed whole,
+        # and a page of ticket events with their child events outgrows the parser's memory.
+        lines = [orjson.dumps(record) for record in records]
+        data = b"\n".join(lines)
+        # DuckDB sizes its read buffers to the largest object it is told to expect.
+        largest = max(map(len, lines)) + 1
         with self._lock:
-            self._stage(data, self._columns, materialize=False, format="array")
+            self._stage(
+                data,
+                self._columns,
+                materialize=True,
+                format="newline_delimited",
+                maximum_object_size=largest,
+            )
             return self._emit(f"SELECT {_STAGED} AS record FROM {_STAGED}", len(records))  # noqa: S608
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
@@ -124,9 +135,8 @@ class Converter:
     def _stage(
         self, data: bytes, columns: dict[str, str], *, materialize: bool, **options: Any
     ) -> None:
-        relation = self._db.read_json(
-            io.BytesIO(data), columns=columns, maximum_object_size=len(data) + 1, **options
-        )
+        options.setdefault("maximum_object_size", len(data) + 1)
+        relation = self._db.read_json(io.BytesIO(data), columns=columns, **options)
         if materialize:
             # Read twice (fields, then records): parse once.
             self._db.execute(f"DROP TABLE IF EXISTS {_STAGED}")

@@ -173,7 +173,7 @@ class ExtractRun:
         while True:
             budget = BatchBudget(self.options.batch_records)
             loads = [
-                StreamLoad(task.stream, items)
+                StreamLoad(task.stream, items, streams.derived_from(task.stream.name))
                 for task in tasks
                 if not task.done and (items := task.batch(budget)) is not None
             ]

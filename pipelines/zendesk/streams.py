@@ -15,12 +15,18 @@ from pipelines.zendesk.columns import (
     FIELD_COLUMNS,
     ORGANIZATION_COLUMNS,
     TICKET_COLUMNS,
+    TICKET_COMMENT_COLUMNS,
+    TICKET_EVENT_COLUMNS,
+    TICKET_FIELD_HISTORY_COLUMNS,
+    TICKET_TAG_HISTORY_COLUMNS,
     USER_COLUMNS,
 )
+from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.stream import Phase, Stream
+from pipelines.zendesk.ticket_events import comments, field_history, tag_history
 from zdsync import catalog
 
 # Each export orders records by the field it compares; a record read twice in one run carries a
@@ -80,6 +86,35 @@ USER_FIELDS = Stream(
     WholeList(follows="users"),
     disposition="replace",
 )
+# Audits in time order; a comment's body comes only with the comment_events sideload. The
+# three tables after it are made from the same pages, without a request of their own.
+TICKET_EVENTS = Stream(
+    "ticket_events",
+    catalog.operation("incremental.ticket_events").path,
+    TICKET_EVENT_COLUMNS,
+    TimeExport(stamp="created_at"),
+    params={"include": "comment_events"},
+)
+TICKET_FIELD_HISTORY = Stream(
+    "ticket_field_history",
+    TICKET_EVENTS.path,
+    TICKET_FIELD_HISTORY_COLUMNS,
+    Derived("ticket_events", field_history),
+    primary_key=("event_id", "field_name"),
+)
+TICKET_COMMENTS = Stream(
+    "ticket_comments",
+    TICKET_EVENTS.path,
+    TICKET_COMMENT_COLUMNS,
+    Derived("ticket_events", comments),
+)
+TICKET_TAG_HISTORY = Stream(
+    "ticket_tag_history",
+    TICKET_EVENTS.path,
+    TICKET_TAG_HISTORY_COLUMNS,
+    Derived("ticket_events", tag_history),
+    primary_key=("event_id", "tag", "action"),
+)
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -91,6 +126,10 @@ STREAMS: dict[str, Stream] = {
         COMPLIANCE_DELETION_STATUSES,
         TICKET_FIELDS,
         USER_FIELDS,
+        TICKET_EVENTS,
+        TICKET_FIELD_HISTORY,
+        TICKET_COMMENTS,
+        TICKET_TAG_HISTORY,
     )
 }
 
@@ -112,6 +151,15 @@ def loaded_with(chosen: Iterable[str]) -> list[Stream]:
         stream
         for stream in STREAMS.values()
         if stream.name in wanted or stream.fetch.follows in wanted
+    ]
+
+
+def derived_from(name: str) -> list[Stream]:
+    """The streams whose rows come with the pages of stream ``name``."""
+    return [
+        stream
+        for stream in STREAMS.values()
+        if isinstance(stream.fetch, Derived) and stream.fetch.follows == name
     ]
 
 
