@@ -198,6 +198,7 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "incremental.tickets": {"start_time": 0, "exclude_deleted": True},
         "incremental.users": {"start_time": 0},
         "incremental.organizations": {"start_time": 0},
+        "incremental.ticket_events": {"start_time": 0, "include": "comment_events"},
         "users.me": {},
         "users.search": {"query": f'email:"{user["email"]}"'},
         "users.show_many": {"ids": f"{user['id']}"},
