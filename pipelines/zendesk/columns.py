@@ -192,3 +192,36 @@ TICKET_TAG_HISTORY_COLUMNS = {
     "updater_id": "BIGINT",
     "event_id": "BIGINT",
 }
+
+# Each duration Zendesk gives as {"calendar": m, "business": m} is two columns here.
+TICKET_METRIC_DURATIONS = (
+    "reply_time_in_minutes",
+    "first_resolution_time_in_minutes",
+    "full_resolution_time_in_minutes",
+    "agent_wait_time_in_minutes",
+    "requester_wait_time_in_minutes",
+    "on_hold_time_in_minutes",
+)
+TICKET_METRIC_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "url": "VARCHAR",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+    "group_stations": "BIGINT",
+    "assignee_stations": "BIGINT",
+    "reopens": "BIGINT",
+    "replies": "BIGINT",
+    "assignee_updated_at": "TIMESTAMPTZ",
+    "requester_updated_at": "TIMESTAMPTZ",
+    "status_updated_at": "TIMESTAMPTZ",
+    "initially_assigned_at": "TIMESTAMPTZ",
+    "assigned_at": "TIMESTAMPTZ",
+    "solved_at": "TIMESTAMPTZ",
+    "latest_comment_added_at": "TIMESTAMPTZ",
+    **{
+        f"{duration}_{clock}": "INTEGER"
+        for duration in TICKET_METRIC_DURATIONS
+        for clock in ("calendar", "business")
+    },
+}

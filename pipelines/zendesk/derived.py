@@ -89,3 +89,21 @@ def sideload(key: str, columns: Mapping[str, str]) -> Rows:
         return [{name: record.get(name) for name in columns} for record in body.get(key) or []]
 
     return rows
+
+
+def flattened(key: str, columns: Mapping[str, str], durations: Sequence[str]) -> Rows:
+    """Rows of a sideloaded list whose ``durations`` are ``{"calendar": m, "business": m}``:
+    each becomes ``<duration>_calendar`` and ``<duration>_business``."""
+
+    def rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
+        found = []
+        for record in body.get(key) or []:
+            flat = dict(record)
+            for duration in durations:
+                value = flat.pop(duration, None) or {}
+                flat[f"{duration}_calendar"] = value.get("calendar")
+                flat[f"{duration}_business"] = value.get("business")
+            found.append({name: flat.get(name) for name in columns})
+        return found
+
+    return rows

@@ -26,6 +26,7 @@ SOURCE = "zendesk"
 DLT_TYPES: dict[str, TDataType] = {
     "BIGINT": "bigint",
     "BOOLEAN": "bool",
+    "INTEGER": "bigint",
     "JSON": "json",
     "TIMESTAMPTZ": "timestamp",
     "VARCHAR": "text",
@@ -82,6 +83,9 @@ def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
     hints: dict[str, TColumnSchema] = {
         name: {"data_type": DLT_TYPES[kind]} for name, kind in stream.columns.items()
     }
+    for name, kind in stream.columns.items():
+        if kind == "INTEGER":
+            hints[name]["precision"] = 32
     if stream.version is not None:
         hints[stream.version]["dedup_sort"] = "desc"
     return hints

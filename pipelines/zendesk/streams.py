@@ -18,10 +18,12 @@ from pipelines.zendesk.columns import (
     TICKET_COMMENT_COLUMNS,
     TICKET_EVENT_COLUMNS,
     TICKET_FIELD_HISTORY_COLUMNS,
+    TICKET_METRIC_COLUMNS,
+    TICKET_METRIC_DURATIONS,
     TICKET_TAG_HISTORY_COLUMNS,
     USER_COLUMNS,
 )
-from pipelines.zendesk.derived import Derived
+from pipelines.zendesk.derived import Derived, flattened
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
@@ -44,6 +46,7 @@ TICKETS = Stream(
     TICKET_COLUMNS,
     CursorExport(),
     version="generated_timestamp",
+    params={"include": "metric_sets"},
 )
 ORGANIZATIONS = Stream(
     "organizations",
@@ -115,6 +118,13 @@ TICKET_TAG_HISTORY = Stream(
     Derived("ticket_events", tag_history),
     primary_key=("event_id", "tag", "action"),
 )
+# Zendesk's own figures per ticket, sideloaded on the tickets export's pages.
+TICKET_METRICS = Stream(
+    "ticket_metrics",
+    TICKETS.path,
+    TICKET_METRIC_COLUMNS,
+    Derived("tickets", flattened("metric_sets", TICKET_METRIC_COLUMNS, TICKET_METRIC_DURATIONS)),
+)
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -130,6 +140,7 @@ STREAMS: dict[str, Stream] = {
         TICKET_FIELD_HISTORY,
         TICKET_COMMENTS,
         TICKET_TAG_HISTORY,
+        TICKET_METRICS,
     )
 }
 

@@ -16,22 +16,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import httpx
 import pytest
 
+from tests.pipelines.activity import table
 from tests.pipelines.conftest import extract
-from zdsync.records import records
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import ADMIN_EMAIL
 
 ACTIVITY = ("ticket_events",)
 TRACKED = ("status", "priority", "assignee_id", "group_id", "type")
-
-
-def table(db: Path, name: str) -> list[dict[str, Any]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return records(con, f"SELECT * FROM zendesk.{name}")  # noqa: S608
 
 
 def audits(sandbox: Sandbox) -> dict[int, dict[str, Any]]:

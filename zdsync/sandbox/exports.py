@@ -75,8 +75,14 @@ def _body(
     return b'{"' + key.encode() + b'":[' + records + b"]" + (b"," + tail if len(tail) > 1 else b"}")
 
 
-def cursor_export(store: Store, kind: str, request: Request) -> Reply:
-    """``GET /api/v2/incremental/{tickets,users}/cursor``."""
+Sideload = Callable[[Store, list[int]], dict[str, object]]
+
+
+def cursor_export(
+    store: Store, kind: str, request: Request, sideload: Sideload | None = None
+) -> Reply:
+    """``GET /api/v2/incremental/{tickets,users}/cursor``; ``sideload`` adds the lists the
+    request's ``include`` asks for, of the page's records."""
     per_page = _per_page(request)
     if isinstance(per_page, Reply):
         return per_page
@@ -92,12 +98,11 @@ def cursor_export(store: Store, kind: str, request: Request) -> Reply:
             position = (start, 0)
         index, hide_deleted = _visible(store, kind, request)
         keys, more = _take(index, position, store.horizon(), per_page, hide_deleted)
-        body = _body(
-            kind,
-            index,
-            [k[1] for k in keys],
-            _cursor_fields(store, kind, request, keys, position, more),
-        )
+        ids = [k[1] for k in keys]
+        fields = _cursor_fields(store, kind, request, keys, position, more)
+        if sideload is not None:
+            fields.update(sideload(store, ids))
+        body = _body(kind, index, ids, fields)
     return Reply(200, body)
 
 

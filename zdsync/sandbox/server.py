@@ -57,7 +57,7 @@ def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
 
 
 def _cursor_export(resource: str) -> Handler:
-    return _admin_only(lambda a, r, m: exports.cursor_export(a.store, resource, r))
+    return _admin_only(lambda a, r, m: exports_activity.cursor_export(a.store, resource, r))
 
 
 def _time_export(resource: str) -> Handler:
