@@ -225,3 +225,17 @@ TICKET_METRIC_COLUMNS = {
         for clock in ("calendar", "business")
     },
 }
+
+USER_IDENTITY_COLUMNS = {
+    "id": "BIGINT",
+    "user_id": "BIGINT",
+    "url": "VARCHAR",
+    "type": "VARCHAR",
+    "value": "VARCHAR",
+    "verified": "BOOLEAN",
+    "primary": "BOOLEAN",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+    "undeliverable_count": "BIGINT",
+    "deliverable_state": "VARCHAR",
+}

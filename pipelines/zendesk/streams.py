@@ -22,8 +22,9 @@ from pipelines.zendesk.columns import (
     TICKET_METRIC_DURATIONS,
     TICKET_TAG_HISTORY_COLUMNS,
     USER_COLUMNS,
+    USER_IDENTITY_COLUMNS,
 )
-from pipelines.zendesk.derived import Derived, flattened
+from pipelines.zendesk.derived import Derived, flattened, sideload
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
@@ -39,6 +40,7 @@ USERS = Stream(
     USER_COLUMNS,
     CursorExport(),
     version="updated_at",
+    params={"include": "identities"},
 )
 TICKETS = Stream(
     "tickets",
@@ -125,6 +127,13 @@ TICKET_METRICS = Stream(
     TICKET_METRIC_COLUMNS,
     Derived("tickets", flattened("metric_sets", TICKET_METRIC_COLUMNS, TICKET_METRIC_DURATIONS)),
 )
+# Every identity of the users on each users export page; a permanent deletion removes them.
+USER_IDENTITIES = Stream(
+    "user_identities",
+    USERS.path,
+    USER_IDENTITY_COLUMNS,
+    Derived("users", sideload("identities", USER_IDENTITY_COLUMNS)),
+)
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -141,6 +150,7 @@ STREAMS: dict[str, Stream] = {
         TICKET_COMMENTS,
         TICKET_TAG_HISTORY,
         TICKET_METRICS,
+        USER_IDENTITIES,
     )
 }
 
