@@ -239,3 +239,15 @@ USER_IDENTITY_COLUMNS = {
     "undeliverable_count": "BIGINT",
     "deliverable_state": "VARCHAR",
 }
+
+TICKET_METRIC_EVENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "metric": "VARCHAR",
+    "instance_id": "BIGINT",
+    "type": "VARCHAR",
+    "time": "TIMESTAMPTZ",
+    "sla": "JSON",
+    "status": "JSON",
+    "deleted": "BOOLEAN",
+}

@@ -20,6 +20,7 @@ from pipelines.zendesk.columns import (
     TICKET_FIELD_HISTORY_COLUMNS,
     TICKET_METRIC_COLUMNS,
     TICKET_METRIC_DURATIONS,
+    TICKET_METRIC_EVENT_COLUMNS,
     TICKET_TAG_HISTORY_COLUMNS,
     USER_COLUMNS,
     USER_IDENTITY_COLUMNS,
@@ -127,6 +128,13 @@ TICKET_METRICS = Stream(
     TICKET_METRIC_COLUMNS,
     Derived("tickets", flattened("metric_sets", TICKET_METRIC_COLUMNS, TICKET_METRIC_DURATIONS)),
 )
+# Zendesk's SLA clocks per ticket, in time order.
+TICKET_METRIC_EVENTS = Stream(
+    "ticket_metric_events",
+    catalog.operation("incremental.ticket_metric_events").path,
+    TICKET_METRIC_EVENT_COLUMNS,
+    TimeExport(stamp="time"),
+)
 # Every identity of the users on each users export page; a permanent deletion removes them.
 USER_IDENTITIES = Stream(
     "user_identities",
@@ -150,6 +158,7 @@ STREAMS: dict[str, Stream] = {
         TICKET_COMMENTS,
         TICKET_TAG_HISTORY,
         TICKET_METRICS,
+        TICKET_METRIC_EVENTS,
         USER_IDENTITIES,
     )
 }

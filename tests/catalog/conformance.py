@@ -28,6 +28,7 @@ BEYOND_THE_FILE: dict[tuple[str, str], str] = {
     ("incremental.tickets", "exclude_deleted"): "the notes: ticket exports",
     ("incremental.ticket_events", "per_page"): "the notes: per_page on ticket events",
     ("incremental.ticket_events", "include"): "the description: the comment_events sideload",
+    ("incremental.ticket_metric_events", "per_page"): "the notes: every export takes per_page",
 }
 
 

@@ -199,6 +199,7 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "incremental.users": {"start_time": 0},
         "incremental.organizations": {"start_time": 0},
         "incremental.ticket_events": {"start_time": 0, "include": "comment_events"},
+        "incremental.ticket_metric_events": {"start_time": 0},
         "users.me": {},
         "users.search": {"query": f'email:"{user["email"]}"'},
         "users.show_many": {"ids": f"{user['id']}"},

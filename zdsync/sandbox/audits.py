@@ -15,10 +15,12 @@ from zdsync.sandbox.activity import (
     AuditWriter,
     Ids,
     Step,
+    epoch,
     generated_audits,
     tracked,
 )
 from zdsync.sandbox.fakedata import Record
+from zdsync.sandbox.metric_events import metric_events
 
 if TYPE_CHECKING:
     from zdsync.sandbox.store import ExportIndex
@@ -29,22 +31,33 @@ class Audits:
 
     Args:
         index: An empty export index ordered by each audit's ``timestamp``.
+        metrics: An empty export index ordered by each metric event's ``time``.
         origin: The sandbox's base URL.
         seed: The dataset's seed; each ticket's history is drawn from it and the ticket's id.
     """
 
-    def __init__(self, index: ExportIndex, origin: str, seed: int) -> None:
+    def __init__(self, index: ExportIndex, metrics: ExportIndex, origin: str, seed: int) -> None:
         self.index = index
+        self.metrics = metrics
         self.seed = seed
         self.writer = AuditWriter(Ids(), origin)
         self.by_ticket: dict[int, list[int]] = {}
+        self.metrics_of: dict[int, set[int]] = {}
+        self.agents: set[int] = set()
 
     def generate(self, tickets: Iterable[Record], agents: list[int]) -> None:
         """The histories of generated tickets, as if each had lived until its ``updated_at``."""
+        self.agents = set(agents)
         for ticket in tickets:
             for audit in generated_audits(ticket, agents, self.writer, self.seed):
                 self._keep(audit, index=False)
+            found = metric_events(ticket["id"], self.of_ticket(ticket["id"]), self.agents)
+            self.metrics_of[ticket["id"]] = {event["id"] for event in found}
+            for event in found:
+                self.metrics.records[event["id"]] = event
+                self.metrics.keys.append((self.metrics.stamp(event), event["id"]))
         self.index.keys.sort()
+        self.metrics.keys.sort()
 
     def of_ticket(self, ticket_id: int) -> list[Record]:
         """A ticket's audits, oldest first."""
@@ -78,11 +91,29 @@ class Audits:
         self.by_ticket.setdefault(audit["ticket_id"], []).append(audit["id"])
         if index:
             self.index.put(audit)
+            self._measure(audit["ticket_id"])
         else:
             # Built in bulk and sorted once: an insort per audit is quadratic.
             self.index.records[audit["id"]] = audit
             self.index.keys.append((audit["timestamp"], audit["id"]))
 
+    def _measure(self, ticket_id: int) -> None:
+        """The ticket's metric events after a new audit: new ones added, ones no longer due
+        (a breach its reply came in time for) removed."""
+        found = {
+            e["id"]: e for e in metric_events(ticket_id, self.of_ticket(ticket_id), self.agents)
+        }
+        known = self.metrics_of.setdefault(ticket_id, set())
+        for event_id in known - found.keys():
+            self.metrics.remove(event_id)
+        for event_id in found.keys() - known:
+            self.metrics.put(found[event_id])
+        self.metrics_of[ticket_id] = set(found)
+
 
 def event_stamp(record: Record) -> int:
     return int(record["timestamp"])
+
+
+def metric_stamp(record: Record) -> int:
+    return epoch(record["time"])

@@ -71,6 +71,7 @@ ROUTES: dict[str, Handler] = {
     "incremental.tickets": _time_export("tickets"),
     "incremental.users": _time_export("users"),
     "incremental.organizations": _time_export("organizations"),
+    "incremental.ticket_metric_events": _time_export("ticket_metric_events"),
     "incremental.ticket_events": _admin_only(
         lambda a, r, m: exports_activity.ticket_events(a.store, r)
     ),

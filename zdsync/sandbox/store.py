@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from zdsync.sandbox.audits import Audits, event_stamp
+from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
 from zdsync.sandbox.config import SandboxConfig
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
 
@@ -126,7 +126,8 @@ class Store:
         self.users = ExportIndex({u["id"]: u for u in data.users}, _updated_stamp)
         self.organizations = ExportIndex({o["id"]: o for o in data.organizations}, _updated_stamp)
         self.ticket_events = ExportIndex({}, event_stamp, eager=False)
-        self.audits = Audits(self.ticket_events, origin, config.seed)
+        self.ticket_metric_events = ExportIndex({}, metric_stamp, eager=False)
+        self.audits = Audits(self.ticket_events, self.ticket_metric_events, origin, config.seed)
         self.audits.generate(data.tickets, [u["id"] for u in data.users if u["role"] != "end-user"])
         self.identities = data.identities
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
