@@ -15,6 +15,7 @@ from tests.pipelines.conftest import extract
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import ADMIN_EMAIL
 from zdsync.sandbox.exports_activity import metric_sets
+from zdsync.sandbox.store import epoch
 
 
 @pytest.fixture
@@ -85,23 +86,27 @@ def test_a_ticket_worked_through_has_the_minutes_it_took(
         },
     )["ticket"]
     path = f"/api/v2/tickets/{created['id']}.json"
+    opened = epoch(created["created_at"])
     sandbox.store.advance_clock(10 * 60)
-    call(sandbox, "PUT", path, {"ticket": {"status": "pending", "comment": {"body": "Try this"}}})
+    reply = {"ticket": {"status": "pending", "comment": {"body": "Try this"}}}
+    replied = epoch(call(sandbox, "PUT", path, reply)["ticket"]["updated_at"])
     sandbox.store.advance_clock(30 * 60)
-    call(sandbox, "PUT", path, {"ticket": {"status": "solved", "comment": {"body": "Fixed"}}})
+    solve = {"ticket": {"status": "solved", "comment": {"body": "Fixed"}}}
+    solved = epoch(call(sandbox, "PUT", path, solve)["ticket"]["updated_at"])
     sandbox.store.advance_clock(5 * 60)
     call(sandbox, "PUT", path, {"ticket": {"status": "open"}})
     sandbox.store.advance_clock(120)
     extract(sandbox, db, resources=("tickets",))
 
     (row,) = [r for r in table(db, "ticket_metrics") if r["ticket_id"] == created["id"]]
-    # Worked out by hand: first reply after 10 minutes, solved 40 minutes in, pending for 30
-    # of them, then reopened once; unsolved now, so no full resolution.
-    assert row["reply_time_in_minutes_calendar"] == 10
-    assert row["first_resolution_time_in_minutes_calendar"] == 40
-    assert row["agent_wait_time_in_minutes_calendar"] == 30
-    assert row["requester_wait_time_in_minutes_calendar"] == 10
+    # Worked out by hand from when each write happened (its answer's updated_at): the first
+    # reply about 10 minutes in, solved about 40 minutes in after about 30 pending, then
+    # reopened once; unsolved now, so no full resolution.
+    assert row["reply_time_in_minutes_calendar"] == (replied - opened) // 60 == 10
+    assert row["first_resolution_time_in_minutes_calendar"] == (solved - opened) // 60
+    assert row["agent_wait_time_in_minutes_calendar"] == (solved - replied) // 60
+    assert row["requester_wait_time_in_minutes_calendar"] == (replied - opened) // 60
     assert row["full_resolution_time_in_minutes_calendar"] is None
     assert (row["reopens"], row["replies"]) == (1, 2)
-    assert row["reply_time_in_minutes_business"] == 10
+    assert row["reply_time_in_minutes_business"] == row["reply_time_in_minutes_calendar"]
     assert_metrics_match(db, sandbox)
