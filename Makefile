@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Exact versions of everything installed, so CI, the benchmark and a new checkout get the same.
 CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint bench sandbox oas clean constraints mutate postgres
+.PHONY: demo test lint bench sandbox oas clean constraints mutate postgres chromium
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ demo: $(STAMP)
 sandbox: $(STAMP)
 	$(BIN)/zdsync sandbox
 
-test: $(STAMP) postgres
+test: $(STAMP) postgres chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -44,6 +44,18 @@ postgres:
 	  && { service postgresql stop >/dev/null 2>&1 || true; }; \
 	else \
 	  echo "make: the tests need a PostgreSQL server: install postgresql, or run make as root"; \
+	  exit 1; \
+	fi
+
+# The report's test opens it in a headless Chromium, the system's (Playwright drives it; its own
+# browser download needs the internet). As root on Debian it is installed when missing.
+chromium:
+	@if command -v chromium >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "make: the report's test needs Chromium: install chromium, or run make as root"; \
 	  exit 1; \
 	fi
 

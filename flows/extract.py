@@ -11,13 +11,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from flows.common import one_writer
 from pipelines.zendesk import DEFAULT_DB, EXPORT_NAMES, ExtractOptions, run_extract, runtime
 from zdsync.client.settings import Settings
 from zdsync.options import extract_options
+from zdsync.progress import ProgressLines
 from zdsync.summaries import extract_rows
 
 EXPORT_STREAMS = list(EXPORT_NAMES)
@@ -26,7 +27,8 @@ EXPORT_STREAMS = list(EXPORT_NAMES)
 @task
 def run_extract_task(options: ExtractOptions) -> dict[str, Any]:
     with one_writer(options.db_path):
-        summary = run_extract(Settings.load(), options)
+        progress = ProgressLines(get_run_logger())
+        summary = run_extract(Settings.load(), options, on_progress=progress)
     scrubbed = f"Personal data scrubbed for {summary.scrubbed_users} deleted users."
     create_table_artifact(
         extract_rows(summary),

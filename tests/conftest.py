@@ -22,6 +22,8 @@ from zdsync.client import (
 from zdsync.client.secrets import Secret
 from zdsync.sandbox import Sandbox, SandboxConfig
 
+pytest_plugins = ["tests.unrouted"]
+
 # Tests compress Zendesk's minute-long rate-limit windows to keep the suite quick.
 FAST_RETRY = RetrySettings(
     max_attempts=6,

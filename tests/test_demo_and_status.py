@@ -74,6 +74,9 @@ def test_the_demo_runs_end_to_end_and_leaves_a_database_to_open(tmp_path: Path) 
         assert heading in done.stdout
     assert "superseded by row 296" in done.stdout
     assert str(db.resolve()) in done.stdout
+    html = tmp_path / "demo-report.html"
+    assert done.stdout.splitlines()[-1] == f"The report, charts of the models: {html.resolve()}"
+    assert "<h2>Sync health: each extract and push run</h2>" in html.read_text()
     seconds = re.search(r"Demo finished in (\d+)s", done.stdout)
     assert seconds is not None
     printed = printed_rows(done.stdout)

@@ -103,13 +103,17 @@ def test_the_installed_transform_builds_every_model(installed: Path, tmp_path: P
     done = run(installed / "bin" / "zdsync", "transform", "--db", db, cwd=tmp_path)
 
     assert [line.split()[0] for line in done.stdout.splitlines()] == models
+    # Models whose raw tables this extract lacks say so and build nothing.
+    skipped = {line.split()[0] for line in done.stdout.splitlines() if " skipped: " in line}
     with duckdb.connect(str(db), read_only=True) as con:
         built = con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analytics'"
         ).fetchall()
         staged = con.execute("SELECT count(*) FROM analytics.stg_tickets").fetchall()
     # Each model after the schema builds the relation its file is named after.
-    assert {name for (name,) in built} == {model.split("_", 1)[1] for model in models[1:]}
+    assert {name for (name,) in built} == {
+        model.split("_", 1)[1] for model in models[1:] if model not in skipped
+    }
     assert staged == [(tickets,)]
 
 

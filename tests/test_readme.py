@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 from pipelines.zendesk.derived import Derived
-from pipelines.zendesk.exports import CursorExport, Export, TimeExport
+from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.lists import EachOf, WholeList
 from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-HEADER = "| Stream | Read as | Zendesk endpoint | Merged on | A run with nothing new |"
+HEADER = "| Stream | Read as | Zendesk endpoint | Merged on | A run with no change |"
 
 
 def read_as(stream: Stream) -> str:
@@ -29,24 +29,31 @@ def read_as(stream: Stream) -> str:
     return f"whole list, with `{kind.follows}`" if kind.follows else "whole list"
 
 
+def no_change_cost(stream: Stream) -> str:
+    kind = stream.fetch
+    if isinstance(kind, CursorExport | TimeExport):
+        return "1 request"
+    if isinstance(kind, Derived):
+        return "none"
+    if isinstance(kind, EachOf):
+        each = "unsettled " if not kind.snapshot else ""
+        cost = f"1 request per {each}`{kind.parent}` record"
+    else:
+        assert isinstance(kind, WholeList)
+        cost = "1 request per 100 rows" if kind.paged else "1 request"
+        if kind.follows:
+            cost = f"none without news in `{kind.follows}`, else {cost}"
+    return f"{cost}, writes nothing" if kind.snapshot else f"{cost}, rewrites them"
+
+
 def expected_row(stream: Stream) -> list[str]:
     merged = (
         "replaced"
         if stream.disposition == "replace"
         else ", ".join(f"`{name}`" for name in stream.primary_key)
     )
-    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged, idle_cost(stream)]
-
-
-def idle_cost(stream: Stream) -> str:
-    kind = stream.fetch
-    if isinstance(kind, Export):
-        return "1 request"
-    if isinstance(kind, EachOf):
-        return "1 request per record not yet settled"
-    if kind.follows is not None:
-        return "none"
-    return "1 request per 100 rows"
+    cost = no_change_cost(stream)
+    return [f"`{stream.name}`", read_as(stream), f"`{stream.path}`", merged, cost]
 
 
 def readme_rows() -> list[list[str]]:

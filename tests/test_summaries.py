@@ -63,9 +63,18 @@ def test_a_push_is_one_row_of_outcomes_then_requests() -> None:
 
 
 def test_model_rows_keep_the_order_the_models_ran() -> None:
-    runs = [ModelRun("01_schema", 0.014), ModelRun("10_stg_tickets", 1.237)]
+    runs = [
+        ModelRun("01_schema", 0.014),
+        ModelRun("10_stg_tickets", 1.237),
+        ModelRun("20_ticket_metrics", 0.0, "needs zendesk.ticket_comments (not loaded yet)"),
+    ]
 
     assert model_rows(runs) == [
-        {"model": "01_schema", "seconds": 0.01},
-        {"model": "10_stg_tickets", "seconds": 1.24},
+        {"model": "01_schema", "seconds": 0.01, "skipped": ""},
+        {"model": "10_stg_tickets", "seconds": 1.24, "skipped": ""},
+        {
+            "model": "20_ticket_metrics",
+            "seconds": 0.0,
+            "skipped": "needs zendesk.ticket_comments (not loaded yet)",
+        },
     ]

@@ -8,9 +8,10 @@ without being sent (``--dry-run``); destructive ones run only with ``--yes``.
 
 from __future__ import annotations
 
+import os
 from itertools import islice
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -21,6 +22,7 @@ from zdsync.client import Settings, ZendeskClient
 from zdsync.client.errors import InvalidArgumentsError, ZendeskError
 from zdsync.client.jobs import FINISHED, JobWait, job_id_of, wait_for_job
 from zdsync.client.operations import PreparedCall, prepare
+from zdsync.client.secrets import Secret
 
 # Exit codes: what the user asked for cannot be done as asked (2), or Zendesk refused or a
 # job failed (1).
@@ -30,14 +32,19 @@ USAGE, FAILED = 2, 1
 def api(
     operation: Annotated[
         str | None,
-        typer.Argument(help="Catalog name, e.g. tickets.show; with --list, a prefix to filter."),
+        typer.Argument(
+            help="Catalog name, e.g. tickets.show; with --list, a prefix to filter.",
+            metavar="OPERATION",
+        ),
     ] = None,
     arg: Annotated[
         list[str] | None,
         typer.Option(
             "--arg",
             "-a",
-            help="name=value, repeated. Ids as 1,2,3; records as JSON text or @file.json.",
+            metavar="NAME=VALUE",
+            help="name=value, repeated. Ids as 1,2,3; records as JSON text or @file.json; "
+            "passwords as @file, kept out of the shell's history.",
         ),
     ] = None,
     list_: Annotated[
@@ -48,7 +55,8 @@ def api(
         str | None, typer.Option(help="With --table: the fields to show, comma-separated.")
     ] = None,
     limit: Annotated[
-        int | None, typer.Option(help="For a list: stop after this many records.", min=1)
+        int | None,
+        typer.Option(help="For a list: stop after this many records.", min=1, metavar="N"),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option(help="Print the request (method, URL, body) and send nothing.")
@@ -58,6 +66,13 @@ def api(
         bool, typer.Option(help="For a bulk operation: wait for its job and print how it ended.")
     ] = False,
     wait_timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 600.0,
+    secret_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="For an operation whose answer holds a secret (zis.integrations.create): a new "
+            "file to write it to, mode 0600. The printed answer shows it masked."
+        ),
+    ] = None,
 ) -> None:
     """Run any Zendesk operation of the catalog by name (see --list)."""
     if list_:
@@ -71,13 +86,29 @@ def api(
         _fail(f"--wait: {op.name} queues no job")
     if limit is not None and op.paging is Paging.NONE:
         _fail(f"--limit: {op.name} is not a list")
+    if secret_file is not None and not op.secret_fields:
+        _fail(f"--secret-file: {op.name} answers with no secret")
     settings = _settings()
     if dry_run:
         typer.echo(api_output.request_text(settings.origin, call))
         return
     if op.destructive and not yes:
         _refuse(settings.origin, call)
-    answer = _send(settings, call, arguments, limit, wait, wait_timeout)
+    if op.secret_fields and secret_file is None:
+        _fail(
+            f"{op.name} answers with a secret Zendesk shows only once; "
+            "give --secret-file PATH to keep it"
+        )
+    keeper = _secret_keeper(secret_file) if secret_file is not None else None
+    try:
+        answer = _send(settings, call, arguments, limit, wait, wait_timeout)
+    except typer.Exit:
+        if keeper is not None and secret_file is not None:
+            keeper.close()
+            secret_file.unlink()
+        raise
+    if keeper is not None and secret_file is not None:
+        _keep_secrets(keeper, secret_file, answer, op)
     _print_answer(answer, op, table, columns)
     status = answer.get("job_status") if wait else None
     if isinstance(status, dict) and status.get("status") != "completed":
@@ -104,8 +135,11 @@ def _arguments(op: Operation, pairs: list[str]) -> dict[str, Any]:
         if name in found:
             _fail(f"--arg {name} is given twice; join list values with commas")
         param = api_output.param_named(op, name)
-        if param is not None and param.kind in ("object", "objects") and value.startswith("@"):
+        from_file = param is not None and (param.kind in ("object", "objects") or param.secret)
+        if from_file and value.startswith("@"):
             value = _read(name, Path(value[1:]))
+            # A password file ends with the newline an editor or echo adds, not the password.
+            value = value.rstrip("\r\n") if param is not None and param.secret else value
         found[name] = value
     return found
 
@@ -175,6 +209,34 @@ def _print_list(prefix: str, table: bool) -> None:
         Console().print(api_output.operations_table(chosen))
     else:
         typer.echo(api_output.operations_text(chosen))
+
+
+def _secret_keeper(path: Path) -> IO[str]:
+    """``path`` created for the secret before anything is sent, so a path that cannot hold it
+    fails while the secret can still be had; only its owner may read it."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        _fail(f"--secret-file {path}: {exc.strerror}")
+    return os.fdopen(descriptor, "w")
+
+
+def _keep_secrets(keeper: IO[str], path: Path, answer: dict[str, Any], op: Operation) -> None:
+    with keeper:
+        for dotted in op.secret_fields:
+            keeper.write(f"{_revealed(answer, dotted)}\n")
+    typer.echo(
+        f"zdsync: {', '.join(op.secret_fields)} written to {path} (mode 0600); "
+        "Zendesk does not show it again",
+        err=True,
+    )
+
+
+def _revealed(answer: dict[str, Any], dotted: str) -> str:
+    node: Any = answer
+    for key in dotted.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node.reveal() if isinstance(node, Secret) else ""
 
 
 def _fail(message: str, code: int = USAGE) -> NoReturn:

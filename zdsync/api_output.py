@@ -14,7 +14,10 @@ from rich.table import Table
 
 from zdsync.catalog import Operation, Param
 from zdsync.client.operations import PreparedCall
+from zdsync.client.secrets import Secret
 
+# What a password in a request is shown as.
+REDACTED = "********"
 # A table of records shows this many of their plain fields unless told which.
 DEFAULT_COLUMNS = 8
 
@@ -70,12 +73,23 @@ def request_text(origin: str, call: PreparedCall) -> str:
         url = url.copy_merge_params(call.query)
     lines = [f"{call.operation.method} {url}"]
     if call.body is not None:
-        lines.append(json_text(call.body))
+        secret = {p.name for p in call.operation.params if p.secret and p.where == "body"}
+        shown = {key: REDACTED if key in secret else value for key, value in call.body.items()}
+        lines.append(json_text(shown))
     return "\n".join(lines)
 
 
 def json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
+    """Indented JSON; a ``Secret`` in it is written as its mask, never its value."""
+    return orjson.dumps(
+        value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=_masked
+    ).decode()
+
+
+def _masked(value: Any) -> str:
+    if isinstance(value, Secret):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def answer_table(answer: dict[str, Any], key: str | None, columns: list[str] | None) -> Table:
@@ -117,7 +131,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
+        return orjson.dumps(value, default=_masked).decode()
     return str(value)
 
 

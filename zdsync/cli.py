@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -26,9 +27,10 @@ from zdsync.client.errors import RetryLaterError, ZendeskError
 from zdsync.client.settings import Settings
 from zdsync.errors import FixAndRunAgainError, RunAgainLaterError, RunError, first_line
 from zdsync.options import extract_options, push_options
-from zdsync.reporting import ExtractProgress, print_status, push_table, summary_table
+from zdsync.reporting import LiveProgress, print_status, push_table, summary_table
+from zdsync.reverse_etl.objects import OBJECTS
 from zdsync.reverse_etl.plan import Mode, OnDuplicate
-from zdsync.reverse_etl.push import push_users as push
+from zdsync.reverse_etl.push import push
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import (
     OAUTH_CLIENT_ID,
@@ -51,17 +53,30 @@ EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
 )
 
 app = typer.Typer(
-    help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM users back.",
+    help="Zendesk data sync: extract into DuckDB, transform with SQL, push CRM rows back.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.command("api")(api)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"zdsync {package_version('zdsync')}")
+        raise typer.Exit
 
 
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -161,7 +176,10 @@ def sandbox(
 def extract(
     db: Annotated[Path, typer.Option(help="DuckDB file to load into.")] = DEFAULT_DB,
     resources: Annotated[
-        str, typer.Option(help="Comma-separated: " + ",".join(RESOURCE_NAMES) + ".")
+        str,
+        typer.Option(
+            help="Comma-separated, of: " + ", ".join(RESOURCE_NAMES) + ".", show_default="all"
+        ),
     ] = ",".join(RESOURCE_NAMES),
     start_date: Annotated[
         datetime | None,
@@ -174,7 +192,7 @@ def extract(
         int, typer.Option(help="Records per committed batch; a crash loses at most one.")
     ] = 50_000,
 ) -> None:
-    """Load what changed in Zendesk since the last run into DuckDB (schema ``zendesk``)."""
+    """Load what changed in Zendesk since the last run into DuckDB (schema zendesk)."""
     options = extract_options(
         db=db,
         resources=resources,
@@ -184,41 +202,65 @@ def extract(
     )
     with _stopped_runs():
         settings = Settings.load()
-        with ExtractProgress() as progress:
+        with LiveProgress() as progress:
             summary = run_extract(settings, options, on_progress=progress)
     Console().print(summary_table(summary))
     typer.echo(f"loaded into {db.resolve()}" if not options.destination else "loaded")
 
 
-@app.command("push-users")
-def push_users(
-    input: Annotated[
-        Path | None, typer.Option("--input", help="CSV, Parquet or JSON-lines file of CRM users.")
-    ] = None,
-    query: Annotated[
-        str | None, typer.Option(help="SQL on the database whose rows are the input.")
-    ] = None,
-    db: Annotated[Path, typer.Option(help="DuckDB file holding the sync log.")] = DEFAULT_DB,
-    mapping: Annotated[
-        Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
-    ] = None,
-    mode: Annotated[
-        Mode, typer.Option(help="Whether rows may create users, update them, or both.")
-    ] = "upsert",
-    on_duplicate: Annotated[
-        OnDuplicate,
-        typer.Option(
-            help="Rows naming the same user: send the last, the first, or reject them all."
-        ),
-    ] = "last",
-    dry_run: Annotated[
-        bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
-    ] = False,
-    single: Annotated[
-        bool, typer.Option(help="One request per user, for accounts without bulk imports.")
-    ] = False,
+Objects = Annotated[
+    str,
+    typer.Argument(
+        metavar="OBJECT",
+        help="What to push: " + ", ".join(OBJECTS) + ".",
+        show_default=False,
+    ),
+]
+Input = Annotated[
+    Path | None, typer.Option("--input", help="CSV, Parquet or JSON-lines file of CRM rows.")
+]
+Query = Annotated[str | None, typer.Option(help="SQL on the database whose rows are the input.")]
+Db = Annotated[Path, typer.Option(help="DuckDB file holding the sync log.")]
+Mapping = Annotated[
+    Path | None, typer.Option(help='TOML file: [columns] crm_name = "zdsync_name".')
+]
+PushMode = Annotated[
+    Mode, typer.Option(help="Whether rows may create records, update them, or both.")
+]
+Duplicates = Annotated[
+    OnDuplicate,
+    typer.Option(help="Rows naming the same record: send the last, the first, or reject them all."),
+]
+DryRun = Annotated[
+    bool, typer.Option(help="Print the plan; write nothing to Zendesk or the database.")
+]
+Mirror = Annotated[
+    bool,
+    typer.Option(
+        help="Identities only: delete what no row names, of the users and types rows name."
+    ),
+]
+Single = Annotated[
+    bool, typer.Option(help="Users only: one request per user, for accounts without bulk imports.")
+]
+
+
+@app.command("push")
+def push_object(
+    object_name: Objects,
+    input: Input = None,
+    query: Query = None,
+    db: Db = DEFAULT_DB,
+    mapping: Mapping = None,
+    mode: PushMode = "upsert",
+    on_duplicate: Duplicates = "last",
+    dry_run: DryRun = False,
+    single: Single = False,
+    mirror: Mirror = False,
 ) -> None:
-    """Create or update Zendesk users from CRM rows; every row ends up in the sync log."""
+    """Create or update Zendesk records from CRM rows; every row ends up in the sync log."""
+    if object_name not in OBJECTS:
+        _fail(f"no object {object_name!r} to push: use one of {', '.join(OBJECTS)}")
     options = push_options(
         input=input,
         query=query,
@@ -228,10 +270,26 @@ def push_users(
         on_duplicate=on_duplicate,
         dry_run=dry_run,
         single=single,
+        mirror=mirror,
     )
-    with _stopped_runs():
-        summary = push(Settings.load(), options)
+    with _stopped_runs(), LiveProgress() as progress:
+        summary = push(Settings.load(), object_name, options, on_progress=progress)
     Console().print(push_table(summary))
+
+
+@app.command("push-users")
+def push_users(
+    input: Input = None,
+    query: Query = None,
+    db: Db = DEFAULT_DB,
+    mapping: Mapping = None,
+    mode: PushMode = "upsert",
+    on_duplicate: Duplicates = "last",
+    dry_run: DryRun = False,
+    single: Single = False,
+) -> None:
+    """The same as zdsync push users."""
+    push_object("users", input, query, db, mapping, mode, on_duplicate, dry_run, single)
 
 
 @app.command()
@@ -240,12 +298,13 @@ def transform(
         Path, typer.Option(help="DuckDB file to run the SQL models on (and its push log).")
     ] = DEFAULT_DB,
 ) -> None:
-    """Run the SQL models in zdsync/sql/ (schema ``analytics``) where the extract loads."""
+    """Run the SQL models in zdsync/sql/ (schema analytics) where the extract loads."""
     with _stopped_runs():
         options = extract_options(db=db)
         runs = run_models(db, destination=options.destination)
     for run in runs:
-        typer.echo(f"{run.name:<32} {run.seconds:6.2f}s")
+        done = f"skipped: {run.skipped}" if run.skipped else f"{run.seconds:6.2f}s"
+        typer.echo(f"{run.name:<32} {done}")
 
 
 @app.command()
@@ -262,6 +321,23 @@ def status(
             # A running extract or push holds the file; DuckDB says which process.
             raise FixAndRunAgainError(f"cannot read {db}: {first_line(exc)}") from None
     print_status(Console(), found)
+
+
+@app.command()
+def report(
+    db: Annotated[Path, typer.Option(help="DuckDB file the models ran on.")] = DEFAULT_DB,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file to write.", show_default="<db name>-report.html beside it"),
+    ] = None,
+) -> None:
+    """Write the models' charts to one HTML file that opens without a network."""
+    # Here, not at the top: plotly and pandas take a second to import that no other command needs.
+    from zdsync.report import write_report
+
+    with _stopped_runs():
+        written = write_report(db, out)
+    typer.echo(f"report written to {written}")
 
 
 def exit_code(exc: RunError | ZendeskError) -> int:

@@ -1,8 +1,9 @@
 """``zdsync demo``: the whole round against a sandbox, start to finish, in one command.
 
 Starts a sandbox on a free port, runs the ``sync`` Prefect flow against it (extract, transform,
-push the sample CRM file), then gathers a short report from the database. Prefect runs on its
-temporary local server, which stops with the process; the sandbox stops when the demo ends.
+push the sample CRM file, write the HTML report), then gathers a short report from the database.
+Prefect runs on its temporary local server, which stops with the process; the sandbox stops
+when the demo ends.
 
 The demo sits above the flows: it runs them, so no library module imports it. The ``zdsync``
 program (``zdsync.__main__``) adds its command to the library's.
@@ -66,6 +67,7 @@ class DemoReport:
     gdpr: list[tuple[Any, ...]]
     push: dict[str, Any]
     invalid: list[tuple[Any, ...]]
+    html: Path
 
 
 def run_demo(db: Path = DEMO_DB) -> DemoReport:
@@ -86,13 +88,13 @@ def run_demo(db: Path = DEMO_DB) -> DemoReport:
         # loaded with this one, should not pay.
         from flows.sync import sync
 
-        sync(
+        result = sync(
             resources=list(RESOURCE_NAMES),
             db=db,
             crm_input=SAMPLE_CRM,
             mapping=SAMPLE_MAPPING,
         )
-    return _report(db)
+    return _report(db, Path(result["report"]))
 
 
 def _fresh(db: Path) -> None:
@@ -102,7 +104,7 @@ def _fresh(db: Path) -> None:
     shutil.rmtree(db.parent / f".{db.stem}.dlt", ignore_errors=True)
 
 
-def _report(db: Path) -> DemoReport:
+def _report(db: Path, html: Path) -> DemoReport:
     with duckdb.connect(str(db), read_only=True) as con:
         tables = con.execute(
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
@@ -120,11 +122,7 @@ def _report(db: Path) -> DemoReport:
                 "SELECT channel, sum(tickets) AS tickets FROM analytics.ticket_volume_by_channel "
                 "GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall(),
-            backlog=con.execute(
-                "SELECT status, sum(open_tickets) FROM analytics.ticket_backlog_daily "
-                "WHERE day = (SELECT max(day) FROM analytics.ticket_backlog_daily) "
-                "GROUP BY 1 ORDER BY 2 DESC"
-            ).fetchall(),
+            backlog=_backlog(con),
             gdpr=con.execute(
                 "SELECT deletion_state, count(*) FROM analytics.gdpr_deletion_progress "
                 "GROUP BY 1 ORDER BY 2 DESC"
@@ -134,7 +132,23 @@ def _report(db: Path) -> DemoReport:
                 "SELECT row_number, action, error FROM reverse_etl.user_sync_log "
                 "WHERE action IN ('invalid', 'failed') ORDER BY row_number"
             ).fetchall(),
+            html=html,
         )
+
+
+def _backlog(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    # The transform skips the backlog until ticket field history has been extracted.
+    built = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'analytics' AND table_name = 'ticket_backlog_daily'"
+    ).fetchall()
+    if not built[0][0]:
+        return []
+    return con.execute(
+        "SELECT status, sum(open_tickets) FROM analytics.ticket_backlog_daily "
+        "WHERE day = (SELECT max(day) FROM analytics.ticket_backlog_daily) "
+        "GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
 
 
 def _last_push(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -162,3 +176,4 @@ def print_demo(console: Console, report: DemoReport, seconds: float) -> None:
     sql = "SELECT * FROM analytics.ticket_volume_by_channel LIMIT 10"
     snippet = f"import duckdb; duckdb.connect('{report.db}').sql('{sql}').show()"
     show(f'  .venv/bin/python -c "{snippet}"', soft_wrap=True)
+    show(f"The report, charts of the models: {report.html}", soft_wrap=True)

@@ -1,7 +1,8 @@
 """What the CLI shows while a run works and when it ends: progress, then a summary table.
 
-On a terminal each resource gets a live line (records, requests, seconds spent waiting on the
-API); otherwise progress goes to the log, one line per resource at most every few seconds.
+On a terminal a run gets a live table, a row per resource (records, pages, requests, 429s,
+seconds waiting on the API) or per push (rows, jobs); otherwise progress goes to the log, one
+line per resource at most every few seconds (``zdsync.progress``).
 
 This is the command line's rendering, with rich. The flows publish the same summaries
 (``zdsync.summaries``) as Prefect table artifacts and import nothing from here.
@@ -9,78 +10,76 @@ This is the command line's rendering, with rich. The flows publish the same summ
 
 from __future__ import annotations
 
-import logging
-import sys
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC
 from types import TracebackType
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.live import Live
 from rich.table import Table
 
 from pipelines.zendesk import ExtractSummary
-from pipelines.zendesk.progress import StreamProgress
+from zdsync.progress import ProgressLines, Watched, figures
 from zdsync.reverse_etl.push import PushSummary
 from zdsync.status import Status
 from zdsync.summaries import OUTCOMES, extract_rows
 
-log = logging.getLogger("zdsync.progress")
-LOG_EVERY_SECONDS = 5.0
 
+class LiveProgress:
+    """A progress display: a live table on a terminal, one-line log messages elsewhere.
 
-class ExtractProgress:
-    """A ``StreamProgress`` listener that renders to a terminal or to the log."""
+    Args:
+        console: Where the table goes; standard error by default.
+        live: Whether to draw the table; by default when ``console`` is a terminal.
+    """
 
     def __init__(self, console: Console | None = None, *, live: bool | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.live = sys.stderr.isatty() if live is None else live
+        self.live = self.console.is_terminal if live is None else live
         self._lock = threading.Lock()
-        self._last_logged: dict[str, float] = {}
-        self._tasks: dict[str, TaskID] = {}
-        self._bars: Progress | None = None
+        self._latest: dict[str, Watched] = {}
+        self._started = time.monotonic()
+        self._lines = ProgressLines()
+        self._display: Live | None = None
 
-    def __enter__(self) -> ExtractProgress:
+    def __enter__(self) -> LiveProgress:
         if self.live:
-            self._bars = Progress(
-                TextColumn("{task.description:<30}"),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=self.console,
+            self._display = Live(
+                get_renderable=self._table, console=self.console, refresh_per_second=4
             )
-            self._bars.start()
+            self._display.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._bars is not None:
-            self._bars.stop()
+        if self._display is not None:
+            self._display.stop()
 
-    def __call__(self, progress: StreamProgress) -> None:
-        detail = (
-            f"{progress.records:>9,} records  {progress.requests:>6,} requests  "
-            f"{progress.waited_seconds:>6.1f}s waiting on the API"
-            + ("  done" if progress.done else "")
-        )
+    def __call__(self, progress: Watched) -> None:
+        if self._display is None:
+            self._lines(progress)
+            return
         with self._lock:
-            if self._bars is not None:
-                self._update_bar(progress.name, detail)
-            else:
-                self._log(progress, detail)
+            self._latest[progress.name] = replace(progress, listener=None)
 
-    def _update_bar(self, name: str, detail: str) -> None:
-        assert self._bars is not None
-        if name not in self._tasks:
-            self._tasks[name] = self._bars.add_task(name, total=None, detail=detail)
-        self._bars.update(self._tasks[name], detail=detail)
-
-    def _log(self, progress: StreamProgress, detail: str) -> None:
-        now = time.monotonic()
-        if progress.done or now - self._last_logged.get(progress.name, 0.0) >= LOG_EVERY_SECONDS:
-            self._last_logged[progress.name] = now
-            log.info("%s: %s", progress.name, detail)
+    def _table(self) -> Table:
+        with self._lock:
+            shown = list(self._latest.values())
+        elapsed = time.monotonic() - self._started
+        table = Table(title=f"zdsync, {elapsed:.0f}s", title_justify="left", box=None)
+        headings = list(figures(shown[0])) if shown else []
+        table.add_column("")
+        for heading in headings:
+            table.add_column(heading, justify="right")
+        table.add_column("")
+        for progress in shown:
+            values = figures(progress).values()
+            table.add_row(progress.name, *values, "done" if progress.done else "...")
+        return table
 
 
 def summary_table(summary: ExtractSummary) -> Table:
@@ -107,17 +106,19 @@ def push_table(summary: PushSummary) -> Table:
     """The plan of a dry run, or the outcome of a push, with the reasons rows were refused."""
     totals = summary.totals
     if summary.dry_run:
-        table = Table(title="zdsync push-users --dry-run (nothing was sent)")
+        table = Table(title=f"zdsync push {summary.object} --dry-run (nothing was sent)")
         table.add_column("plan")
         table.add_column("rows", justify="right")
         for name, count in summary.plan.items():
             table.add_row(name, f"{count:,}")
     else:
-        table = Table(title=f"zdsync push-users, run {summary.run_id}")
+        table = Table(title=f"zdsync push {summary.object}, run {summary.run_id}")
         table.add_column("outcome")
         table.add_column("rows", justify="right")
         for name in OUTCOMES:
             table.add_row(name, f"{getattr(totals, name):,}")
+        if totals.deleted:
+            table.add_row("deleted (--mirror)", f"{totals.deleted:,}")
         table.caption = (
             f"{totals.rows:,} rows, {totals.post_requests:,} write requests, {totals.jobs:,} jobs "
             f"({totals.failed_jobs} failed as a whole), {totals.too_many_jobs} TooManyJobs, "
@@ -147,7 +148,9 @@ def print_status(console: Console, status: Status) -> None:
             r.name,
             r.position or "-",
             r.rows if r.rows is not None else "-",
-            r.last_loaded_at or "-",
+            f"{r.last_loaded_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            if r.last_loaded_at
+            else "-",
         )
         for r in status.resources
     ]

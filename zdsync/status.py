@@ -11,9 +11,11 @@ import dlt
 import duckdb
 from dlt.pipeline.exceptions import CannotRestorePipelineException
 
-from pipelines.zendesk import STREAMS, ExtractOptions
+from pipelines.zendesk import STREAMS, ExtractOptions, Stream
 from pipelines.zendesk.options import DATASET
 from pipelines.zendesk.pipeline import PIPELINE, saved_state, working_dir
+from pipelines.zendesk.run_log import SCHEMA as LOG_SCHEMA
+from zdsync.frames import columns
 from zdsync.records import records
 
 
@@ -33,7 +35,11 @@ class Status:
 
 
 def read_status(db: Path) -> Status:
-    """Saved positions come from dlt's state; counts and times from the database."""
+    """Saved positions come from dlt's state; counts and times from the database.
+
+    A resource's last load is when it last finished loading in an extract that finished (the
+    extract log), else the last dlt load that wrote its rows.
+    """
     positions = _positions(db)
     with duckdb.connect(str(db), read_only=True) as con:
         tables = {
@@ -42,21 +48,15 @@ def read_status(db: Path) -> Status:
                 "SELECT table_schema, table_name FROM information_schema.tables"
             ).fetchall()
         }
-        last_load = (
-            con.execute(
-                f"SELECT max(inserted_at) FROM {DATASET}._dlt_loads WHERE status = 0"  # noqa: S608
-            ).fetchall()[0][0]
-            if (DATASET, "_dlt_loads") in tables
-            else None
-        )
+        logged = _logged_loads(con) if (LOG_SCHEMA, "resources") in tables else {}
         resources = [
             ResourceStatus(
                 name,
                 positions.get(name),
                 _count(con, f"{DATASET}.{name}") if (DATASET, name) in tables else None,
-                last_load if (DATASET, name) in tables else None,
+                _last_load(con, stream, logged, tables),
             )
-            for name in STREAMS
+            for name, stream in STREAMS.items()
         ]
         pushes, failing = _pushes(con) if ("reverse_etl", "sync_runs") in tables else ([], [])
     return Status(resources, pushes, failing)
@@ -78,6 +78,37 @@ def _positions(db: Path) -> dict[str, str]:
         if position:
             described[name] = position
     return described
+
+
+def _logged_loads(con: duckdb.DuckDBPyConnection) -> dict[str, datetime]:
+    """When each resource last finished loading in an extract that finished."""
+    found = con.execute(
+        f"SELECT resource, max(finished_at) FROM {LOG_SCHEMA}.resources GROUP BY 1"  # noqa: S608
+    ).fetchall()
+    return dict(found)
+
+
+def _last_load(
+    con: duckdb.DuckDBPyConnection,
+    stream: Stream,
+    logged: dict[str, datetime],
+    tables: set[tuple[str, str]],
+) -> datetime | None:
+    """When ``stream`` last loaded: as logged, with the stream it loads along with, or else
+    the last successful dlt load that wrote its rows (an extract older than the log)."""
+    name = stream.name
+    if (DATASET, name) not in tables:
+        return None
+    if found := logged.get(name) or logged.get(stream.fetch.follows or ""):
+        return found
+    if (DATASET, "_dlt_loads") not in tables or "_dlt_load_id" not in columns(con, DATASET, name):
+        return None
+    rows = con.execute(
+        f"SELECT max(l.inserted_at) FROM {DATASET}._dlt_loads AS l "  # noqa: S608
+        f"WHERE l.status = 0 AND l.load_id IN (SELECT _dlt_load_id FROM {DATASET}.{name})"
+    ).fetchall()
+    last: datetime | None = rows[0][0]
+    return last
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -59,4 +59,7 @@ def push_row(summary: PushSummary) -> Row:
 
 def model_rows(runs: Sequence[ModelRun]) -> list[Row]:
     """One row per SQL model, in the order they ran."""
-    return [{"model": run.name, "seconds": round(run.seconds, 2)} for run in runs]
+    return [
+        {"model": run.name, "seconds": round(run.seconds, 2), "skipped": run.skipped or ""}
+        for run in runs
+    ]

@@ -5,12 +5,15 @@ Files run in name order (their number prefix is their dependency order); each is
 data, read through ``importlib.resources``, so an installed zdsync runs them as a checkout does.
 They are DuckDB SQL and run on the DuckDB file, or on the extract's dlt destination in its own
 dialect (``zdsync.warehouse``).
+
+A model whose raw tables the extract has not loaded yet (a resource not chosen, or not extracted
+since zdsync learnt it) is skipped, with the tables it waits for, and so is every model that reads
+it; the others run. Only a schema with no raw table at all stops the transform.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,20 +25,24 @@ import duckdb
 
 from pipelines.zendesk import STREAMS, Stream
 from pipelines.zendesk.options import DATASET as RAW_SCHEMA
+from pipelines.zendesk.run_log import DDL as EXTRACT_LOG_DDL
 from zdsync.errors import TransformError, first_line
+from zdsync.model_inputs import Skips, raw_tables
 from zdsync.reverse_etl.ledger import DDL as LEDGER_DDL
 from zdsync.reverse_etl.publish import publish
 from zdsync.warehouse import Warehouse, WarehouseError, connect
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
-_RAW_TABLE = re.compile(rf"\b{RAW_SCHEMA}\.(\w+)")
 
 
 @dataclass(frozen=True)
 class ModelRun:
+    """One model's turn: how long it ran, or why it was skipped (``skipped`` is the reason)."""
+
     name: str
     seconds: float
+    skipped: str | None = None
 
 
 def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
@@ -50,12 +57,12 @@ def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
 
 def raw_inputs(found: Sequence[Traversable]) -> list[Stream]:
     """The streams whose raw tables the models in ``found`` read, in the streams' order."""
-    read = {name for path in found for name in _RAW_TABLE.findall(path.read_text())}
+    read = {name for path in found for name in raw_tables(path.read_text())}
     return [stream for name, stream in STREAMS.items() if name in read]
 
 
 def required(found: Sequence[Traversable]) -> list[str]:
-    """The resources an extract must have loaded before the models in ``found`` can run.
+    """The resources an extract loads for the models in ``found``; a model waits for its own.
 
     A table loaded only along with another (field definitions, with their records) is not
     among them: when Zendesk had none to load, the models read it empty.
@@ -100,16 +107,24 @@ def _publish_sync_log(db: Path, destination: str) -> None:
 
 def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
     _check_sources(con, found)
-    # The reverse-ETL models read these even before the first push.
+    # The sync-health models read these even before the first push, or on a warehouse the
+    # extract logs nothing to.
     con.run(LEDGER_DDL)
+    con.run(EXTRACT_LOG_DDL)
     runs = []
+    skips = Skips(con.tables(RAW_SCHEMA))
     for path in found:
+        name = path.name.removesuffix(".sql")
+        reason = skips.reason(name, path.read_text())
+        if reason:
+            log.info("model %s skipped: %s", name, reason)
+            runs.append(ModelRun(name, 0.0, reason))
+            continue
         started = time.monotonic()
         try:
             con.run(path.read_text())
         except WarehouseError as exc:
             raise TransformError(f"model {path.name} failed: {exc}") from None
-        name = path.name.removesuffix(".sql")
         runs.append(ModelRun(name, time.monotonic() - started))
         log.debug("model %s done", name)
     return runs
@@ -151,7 +166,7 @@ def _destination_tables(db: Path, destination: str) -> set[str]:
 def _check_sources(con: Warehouse, found: Sequence[Traversable]) -> None:
     present = con.tables(RAW_SCHEMA)
     missing = [name for name in required(found) if name not in present]
-    if missing:
+    if missing and not present:
         raise TransformError(
             f"tables missing in schema {RAW_SCHEMA}: {', '.join(missing)}: run zdsync extract first"
         )

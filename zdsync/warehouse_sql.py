@@ -11,6 +11,8 @@ cover what a translation of the text alone gets wrong because it depends on what
   ``jsonb``, which ``json_extract_path_text`` does not accept.
 - A cast to an array (``CAST(tags AS VARCHAR[])``) on PostgreSQL reads a JSON array: dlt keeps
   lists as JSON there, and ``jsonb`` has no cast to an array type.
+- ``json_group_object`` (an object built from keys and values of a group) is ``jsonb_object_agg``
+  on PostgreSQL, the type dlt's JSON columns have there; sqlglot passes the name through as is.
 """
 
 from __future__ import annotations
@@ -81,6 +83,12 @@ def _json_array_cast(node: exp.Expr) -> exp.Expr:
     )
 
 
+def _json_object_agg(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Anonymous) and str(node.name).lower() == "json_group_object":
+        return exp.Anonymous(this="jsonb_object_agg", expressions=node.expressions)
+    return node
+
+
 REWRITES: dict[str, tuple[Callable[[exp.Expr], exp.Expr], ...]] = {
-    dialect: (_json_operators, _json_array_cast) for dialect in JSONB
+    dialect: (_json_operators, _json_array_cast, _json_object_agg) for dialect in JSONB
 }

@@ -33,6 +33,8 @@ from pipelines.zendesk.pipeline import (
 )
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.resources import StreamLoad, zendesk
+from pipelines.zendesk.run_log import record_run
+from pipelines.zendesk.snapshots import mark_gone
 from pipelines.zendesk.state import StateVersionError
 from pipelines.zendesk.stream import Phase, RunContext, Stream, Task
 from pipelines.zendesk.summary import ExtractSummary, ResourceSummary
@@ -137,8 +139,11 @@ class ExtractRun:
             task.fetch_ahead()
         for phase in Phase:
             self._load([task for task in self.loading if task.stream.fetch.phase is phase])
+        mark_gone(self.warehouse, [task.stream for task in self.loading], self._saved_state)
         scrubbed = scrub(self.warehouse)
         summary = self._summary(before, scrubbed)
+        if self.connection is not None:
+            record_run(self.connection, summary)
         log.info(
             "extract finished: %d new and %d updated rows in %d requests (%d rate-limited)",
             summary.new_rows,
@@ -201,8 +206,18 @@ class ExtractRun:
         return converter
 
     def _progress(self, name: str) -> StreamProgress:
-        listener = self.on_progress if name in self.summarised else None
-        return StreamProgress(name, listener=listener)
+        if self.on_progress is None or name not in self.summarised:
+            return StreamProgress(name)
+        told = self.on_progress
+        stats = self.client.stats
+        endpoint = endpoint_of(streams.STREAMS[name].path)
+
+        def counted(progress: StreamProgress) -> None:
+            progress.sent = stats.count(endpoint=endpoint)
+            progress.rate_limited = stats.rate_limited(endpoint=endpoint)
+            told(progress)
+
+        return StreamProgress(name, listener=counted)
 
     def _saved_state(self, name: str) -> Mapping[str, Any]:
         found: Mapping[str, Any] = saved_state(self.pipeline).get(name, {})
@@ -228,7 +243,7 @@ class ExtractRun:
                 ResourceSummary(
                     name=name,
                     new_rows=new,
-                    updated_rows=max(progress.records - new, 0),
+                    updated_rows=0 if progress.unchanged else max(progress.records - new, 0),
                     records=progress.records,
                     requests=progress.requests,
                     rate_limited=self.client.stats.rate_limited(endpoint=endpoint),

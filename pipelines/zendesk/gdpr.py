@@ -8,6 +8,7 @@ join.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 PERMANENTLY_DELETED_NAME = "Permanently Deleted User"
 USERS = "users"
 DELETED_USERS = "deleted_users"
+TAGS = "tags"
 # Rows of other tables that are nothing but a user's personal data: deleted with the user.
 IDENTITIES = "user_identities"
 
@@ -59,11 +61,34 @@ def scrub(warehouse: Warehouse) -> int:
     deleted = warehouse.qualified(DELETED_USERS)
     count = warehouse.count(users, needs_scrub(deleted))
     if count:
+        forget_tags(warehouse, users, deleted)
         warehouse.execute(scrub_statement(users, deleted))
         log.info("scrubbed personal data of %d permanently deleted users", count)
     if warehouse.has_table(IDENTITIES):
         warehouse.execute(forget_identities(warehouse.qualified(IDENTITIES), deleted))
     return count
+
+
+def forget_tags(warehouse: Warehouse, users: str, deleted: str) -> None:
+    """Drop the tags that only users now being scrubbed carried from the ``tags`` list.
+
+    Such a tag is gone from Zendesk's list, so ``tags`` keeps it marked deleted; its name may be
+    the last trace of the user's data, so it goes rather than stays.
+    """
+    if not warehouse.has_table(TAGS):
+        return
+    query = f"SELECT tags FROM {users} WHERE {needs_scrub(deleted)} AND tags IS NOT NULL"  # noqa: S608
+    names = {tag for (tags,) in warehouse.select(query) for tag in _tag_list(tags)}
+    if names:
+        listed = ", ".join(_literal(name) for name in sorted(names))
+        table = warehouse.qualified(TAGS)
+        warehouse.execute(f"DELETE FROM {table} WHERE is_deleted AND name IN ({listed})")  # noqa: S608
+
+
+def _tag_list(value: Any) -> list[str]:
+    # JSON columns read back as text on some destinations and as values on others.
+    found = json.loads(value) if isinstance(value, str) else value
+    return [str(tag) for tag in found or []]
 
 
 def scrub_user(user: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,9 +19,10 @@ import dlt
 from pipelines.zendesk.convert import Converted, Converter
 from pipelines.zendesk.prefetch import Prefetch, Stopped
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
+from pipelines.zendesk.snapshots import digest, snapshot_rows, unchanged
 from pipelines.zendesk.state import check_version
 from pipelines.zendesk.stream import Fetch, Phase, RunContext, Stream
-from zdsync.client import CursorList
+from zdsync.client import CursorList, Paginator, WholeAnswer
 from zdsync.client.errors import NotFoundError
 from zdsync.client.pagination import MAX_LIST_PAGE
 
@@ -39,18 +40,35 @@ class _List(Fetch):
     page_size: ClassVar[int] = MAX_LIST_PAGE
 
 
+def _all(record: Mapping[str, Any]) -> bool:
+    return True
+
+
+def _never(records: list[Record]) -> bool:
+    return False
+
+
 @dataclass(frozen=True)
 class WholeList(_List):
-    """A ``page[size]`` list read whole every run: deleted users, field definitions, settings.
+    """A list read whole every run: deleted users, field definitions, settings.
 
     Attributes:
         follows: See ``Fetch``: field definitions follow the records that use them, so a run
             with nothing new costs no request for them.
+        snapshot: See ``Fetch``.
+        paged: Zendesk pages it with ``page[size]``; if not, one request answers it whole.
+        prepare: What a snapshot's record becomes before it loads (a derived column added),
+            once it is compared with the last load's.
     """
 
     follows: str | None = None
+    snapshot: bool = False
+    paged: bool = True
+    prepare: Callable[[Record], Record] | None = None
 
-    def paginator(self, stream: Stream) -> CursorList:
+    def paginator(self, stream: Stream) -> Paginator:
+        if not self.paged:
+            return WholeAnswer(stream.path, stream.key, params=stream.params)
         return CursorList(stream.path, stream.key, page_size=stream.per_page, params=stream.params)
 
     def start(self, stream: Stream, run: RunContext) -> ListTask:
@@ -84,7 +102,18 @@ class ListTask:
 
     def batch(self, budget: BatchBudget) -> Iterator[Any] | None:
         self._done = True
-        return list_rows(self, self.run.converter(self.stream)) if self._due() else None
+        if not self._due():
+            return None
+        if not self.kind.snapshot:
+            return list_rows(self, self.run.converter(self.stream))
+        rows = self.rows()
+        seen = digest(rows)
+        if unchanged(self.stream, self.run, seen):
+            self.progress.unchanged = True
+            return None
+        if self.kind.prepare is not None:
+            rows = [self.kind.prepare(row) for row in rows]
+        return snapshot_rows(self.stream, rows, self.run.converter(self.stream), seen)
 
     def loaded(self) -> None:
         """Nothing: its converter is closed with the run."""
@@ -131,20 +160,31 @@ class EachOf(_List):
         settled: Whether a record's list is final, so later runs need not read it again.
         remember: The state key of the records found settled, saved with the rows.
         settled_label: What ``zdsync status`` calls them, after their number.
+        parent_key: The column its rows name their parent record in, when Zendesk's records
+            do not (a holiday does not name its schedule).
+        follows: See ``Fetch``.
+        snapshot: See ``Fetch``: the lists of every parent record make one snapshot.
+        paged: As for ``WholeList``.
     """
 
     parent: str
-    only: Callable[[Mapping[str, Any]], bool]
-    settled: Callable[[list[Record]], bool]
-    remember: str
-    settled_label: str
+    only: Callable[[Mapping[str, Any]], bool] = _all
+    settled: Callable[[list[Record]], bool] = _never
+    remember: str = "settled_ids"
+    settled_label: str = "settled"
+    parent_key: str | None = None
+    follows: str | None = None
+    snapshot: bool = False
+    paged: bool = True
 
     @property
     def needs(self) -> tuple[str, ...]:
         return (self.parent,)
 
-    def paginator(self, stream: Stream, record_id: int) -> CursorList:
+    def paginator(self, stream: Stream, record_id: int) -> Paginator:
         path = _PLACEHOLDER.sub(str(record_id), stream.path, count=1)
+        if not self.paged:
+            return WholeAnswer(path, stream.key, params=stream.params)
         return CursorList(path, stream.key, page_size=stream.per_page, params=stream.params)
 
     def describe(self, state: Mapping[str, Any]) -> str | None:
@@ -168,6 +208,8 @@ class Gathered:
 
     parts: list[Converted] = field(default_factory=list)
     newly_settled: list[int] = field(default_factory=list)
+    # A snapshot's records, kept as read: they are compared before any is converted.
+    records: list[Record] = field(default_factory=list)
 
 
 class EachTask:
@@ -198,7 +240,16 @@ class EachTask:
 
     def batch(self, budget: BatchBudget) -> Iterator[Any] | None:
         self._done = True
-        return each_rows(self)
+        if not self.kind.snapshot:
+            return each_rows(self)
+        if self.fetched is None:
+            raise RuntimeError(f"{self.stream.name} was never fetched")
+        records = self.fetched.get().records
+        seen = digest(records)
+        if unchanged(self.stream, self.run, seen):
+            self.progress.unchanged = True
+            return None
+        return snapshot_rows(self.stream, records, self.converter, seen)
 
     def loaded(self) -> None:
         """Nothing: its converter is closed with the run."""
@@ -221,9 +272,14 @@ class EachTask:
             found = self._records_of(record_id)
             if found is None or self.kind.settled(found):
                 gathered.newly_settled.append(record_id)
-            pending.extend(found or [])
+            if self.kind.parent_key is not None:
+                found = [{**record, self.kind.parent_key: record_id} for record in found or []]
             self.progress.records += len(found or [])
             self.progress.notify()
+            if self.kind.snapshot:
+                gathered.records.extend(found or [])
+                continue
+            pending.extend(found or [])
             if len(pending) >= 1000:
                 gathered.parts.append(self.converter.records(pending))
                 pending = []

@@ -12,7 +12,7 @@ from pipelines.zendesk.streams import RESOURCE_NAMES
 # beside the schema "zendesk" makes every "zendesk.tickets" ambiguous.
 DEFAULT_DB = Path("data/zdsync.duckdb")
 DATASET = "zendesk"
-RESERVED_FILE_STEMS = ("zendesk", "reverse_etl")
+RESERVED_FILE_STEMS = ("zendesk", "reverse_etl", "extract_log")
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,22 @@ from dataclasses import dataclass, field
 
 @dataclass
 class StreamProgress:
-    """What one stream did in this run; ``notify`` tells a watcher (a progress bar) it moved."""
+    """What one stream did in this run; ``notify`` tells a watcher (a progress bar) it moved.
+
+    ``requests`` counts the pages the stream read; ``sent`` every request to its endpoint,
+    retries included, and ``rate_limited`` the 429s among them (told to watchers only).
+    """
 
     name: str
     records: int = 0
     requests: int = 0
+    sent: int = 0
+    rate_limited: int = 0
     waited_seconds: float = 0.0
     fetch_seconds: float = 0.0
     done: bool = False
+    # A snapshot list read whole and found as the last load left it: nothing written.
+    unchanged: bool = False
     listener: Callable[[StreamProgress], None] | None = field(default=None, repr=False)
 
     def notify(self) -> None:

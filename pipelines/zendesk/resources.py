@@ -26,6 +26,7 @@ SOURCE = "zendesk"
 DLT_TYPES: dict[str, TDataType] = {
     "BIGINT": "bigint",
     "BOOLEAN": "bool",
+    "DATE": "date",
     "INTEGER": "bigint",
     "JSON": "json",
     "TIMESTAMPTZ": "timestamp",

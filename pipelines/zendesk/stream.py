@@ -135,11 +135,14 @@ class Fetch(ABC):
         page_size: The largest page its endpoints serve, asked for unless a stream says less.
         follows: The stream whose records it describes: selected along with that stream, and
             fetched only when that stream brought records or its own table is missing.
+        snapshot: The stream is a settings list kept as a snapshot (``snapshots.py``): loaded
+            only when it changed, its gone rows marked deleted.
     """
 
     phase: ClassVar[Phase]
     page_size: ClassVar[int]
     follows: str | None = None
+    snapshot: bool = False
 
     @property
     def needs(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from pipelines.zendesk.columns import (
     USER_COLUMNS,
     USER_IDENTITY_COLUMNS,
 )
+from pipelines.zendesk.config_streams import CONFIG_STREAMS, settings_list
 from pipelines.zendesk.derived import Derived, flattened, sideload
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
@@ -78,20 +79,9 @@ COMPLIANCE_DELETION_STATUSES = Stream(
     ),
     primary_key=("user_id", "application", "action", "created_at"),
 )
-TICKET_FIELDS = Stream(
-    "ticket_fields",
-    catalog.operation("ticket_fields.list").path,
-    FIELD_COLUMNS,
-    WholeList(follows="tickets"),
-    disposition="replace",
-)
-USER_FIELDS = Stream(
-    "user_fields",
-    catalog.operation("user_fields.list").path,
-    FIELD_COLUMNS,
-    WholeList(follows="users"),
-    disposition="replace",
-)
+# Field definitions are kept as snapshots, as the account's other settings lists are.
+TICKET_FIELDS = settings_list("ticket_fields", FIELD_COLUMNS, follows="tickets")
+USER_FIELDS = settings_list("user_fields", FIELD_COLUMNS, follows="users")
 # Audits in time order; a comment's body comes only with the comment_events sideload. The
 # three tables after it are made from the same pages, without a request of their own.
 TICKET_EVENTS = Stream(
@@ -160,6 +150,7 @@ STREAMS: dict[str, Stream] = {
         TICKET_METRICS,
         TICKET_METRIC_EVENTS,
         USER_IDENTITIES,
+        *CONFIG_STREAMS,
     )
 }
 

@@ -6,25 +6,40 @@ from typing import Any
 
 
 class Warehouse:
-    """The dataset a pipeline loads into."""
+    """The dataset a pipeline loads into.
+
+    One SQL client serves every read and write: dlt resolves its whole configuration each time
+    it makes one, which costs more than the small query it is made for (a run with a dozen
+    settings lists asks a few dozen).
+    """
 
     def __init__(self, pipeline: Any) -> None:
         self.pipeline = pipeline
+        self._client: Any = None
+
+    def sql_client(self) -> Any:
+        if self._client is None:
+            self._client = self.pipeline.sql_client()
+        return self._client
 
     def has_table(self, name: str) -> bool:
         return self._existing(name) is not None
 
     def qualified(self, name: str) -> str:
-        with self.pipeline.sql_client() as client:
+        with self.sql_client() as client:
             return str(client.make_qualified_table_name(name))
 
     def count(self, table: str, where: str = "TRUE") -> int:
-        with self.pipeline.sql_client() as client:
+        with self.sql_client() as client:
             rows = client.execute_sql(f"SELECT count(*) FROM {table} WHERE {where}")  # noqa: S608
         return int(rows[0][0])
 
+    def select(self, query: str) -> list[tuple[Any, ...]]:
+        with self.sql_client() as client:
+            return [tuple(row) for row in client.execute_sql(query) or []]
+
     def execute(self, statement: str) -> None:
-        with self.pipeline.sql_client() as client:
+        with self.sql_client() as client:
             client.execute_sql(statement)
 
     def row_counts(self, names: list[str]) -> dict[str, int]:
@@ -34,7 +49,7 @@ class Warehouse:
 
     def _existing(self, name: str) -> str | None:
         try:
-            with self.pipeline.sql_client() as client:
+            with self.sql_client() as client:
                 if not client.has_dataset():
                     return None
                 table = client.make_qualified_table_name(name)

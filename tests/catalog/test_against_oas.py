@@ -15,7 +15,7 @@ from zdsync import catalog
 from zdsync.catalog import Operation
 from zdsync.catalog.model import in_path
 
-SUPPORT = [op for op in catalog.OPERATIONS if not op.is_zis]
+SUPPORT = [op for op in catalog.OPERATIONS if op.in_support_oas]
 ZIS = [op for op in catalog.OPERATIONS if op.is_zis]
 HAS_SOURCE = compact_oas.SOURCE.is_file()
 

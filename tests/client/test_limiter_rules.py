@@ -326,7 +326,7 @@ def test_an_unknown_header_becomes_a_bucket_for_its_endpoint_alone() -> None:
     learned = limits.limiters["show"]
     assert (learned.limit, learned.window) == (3, 60.0)
     assert limits.buckets_for("GET", "/api/v2/tickets/9") == ["show", "account"]
-    assert limits.buckets_for("PUT", "/api/v2/tickets/9") == ["account"]
+    assert limits.buckets_for("DELETE", "/api/v2/tickets/9") == ["account"]
     assert limits.buckets_for("GET", "/api/v2/tickets") == ["account"]
     # Learned buckets count towards the account reserve.
     (plain,) = limits.for_request("GET", "/api/v2/users")
@@ -336,7 +336,11 @@ def test_an_unknown_header_becomes_a_bucket_for_its_endpoint_alone() -> None:
 def test_a_known_header_on_an_endpoint_the_table_does_not_give_it_is_learned_there() -> None:
     limits = limiter_for()
     limits.observe("GET", "/api/v2/search/export", 200, {SHARED: "total=4; remaining=2"})
-    assert limits.buckets_for("GET", "/api/v2/search/export.json") == ["incremental", "account"]
+    assert limits.buckets_for("GET", "/api/v2/search/export.json") == [
+        "incremental",
+        "search_export",
+        "account",
+    ]
     assert limits.limiters["incremental"].limit == 4
 
 

@@ -294,7 +294,9 @@ def test_every_setting_can_come_from_dlt_files_under_its_environment_name(tmp_pa
 
     assert from_dlt == from_environment
     assert from_dlt.origin == "https://fromdlt.zendesk.com"
-    assert from_dlt.rate_limits == RateLimitSettings(1000, 25, 50, 1, 30.0, False)
+    assert from_dlt.rate_limits == RateLimitSettings(
+        1000, 25, 50, 1, 30.0, False, ticket_updates_per_window=300
+    )
     assert overridden.origin == "https://fromenv.zendesk.com"
     assert overridden.rate_limits.account_per_window == 1000
 
@@ -319,5 +321,8 @@ def test_the_base_url_and_high_volume_can_come_from_dlt_config(tmp_path: Path) -
     with dlt_project(tmp_path):
         settings = Settings.load({})
     assert settings.origin == "http://localhost:8080"
-    # The High Volume add-on's limits: 2500 a minute, 30 and 60 for the exports.
-    assert settings.rate_limits == RateLimitSettings(2500, 30, 60, 1, 60.0, True)
+    # The High Volume add-on's limits: 2500 a minute, 30 and 60 for the exports, 300 ticket
+    # updates a minute.
+    assert settings.rate_limits == RateLimitSettings(
+        2500, 30, 60, 1, 60.0, True, ticket_updates_per_window=300
+    )

@@ -18,6 +18,10 @@ from zdsync.client.stats import RequestStats, endpoint_of
         ("/api/v2/job_statuses/V3-" + "ab" * 16 + ".json", "/api/v2/job_statuses/{id}"),
         ("/api/v2/users/7x", "/api/v2/users/7x"),
         ("/api/v2/incremental/tickets/cursor", "/api/v2/incremental/tickets/cursor"),
+        (
+            "/api/v2/users/{user_id}/compliance_deletion_statuses",
+            "/api/v2/users/{id}/compliance_deletion_statuses",
+        ),
     ],
 )
 def test_ids_collapse_into_one_endpoint(path: str, endpoint: str) -> None:

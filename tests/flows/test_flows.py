@@ -17,7 +17,10 @@ from dlt.common.configuration.container import Container
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
     FlowRunFilter,
+    FlowRunFilterId,
     FlowRunFilterName,
     FlowRunFilterParentFlowRunId,
     LogFilter,
@@ -42,6 +45,8 @@ from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.transform import models
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
+# And the settings lists the models join (schedules bring their holidays).
+MODELS_READ = [*ALL, "brands", "groups", "schedules", "ticket_forms"]
 
 
 def subflow_tables(parent: UUID) -> dict[str, list[dict[str, Any]]]:
@@ -51,6 +56,18 @@ def subflow_tables(parent: UUID) -> dict[str, list[dict[str, Any]]]:
         found = client.read_artifacts(flow_run_filter=children)
     assert {a.type for a in found} == {"table"}
     return {a.key: json.loads(str(a.data)) for a in found if a.key}
+
+
+def report_link(flow_run: UUID) -> str:
+    """Where the flow run's report artifact links to."""
+    runs = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run]))
+    with get_client(sync_client=True) as client:
+        (found,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["zdsync-report"])),
+            flow_run_filter=runs,
+        )
+    assert found.type == "markdown"
+    return str(found.data).split("](", 1)[1].rstrip(")")
 
 
 def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
@@ -155,10 +172,19 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     (pushed,) = tables["zdsync-push-users"]
     assert (pushed["rows"], pushed["created"], pushed["failed"]) == (30, 30, 0)
     assert [row["model"] for row in tables["zdsync-transform"]] == result["transform"]
+    report = Path(result["report"])
+    assert report == (tmp_path / "warehouse-report.html").resolve()
+    assert "<h2>Open backlog over time, by status</h2>" in report.read_text()
+    assert report_link(state.state_details.flow_run_id) == report.as_uri()
     # The run's records are sent in batches; the extract's own arrives with the last ones.
     logs = run_logs(state.state_details.flow_run_id, "pipelines.zendesk.extract")
     (finished,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
     assert finished.startswith("extract finished: ")
+    # Progress reaches the run's log as plain lines, the last of each resource when it is done.
+    progress = [log.message for log in logs if log.message.startswith("tickets: ")]
+    assert progress[-1].startswith("tickets: 800 records, ")
+    assert progress[-1].endswith(", done")
+    assert any(log.message.startswith("push: 30/30 rows, ") for log in logs)
     assert any(log.name == "dlt" for log in logs)
     # dlt formats the first handler of its logger; Prefect's own lines keep Prefect's form.
     assert "Finished in state Completed()" in [log.message for log in logs]
@@ -279,7 +305,7 @@ def test_the_first_sync_of_a_new_file_also_loads_what_the_models_read(
     second = sync(resources=hourly, db=db)
 
     assert "13_gdpr_deletion_progress" in first["transform"]
-    assert sorted(first["extract"]["resources"]) == sorted(ALL)
+    assert sorted(first["extract"]["resources"]) == sorted(MODELS_READ)
     assert sorted(second["extract"]["resources"]) == sorted(hourly)
     assert not [e for e in zendesk_env.app.request_log() if "deleted" in e["path"]]
     assert_matches_truth(db, zendesk_env)

@@ -28,7 +28,7 @@ from zdsync import catalog
 from zdsync.client import ApiTokenCredentials
 from zdsync.client.errors import ConfigurationError, InvalidArgumentsError, ServerError
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig
-from zdsync.sandbox.server import ROUTES
+from zdsync.sandbox.routes import ROUTES
 
 
 def saved_credentials(sandbox: Sandbox) -> str:

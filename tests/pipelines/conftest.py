@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.zendesk import ExtractOptions, ExtractSummary, run_extract
+from pipelines.zendesk.config_streams import CONFIG_STREAMS
 from pipelines.zendesk.exports import epoch_of
 from tests.conftest import settings_for
 from tests.postgres import query as postgres_query
@@ -82,6 +84,24 @@ def printed_rows(text: str) -> dict[str, list[str]]:
             first, *cells = (cell.strip() for cell in line.strip("│ ").split("│"))
             found[first] = cells
     return found
+
+
+def settings_truth(snapshot: dict[str, Any]) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The sandbox's settings lists by id, and its tags (by name) counted from the records."""
+    counted: Counter[str] = Counter()
+    for ticket in snapshot["tickets"].values():
+        if ticket["status"] != "deleted":
+            counted.update(ticket["tags"])
+    for user in snapshot["users"].values():
+        if user["active"]:
+            counted.update(user["tags"])
+    for org in snapshot["organizations"].values():
+        counted.update(org["tags"])
+    tags = {name: {"name": name, "count": count} for name, count in counted.items()}
+    listed = {
+        stream.name: snapshot[stream.name] for stream in CONFIG_STREAMS if stream.name != "tags"
+    }
+    return {**listed, "tags": tags}
 
 
 def _epoch(value: Any) -> int | None:

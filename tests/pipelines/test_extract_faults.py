@@ -18,8 +18,15 @@ import pytest
 from pipelines.zendesk import ExtractOptions, run_extract
 from pipelines.zendesk.exports import epoch_of
 from pipelines.zendesk.pipeline import make_pipeline
+from pipelines.zendesk.streams import RESOURCE_NAMES, STREAMS
 from tests.conftest import held_by_another_process, settings_for
-from tests.pipelines.conftest import assert_matches_truth, extract, printed_rows, rows
+from tests.pipelines.conftest import (
+    assert_matches_truth,
+    extract,
+    printed_rows,
+    rows,
+    settings_truth,
+)
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
 from zdsync.client.secrets import Secret
 from zdsync.errors import ExtractError
@@ -249,6 +256,11 @@ def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
             0,
             _requests_to(small_sandbox, "/api/v2/incremental/ticket_metric_events"),
         ],
+        **{
+            name: [len(listed), 0, _requests_to(small_sandbox, f"{STREAMS[name].path}$")]
+            for name, listed in settings_truth(truth).items()
+            if name in RESOURCE_NAMES
+        },
     }
     total = [sum(row[0] for row in expected.values()), 0, len(small_sandbox.app.request_log())]
     assert _counts(done.stdout) == {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipelines.conftest import assert_matches_truth, extract, rows
+from tests.pipelines.conftest import assert_matches_truth, extract, rows, settings_truth
 from tests.postgres import PostgresServer, create_database
 from zdsync.sandbox import Sandbox
 
@@ -34,6 +34,9 @@ def test_the_extract_into_postgres_equals_the_sandbox_through_changes_and_deleti
     summary = extract(small_sandbox, db, destination="postgres")
 
     assert_matches_truth(url, small_sandbox)
+    for name, listed in settings_truth(store.snapshot()).items():
+        if name != "tags":
+            assert rows(url, name).keys() == listed.keys(), name
     tickets = rows(url, "tickets")
     assert tickets[ticket_ids[0]]["subject"] == "Changed subject ✓"
     assert tickets[ticket_ids[1]]["status"] == "deleted"

@@ -18,7 +18,8 @@ from tests.conftest import settings_for
 from zdsync.client import RateLimitSettings
 from zdsync.records import records
 from zdsync.reverse_etl.jobs import PollPolicy, Resubmit
-from zdsync.reverse_etl.push import PushOptions, PushSummary, push_users
+from zdsync.reverse_etl.push import PushOptions, PushSummary
+from zdsync.reverse_etl.push import push as push_object
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.bulk import Jobs
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
@@ -35,8 +36,8 @@ def crm_sandbox() -> Iterator[Sandbox]:
         yield running
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    columns = list(dict.fromkeys([*COLUMNS, *(k for r in rows for k in r)]))
+def write_csv(path: Path, rows: list[dict[str, Any]], leading: list[str] = COLUMNS) -> Path:
+    columns = list(dict.fromkeys([*leading, *(k for r in rows for k in r)]))
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -58,22 +59,52 @@ def crm_rows(count: int, start: int = 0) -> list[dict[str, Any]]:
     ]
 
 
-def push(sandbox: Sandbox, tmp_path: Path, **options: Any) -> PushSummary:
+def crm_organizations(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [
+        {
+            "external_id": f"crm-org-{i}",
+            "name": f"CRM Company {i}",
+            "notes": f"account {i}",
+            "tags": "crm,imported",
+            "organization_fields.region": "emea" if i % 2 else "apac",
+        }
+        for i in range(start, start + count)
+    ]
+
+
+# Rows of each object a benchmark can push (``push(settings, name, options)``), and the column it
+# changes for its second push.
+BENCH_ROWS: dict[str, tuple[Callable[[int], list[dict[str, Any]]], str]] = {
+    "users": (crm_rows, "name"),
+    "organizations": (crm_organizations, "notes"),
+}
+
+
+def push(sandbox: Sandbox, tmp_path: Path, obj: str = "users", **options: Any) -> PushSummary:
     settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
     options.setdefault("db", tmp_path / "sync.duckdb")
     options.setdefault("poll", FAST_POLL)
     options.setdefault("resubmit", FAST_RESUBMIT)
-    return push_users(settings, PushOptions(**options))
+    return push_object(settings, obj, PushOptions(**options))
 
 
-def sync_log(db: Path, run_id: str | None = None) -> list[dict[str, Any]]:
+def sync_log(db: Path, run_id: str | None = None, noun: str = "user") -> list[dict[str, Any]]:
     with duckdb.connect(str(db), read_only=True) as con:
         where = "WHERE run_id = ?" if run_id else ""
         return records(
             con,
-            f"SELECT * FROM reverse_etl.user_sync_log {where} ORDER BY row_number",  # noqa: S608
+            f"SELECT * FROM reverse_etl.{noun}_sync_log {where} ORDER BY row_number",  # noqa: S608
             [run_id] if run_id else [],
         )
+
+
+def posts_to(sandbox: Sandbox, path: str) -> int:
+    """Write requests Zendesk accepted on ``path``."""
+    return sum(
+        1
+        for e in sandbox.app.request_log()
+        if e["path"] == path and e["method"] in ("POST", "PUT") and e["status"] == 200
+    )
 
 
 @contextmanager

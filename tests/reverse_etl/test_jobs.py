@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time as wall
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from tests.conftest import settings_for
 from zdsync.client import ApiTokenCredentials, RateLimitSettings, ZendeskClient
 from zdsync.client.secrets import Secret
 from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
+from zdsync.reverse_etl.bulk_request import BULK_PATH
 from zdsync.reverse_etl.jobs import (
-    BULK_PATH,
     SHOW_MANY_PATH,
     BulkSender,
     Finished,
@@ -118,7 +119,10 @@ def time(sandbox: Sandbox) -> SenderTime:
 def sender(
     client: ZendeskClient, time: SenderTime, poll: PollPolicy, **options: Any
 ) -> tuple[BulkSender, Reports]:
+    """A sender on the test's time; its reports come in its own thread, unless told otherwise,
+    so that when they come is part of what a test checks."""
     reports = Reports(time)
+    options.setdefault("write_behind", False)
     bulk = BulkSender(client, reports, poll=poll, clock=time.clock, sleep=time.sleep, **options)
     return bulk, reports
 
@@ -168,7 +172,7 @@ def test_until_a_job_has_finished_polls_double_up_to_the_first_job_interval(
     assert (done.job["status"], done.tries) == ("completed", 1)
 
 
-def test_polls_aim_just_before_the_oldest_job_is_due(
+def test_polls_come_when_the_oldest_job_should_be_done(
     sandbox: Sandbox, client: ZendeskClient, time: SenderTime
 ) -> None:
     bulk, reports = sender(client, time, PollPolicy(5, 150, first_job_interval=5))
@@ -176,9 +180,8 @@ def test_polls_aim_just_before_the_oldest_job_is_due(
     bulk.run(batches(4))
 
     # One job at a time, each due 50s after it was sent. The first is seen done at 50s; from
-    # then on each poll comes 5s before the shortest latency seen, so the estimate tightens
-    # until a poll comes early, and the next, one interval later, finds the job.
-    assert time.sleeps == [5] * 10 + [45, 5, 45, 5, 45, 5]
+    # then on one poll, the shortest latency seen after each job was sent, finds it done.
+    assert time.sleeps == [5] * 10 + [50, 50, 50]
     assert reports.at == [50, 100, 150, 200]
     assert reports.rows() == [[f"row.{n}@example.net"] for n in range(4)]
     assert (bulk.jobs, bulk.polls) == (4, len(time.sleeps))
@@ -197,10 +200,10 @@ def test_a_job_running_late_is_polled_less_and_less_often(
     bulk.run(batches(3))
 
     # The second job was sent before the first was reported, so only the third is slow: due
-    # at 600s, it is polled at the expected 145s, three more times at the minimum interval,
+    # at 600s, it is polled at the expected 150s, three more times at the minimum interval,
     # then at doubling intervals up to the maximum.
-    assert time.sleeps == [5] * 10 + [45, 5] + [45, 5, 5, 5, 10, 20, 40, 80, 150, 150]
-    assert reports.at == [50, 100, 610]
+    assert time.sleeps == [5] * 10 + [50] + [50, 5, 5, 5, 10, 20, 40, 80, 150, 150]
+    assert reports.at == [50, 100, 615]
 
 
 def test_a_poll_already_due_is_made_at_once(
@@ -235,7 +238,10 @@ def test_the_account_cap_fills_every_slot_and_a_poll_asks_for_the_oldest_hundred
     # The sandbox's header says 120 jobs: all but the margin's one are sent before any poll.
     assert [e["path"] for e in log[:first_poll]] == [BULK_PATH] * 119
     asked = polls(sandbox)
-    assert asked[0] == ids[:100]
+    # Sent side by side, the jobs reach Zendesk in any order; the sender's oldest are its
+    # first hundred batches.
+    sent = {job.id: job.rows[0]["email"] for job in sandbox.app.jobs.jobs.values()}
+    assert [sent[i] for i in asked[0]] == [f"row.{n}@example.net" for n in range(100)]
     assert max(len(p) for p in asked) == 100
     assert {i for p in asked for i in p} == set(ids)
     assert len(ids) == bulk.jobs == 125
@@ -285,7 +291,7 @@ def test_a_job_that_failed_as_a_whole_goes_again_after_a_doubling_backoff(
         bulk.run(batches(1))
 
     # Failed at 50s, sent again at 80s, failed at 130s, sent again at 190s, done at 240s.
-    assert time.sleeps == [5] * 10 + [30, 45, 5, 60, 45, 5]
+    assert time.sleeps == [5] * 10 + [30, 50, 60, 50]
     ((done,),) = reports.calls
     assert done.job is not None
     assert (done.job["status"], done.tries, reports.at) == ("completed", 3, [240])
@@ -382,8 +388,8 @@ def test_a_retry_due_within_a_second_is_waited_for_exactly(
         bulk.run(batches(1))
 
     # Failed at 50s with nothing in flight: the wait is the half second left, then the new job,
-    # due at 100.5s, is polled 5s before the 50s latency seen and once more.
-    assert time.sleeps == [5] * 10 + [0.5, 45, 5]
+    # due at 100.5s, is polled the 50s latency seen after it was sent.
+    assert time.sleeps == [5] * 10 + [0.5, 50]
     assert reports.at == [100.5]
     first, _ = job_ids(sandbox)
     assert said_by_sender(caplog) == [
@@ -466,11 +472,11 @@ def test_a_slow_job_does_not_loosen_the_latency_estimate(
     bulk.on_done = slower_from_now_on
     bulk.run(batches(4))
 
-    # The third job, sent at 100s, is seen done at 230s; the fourth, sent then, is still
-    # first polled 45s in, from the 50s the first two took.
-    late = [45, 5, 5, 5, 10, 20, 40]
-    assert time.sleeps == [5] * 10 + [45, 5] + late + late
-    assert reports.at == [50, 100, 230, 360]
+    # The third job, sent at 100s, is seen done at 235s; the fourth, sent then, is still
+    # first polled 50s in, from the 50s the first two took.
+    late = [50, 5, 5, 5, 10, 20, 40]
+    assert time.sleeps == [5] * 10 + [50] + late + late
+    assert reports.at == [50, 100, 235, 370]
 
 
 def test_a_resend_zendesk_refuses_is_reported_unsent_after_its_tries(
@@ -528,7 +534,7 @@ def test_a_killed_job_goes_again_like_a_failed_one(sandbox: Sandbox, time: Sende
         bulk.run(batches(1))
 
     # Killed at 50s, sent again at 80s, done at 130s.
-    assert time.sleeps == [5] * 10 + [30, 45, 5]
+    assert time.sleeps == [5] * 10 + [30, 50]
     ((done,),) = reports.calls
     assert done.job is not None
     assert (done.job["status"], done.tries, reports.at) == ("completed", 2, [130])
@@ -564,3 +570,157 @@ def test_credentials_that_may_not_write_in_bulk_stop_the_run_with_zendesks_words
     assert "You do not have access to this page" in str(raised.value)
     assert "403" in str(raised.value)
     assert (reports.calls, job_ids(sandbox)) == ([], [])
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 4)], indirect=True)
+def test_a_running_jobs_progress_times_the_first_poll_that_finds_it_done(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    bulk, reports = sender(client, time, PollPolicy(5, 150, first_job_interval=40))
+
+    bulk.run(batches(6, size=100))
+
+    # The poll at 35s finds the jobs 70% done: they will be done at 50s, and one poll then finds
+    # all three. The next three go at once and are polled the 50s latency seen later.
+    assert time.sleeps == [5, 10, 20, 15, 50]
+    assert reports.at == [50, 100]
+    assert [len(c) for c in reports.calls] == [3, 3]
+    assert [len(ids) for ids in polls(sandbox)] == [3] * 5
+    posts = [e for e in sandbox.app.request_log() if e["path"] == BULK_PATH]
+    assert (len(posts), bulk.jobs, sandbox.app.jobs.too_many_jobs) == (6, 6, 0)
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 3)], indirect=True)
+def test_a_slot_is_refilled_when_its_job_is_seen_done_while_the_others_run(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    jobs = sandbox.app.jobs
+
+    class SlowerAfterTheFirstJob(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = super().handle_request(request)
+            if request.url.path == BULK_PATH:
+                jobs.config.job_latency_seconds = 100
+            return response
+
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    with ZendeskClient(settings, transport=SlowerAfterTheFirstJob(), sleep=lambda _: None) as bare:
+        bulk, reports = sender(bare, time, PollPolicy(5, 150, first_job_interval=5))
+        bulk.run(batches(3))
+
+    # The first job is due at 50s, the second at 100s: the third takes the first's slot at 50s.
+    first, second, third = jobs.jobs.values()
+    assert [job.created - first.created for job in (second, third)] == [0, 50]
+    assert second.finished_at is not None
+    assert second.finished_at - first.created == 100
+    assert reports.rows() == [[f"row.{n}@example.net"] for n in range(3)]
+    assert jobs.too_many_jobs == 0
+
+
+class PostsMeet(httpx.HTTPTransport):
+    """Real HTTP to the sandbox; from the second, bulk POSTs wait until ``parties`` of them are
+    under way at once, and fail if they never are."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=30)
+        self.posts = 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            with self._lock:
+                self.posts += 1
+                first = self.posts == 1
+            if not first:
+                self.barrier.wait()
+        return super().handle_request(request)
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 5)], indirect=True)
+def test_after_the_first_job_a_waves_posts_go_side_by_side(
+    sandbox: Sandbox, time: SenderTime
+) -> None:
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    transport = PostsMeet(parties=3)
+    with ZendeskClient(settings, transport=transport, sleep=lambda _: None) as zendesk:
+        bulk, reports = sender(zendesk, time, PollPolicy(5, 150, first_job_interval=5), senders=3)
+        # The first goes alone and says the cap is 5: the other three of the margin's four
+        # slots are filled together, so the barrier of three opens.
+        bulk.run(batches(4))
+
+    assert transport.posts == bulk.jobs == 4
+    assert sum(len(c) for c in reports.calls) == 4
+    assert sandbox.app.jobs.too_many_jobs == 0
+
+
+@pytest.mark.parametrize("sandbox", [(50.0, 3)], indirect=True)
+def test_jobs_go_on_being_sent_and_polled_while_a_report_is_written_down(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    jobs = sandbox.app.jobs
+    bulk, reports = sender(
+        client, time, PollPolicy(5, 150, first_job_interval=5), write_behind=True
+    )
+    caught_up: list[bool] = []
+
+    def slow_first_report(finished: list[Finished]) -> None:
+        if not reports.calls:
+            # Holds the first report until the sender has sent every job and seen the next
+            # two done: it can only if it did not wait for this report.
+            caught_up.append(jobs.wait_until(lambda j: len(j.jobs) == 6, timeout=30))
+            caught_up.append(
+                jobs.wait_until(lambda j: len([x for x in j.jobs.values() if x.results]) == 6)
+            )
+        reports(finished)
+
+    bulk.on_done = slow_first_report
+    bulk.run(batches(6))
+
+    assert caught_up == [True, True]
+    assert len(reports.calls[0]) == 2
+    assert sorted(reports.rows()) == sorted([f"row.{n}@example.net"] for n in range(6))
+    assert bulk.jobs == 6
+
+
+def test_what_the_report_raises_ends_the_run(
+    sandbox: Sandbox, client: ZendeskClient, time: SenderTime
+) -> None:
+    bulk, _ = sender(client, time, PollPolicy(5, 150, first_job_interval=5), write_behind=True)
+
+    def disk_full(finished: list[Finished]) -> None:
+        raise OSError("No space left on device")
+
+    bulk.on_done = disk_full
+    with pytest.raises(OSError, match="No space left on device"):
+        bulk.run(batches(3))
+
+
+def test_the_interval_between_polls_runs_from_the_last_answer(
+    sandbox: Sandbox, time: SenderTime
+) -> None:
+    asked: list[float] = []
+    answered: list[float] = []
+
+    class SlowToAnswerPolls(httpx.HTTPTransport):
+        """Real HTTP to the sandbox; each poll's answer takes 3s of the test's time to arrive."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            polling = request.url.path.startswith(SHOW_MANY_PATH)
+            if polling:
+                asked.append(time.now - START)
+            response = super().handle_request(request)
+            if polling:
+                time.pass_time(3)
+                answered.append(time.now - START)
+            return response
+
+    settings = settings_for(sandbox, rate_limits=RateLimitSettings(enabled=False))
+    with ZendeskClient(settings, transport=SlowToAnswerPolls(), sleep=lambda _: None) as slow:
+        bulk, reports = sender(slow, time, PollPolicy(5, 150, first_job_interval=5))
+        bulk.run(batches(1))
+
+    # The job is due at 50s: the poll asked at 45s cannot see it, the one asked at 53s does.
+    assert asked == [5, 13, 21, 29, 37, 45, 53]
+    assert [a - b for a, b in zip(asked[1:], answered, strict=False)] == [5] * 6
+    assert reports.at == [56]

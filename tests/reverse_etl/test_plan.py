@@ -126,7 +126,7 @@ def test_only_rows_still_to_send_are_compared_with_the_last_push() -> None:
 
     diff([superseded, same, changed], previous)
 
-    assert [(p.decision, p.existing_user_id) for p in (superseded, same, changed)] == [
+    assert [(p.decision, p.zendesk_id) for p in (superseded, same, changed)] == [
         ("invalid", None),
         ("unchanged", 41),
         ("send", None),

@@ -245,7 +245,7 @@ def test_rows_pushed_unchanged_are_skipped_and_failures_are_retried() -> None:
     diff(planned, previous)
 
     assert [p.decision for p in planned] == ["unchanged", "send"]
-    assert planned[0].existing_user_id == 11
+    assert planned[0].zendesk_id == 11
 
 
 def job(results: list[dict[str, Any]], status: str = "completed") -> dict[str, Any]:
@@ -278,7 +278,7 @@ def test_results_map_back_by_index_and_are_checked_against_the_row() -> None:
 
     outcomes = reconcile(batch, job(results))
 
-    assert [(o.action, o.zendesk_user_id) for o in outcomes[:3]] == [
+    assert [(o.action, o.zendesk_id) for o in outcomes[:3]] == [
         ("created", 21),
         ("updated", 22),
         ("failed", None),
@@ -306,5 +306,5 @@ def test_a_failed_job_with_results_is_read_row_by_row() -> None:
 
     outcomes = reconcile(batch, job(results, status="failed"))
 
-    assert [(o.action, o.zendesk_user_id) for o in outcomes] == [("created", 7), ("failed", None)]
+    assert [(o.action, o.zendesk_id) for o in outcomes] == [("created", 7), ("failed", None)]
     assert outcomes[1].error == "the job returned no result for this row"

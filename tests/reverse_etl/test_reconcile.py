@@ -20,7 +20,7 @@ BOB = {"email": "bob@example.com", "name": "Bob"}
 
 
 def seen(outcomes: list[RowOutcome]) -> list[tuple[str, int | None, str | None, str | None]]:
-    return [(o.action, o.zendesk_user_id, o.job_id, o.error) for o in outcomes]
+    return [(o.action, o.zendesk_id, o.job_id, o.error) for o in outcomes]
 
 
 def completed(*results: Any) -> dict[str, Any]:

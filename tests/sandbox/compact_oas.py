@@ -38,7 +38,7 @@ class Operation(NamedTuple):
 # Every catalog operation the Support API file describes (ZIS has its own file), and the OAuth
 # token endpoint the client refreshes tokens at. Add an operation to the catalog, not here.
 OPERATIONS: tuple[Operation, ...] = (
-    *(Operation(op.method.lower(), op.path) for op in catalog.OPERATIONS if not op.is_zis),
+    *(Operation(op.method.lower(), op.path) for op in catalog.OPERATIONS if op.in_support_oas),
     Operation("post", "/oauth/tokens"),
 )
 # What a schema keeps: the keywords a validator reads. Prose (description, title, example,

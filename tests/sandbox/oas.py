@@ -62,6 +62,14 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     "JobStatusObject.results": {"oneOf": None, "nullable": True},
     # Custom field values are null when unset and booleans for checkboxes, not only strings.
     "TicketObject.custom_fields.items.value": {"type": None, "nullable": True},
+    # A trigger's revision list has null cursors and URLs where no more revisions lie that way
+    # (the file's own description of the endpoint says so; its schema types them as strings).
+    **{
+        f"TriggerRevisionsResponse.{field}": {"nullable": True}
+        for field in ("after_cursor", "before_cursor", "after_url", "before_url")
+    },
+    # Views open to every agent have a null restriction, as macros do in the file itself.
+    "ViewObject.restriction": {"nullable": True},
 }
 
 
@@ -80,7 +88,13 @@ def spec() -> dict[str, Any]:
     return patched
 
 
-__all__ = ["ValidationError", "operation_path", "response_schema", "validate"]
+__all__ = [
+    "ValidationError",
+    "operation_path",
+    "response_schema",
+    "validate",
+    "validate_response",
+]
 
 
 def validate(schema_name: str, instance: Any) -> None:
@@ -94,6 +108,14 @@ def response_schema(path: str, method: str = "get", status: str = "200") -> str:
     content = spec()["paths"][path][method]["responses"][status]
     ref: str = content["content"]["application/json"]["schema"]["$ref"]
     return ref.rsplit("/", 1)[1]
+
+
+def validate_response(path: str, method: str, status: str, instance: Any) -> None:
+    """Raise ``ValidationError`` unless ``instance`` fits the file's schema for that response,
+    whether the file names a schema or writes one in place (``allOf`` a list and its paging)."""
+    content = spec()["paths"][path][method]["responses"][status]
+    schema = content["content"]["application/json"]["schema"]
+    OAS30Validator({**schema, "components": spec()["components"]}).validate(instance)
 
 
 def operation_path(method: str, path: str) -> str:

@@ -48,6 +48,7 @@ def test_same_seed_same_data_with_the_awkward_cases() -> None:
     )
 
 
+@pytest.mark.sends_unknown_requests
 def test_auth_is_checked_before_routing(shared_sandbox: Sandbox) -> None:
     response = httpx.get(shared_sandbox.base_url + "/api/v2/no/such/thing")
     assert response.status_code == 401

@@ -247,6 +247,7 @@ def test_single_tickets_are_read_and_deleted_ones_are_gone(many_fields: Sandbox)
         ("POST", "/api/v2/users/me"),
     ],
 )
+@pytest.mark.sends_unknown_requests
 def test_every_unrouted_method_gets_zendesks_json_404(
     shared_sandbox: Sandbox, method: str, path: str
 ) -> None:

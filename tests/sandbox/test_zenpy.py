@@ -28,6 +28,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, JobStatus, Organization, Ticket, User
 
 from tests.sandbox.oas import operation_path, response_schema, validate
+from tests.unrouted import strays
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 from zdsync.sandbox.store import epoch
 
@@ -76,7 +77,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         banner = next(line for line in process.stdout if "listening on" in line)
         found = re.search(r"https://\S+", banner)
         assert found is not None
-        yield Served(found[0], folder / "ca.pem")
+        running = Served(found[0], folder / "ca.pem")
+        yield running
+        log = running._get("/_sandbox/requests")["requests"]
+        assert strays(log) == [], "zenpy sent requests no catalog operation serves"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -297,4 +301,42 @@ def test_zenpy_creates_updates_and_deletes_organizations(served: Served, zenpy: 
     assert organizations[org.id]["deleted_at"] is not None
     assert sorted(organizations[row.id]["name"] for row in job.results) == ["Zenpy A", "Zenpy B"]
     assert "POST /api/v2/organizations/create_many" in served.checked
+    assert len(served.checked) == served.api_requests()
+
+
+def test_zenpy_lists_and_shows_a_users_identities(served: Served, zenpy: Zenpy) -> None:
+    users = served.state()["users"]
+    user = next(u for u in users if u["active"] and u["role"] == "end-user" and u["phone"])
+
+    listed = list(zenpy.users.identities(id=user["id"]))
+    shown = zenpy.users.identities.show(user["id"], listed[-1].id)
+
+    assert {(i.type, i.value) for i in listed} == {
+        ("email", user["email"]),
+        ("phone_number", user["phone"]),
+    }
+    assert {i.user_id for i in listed} == {user["id"]}
+    assert [i.primary for i in listed if i.type == "email"] == [True]
+    assert (shown.id, shown.value) == (listed[-1].id, listed[-1].value)
+    assert "GET /api/v2/users/{user_id}/identities/{user_identity_id}" in served.checked
+
+
+def test_zenpy_reads_triggers_and_user_fields(served: Served, zenpy: Zenpy) -> None:
+    truth = served.state()
+    book = {c["id"]: c["position"] for c in truth["trigger_categories"]}
+    firing = sorted(truth["triggers"], key=lambda t: (book[t["category_id"]], t["position"]))
+    fields = sorted(truth["user_fields"], key=lambda f: (f["position"], f["id"]))
+
+    triggers = list(zenpy.triggers())
+    one = zenpy.triggers(id=firing[2]["id"])
+    user_fields = list(zenpy.user_fields())
+    plan = zenpy.user_fields(id=next(f["id"] for f in fields if f["key"] == "plan"))
+
+    assert _ids(triggers) == [t["id"] for t in firing]
+    assert (one.title, one.category_id) == (firing[2]["title"], firing[2]["category_id"])
+    assert one.conditions.all == firing[2]["conditions"]["all"]
+    assert _ids(user_fields) == [f["id"] for f in fields]
+    assert [o.value for o in plan.custom_field_options] == ["free", "pro", "enterprise"]
+    assert {"GET /api/v2/triggers", "GET /api/v2/triggers/{trigger_id}"} <= set(served.checked)
+    assert "GET /api/v2/user_fields/{user_field_id}" in served.checked
     assert len(served.checked) == served.api_requests()

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.sandbox.oas import operation_path, response_schema, validate
+from tests.sandbox.oas import operation_path, validate_response
 from zdsync.sandbox.config import ADMIN_EMAIL, API_TOKEN
 from zdsync.sandbox.server import Sandbox
 
@@ -36,8 +36,7 @@ def send(
     )
     if response.is_success and response.content:
         template = operation_path(method, path)
-        schema = response_schema(template, method.lower(), str(response.status_code))
-        validate(schema, response.json())
+        validate_response(template, method.lower(), str(response.status_code), response.json())
     return response
 
 

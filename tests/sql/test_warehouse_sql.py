@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import duckdb
@@ -71,3 +72,35 @@ def test_postgres_gets_the_same_rows_from_jsonb_and_can_rerun(
         assert cursor.fetchall() == EXPECTED
     assert found[1].startswith("DROP TABLE IF EXISTS analytics.flat")
     assert "CREATE TABLE analytics.flat" in found[2]
+
+
+GROUPED = """
+CREATE SCHEMA IF NOT EXISTS analytics;
+CREATE OR REPLACE TABLE analytics.grouped AS
+SELECT id, json_group_object(CAST(id AS VARCHAR), via ->> '$.channel') AS channels
+FROM raw.events
+GROUP BY id
+ORDER BY id;
+"""
+
+
+def test_an_object_built_from_a_group_reads_the_same_on_postgres(
+    pg: psycopg2.extensions.connection,
+) -> None:
+    with pg.cursor() as cursor:
+        for statement in statements(GROUPED, "postgres"):
+            cursor.execute(statement)
+        cursor.execute("SELECT id, channels FROM analytics.grouped ORDER BY id")
+        found = cursor.fetchall()
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    con.execute(
+        f"CREATE TABLE raw.events AS SELECT id, CAST(via AS JSON) AS via FROM ({VALUES})"  # noqa: S608
+    )
+    con.execute(GROUPED)
+    expected = [
+        (i, json.loads(text))
+        for i, text in con.execute("SELECT * FROM analytics.grouped").fetchall()
+    ]
+
+    assert found == expected == [(1, {"1": "web"}), (2, {"2": None}), (3, {"3": None})]

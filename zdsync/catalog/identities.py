@@ -71,14 +71,18 @@ OPERATIONS = (
         "passwords.set",
         "POST",
         "/api/v2/users/{user_id}/password",
-        (_USER, in_body("password", "string")),
+        (_USER, in_body("password", "string", secret=True)),
         sources=("003",),
     ),
     Operation(
         "passwords.change",
         "PUT",
         "/api/v2/users/{user_id}/password",
-        (_USER, in_body("previous_password", "string"), in_body("password", "string")),
+        (
+            _USER,
+            in_body("previous_password", "string", secret=True),
+            in_body("password", "string", secret=True),
+        ),
         sources=("003",),
     ),
     Operation(

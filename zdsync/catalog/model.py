@@ -17,9 +17,10 @@ Where = Literal["path", "query", "body"]
 # How an argument is written: "ids" is a list of integer ids sent comma-separated; "object" and
 # "objects" are a JSON object and a list of them.
 Kind = Literal["integer", "string", "boolean", "ids", "strings", "object", "objects"]
-# The documents the catalog is derived from: the numbered seeds, and the API notes for
-# operations the project relied on before the seeds named them.
-Source = Literal["000", "001", "002", "003", "004", "notes"]
+# The documents the catalog is derived from: the numbered seeds, the API notes for operations
+# the project relied on before the seeds named them, Zendesk's OpenAPI file, and Zendesk's API
+# reference for the few endpoints that file leaves out (business hours).
+Source = Literal["000", "001", "002", "003", "004", "notes", "oas", "reference"]
 
 
 class Paging(Enum):
@@ -45,6 +46,7 @@ class Param:
         required: Whether the operation refuses to run without it.
         max_items: The most items a list value may hold.
         fields: For object values, the fields each object must carry.
+        secret: A credential (a password): redacted wherever the request is shown.
     """
 
     name: str
@@ -53,6 +55,7 @@ class Param:
     required: bool = False
     max_items: int | None = None
     fields: tuple[str, ...] = ()
+    secret: bool = False
 
     @property
     def identifier(self) -> str:
@@ -72,12 +75,18 @@ class Operation:
         params: Every argument, path placeholders included.
         response_key: The body key the answer sits under (``user``, ``users``), if any.
         paging: How a list answer is read to its end.
-        rate_limit: The client bucket (``zdsync.client.ratelimit.BUCKETS``) that paces it.
+        rate_limit: The client bucket (``zdsync.client.ratelimit.BUCKETS``) that paces it, or
+            several when Zendesk limits it more than one way.
         bulk_job: It queues a background job and answers with a ``job_status``.
         destructive: It deletes or irreversibly changes data.
         sources: The seeds (or notes) it comes from.
         one_of: Arguments of which at least one must be given.
         timestamp_field: For time-based exports, the field the export compares.
+        secret_fields: Fields of the answer that are credentials, as dotted paths
+            (``zendesk_oauth_client.secret``): the client hands them back as ``Secret``.
+        result_cap: The most results Zendesk serves of one list; past it the client reads
+            the list another way (``zdsync.client.search_cap``).
+        in_oas: False for the few a seed documents that Zendesk's OpenAPI file leaves out.
     """
 
     name: str
@@ -86,12 +95,20 @@ class Operation:
     params: tuple[Param, ...] = ()
     response_key: str | None = None
     paging: Paging = Paging.NONE
-    rate_limit: str = "account"
+    rate_limit: str | tuple[str, ...] = "account"
     bulk_job: bool = False
     destructive: bool = False
     sources: tuple[Source, ...] = ()
     one_of: tuple[str, ...] = ()
     timestamp_field: str | None = None
+    secret_fields: tuple[str, ...] = ()
+    result_cap: int | None = None
+    in_oas: bool = True
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        """The rate-limit buckets a request of this operation spends, besides the account's."""
+        return (self.rate_limit,) if isinstance(self.rate_limit, str) else self.rate_limit
 
     @property
     def group(self) -> str:
@@ -118,6 +135,12 @@ class Operation:
     @property
     def is_zis(self) -> bool:
         return self.path.startswith("/api/services/zis/")
+
+    @property
+    def in_support_oas(self) -> bool:
+        """Zendesk's Support OpenAPI file describes it (ZIS, business hours and a few seed
+        operations it does not)."""
+        return self.in_oas and not self.is_zis and "reference" not in self.sources
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -168,9 +191,10 @@ def in_body(
     required: bool = True,
     fields: tuple[str, ...] = (),
     max_items: int | None = None,
+    secret: bool = False,
 ) -> Param:
     """A top-level key of the JSON body: the record wrapper (``user``) or a plain field."""
-    return Param(name, kind, "body", required, max_items, fields)
+    return Param(name, kind, "body", required, max_items, fields, secret)
 
 
 # Zendesk's bulk endpoints take at most this many records or ids per request.

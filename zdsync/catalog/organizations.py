@@ -5,6 +5,8 @@ from __future__ import annotations
 from zdsync.catalog.model import BULK_MAX, Operation, Paging, in_body, in_path, in_query
 
 _ID = in_path("organization_id")
+_IDS = in_query("ids", "ids", max_items=BULK_MAX)
+_EXTERNAL_IDS = in_query("external_ids", "strings", max_items=BULK_MAX)
 
 OPERATIONS = (
     Operation(
@@ -61,11 +63,39 @@ OPERATIONS = (
         sources=("002",),
     ),
     Operation(
+        "organizations.show_many",
+        "GET",
+        "/api/v2/organizations/show_many",
+        (_IDS, _EXTERNAL_IDS),
+        "organizations",
+        one_of=("ids", "external_ids"),
+        sources=("notes",),
+    ),
+    # The same change to many organizations (``ids`` and ``organization``), or one change each
+    # (``organizations``, every one with its ``id``).
+    Operation(
+        "organizations.update_many",
+        "PUT",
+        "/api/v2/organizations/update_many",
+        (
+            _IDS,
+            _EXTERNAL_IDS,
+            in_body("organization", required=False),
+            in_body("organizations", "objects", required=False, max_items=BULK_MAX),
+        ),
+        "job_status",
+        bulk_job=True,
+        one_of=("organization", "organizations"),
+        sources=("notes",),
+    ),
+    Operation(
         "organizations.update",
         "PUT",
         "/api/v2/organizations/{organization_id}",
         (_ID, in_body("organization")),
         "organization",
+        # 5 updates a minute per organization (notes 6.2).
+        rate_limit="organization_update",
         sources=("002",),
     ),
     Operation(

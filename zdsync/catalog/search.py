@@ -13,6 +13,7 @@ OPERATIONS = (
         (in_query("query", required=True), in_query("sort_by"), in_query("sort_order")),
         "results",
         Paging.OFFSET,
+        result_cap=1000,
         sources=("notes",),
     ),
     # The export form of search: cursor pages, no 1,000-result ceiling, one type at a time.
@@ -23,6 +24,7 @@ OPERATIONS = (
         (in_query("query", required=True), in_query("filter[type]", required=True)),
         "results",
         Paging.SEARCH,
+        rate_limit="search_export",
         sources=("002",),
     ),
     Operation(

@@ -7,6 +7,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from zdsync.catalog import (
+    account_config,
     exports,
     identities,
     organizations,
@@ -29,6 +30,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *user_fields.OPERATIONS,
     *zis.OPERATIONS,
     *exports.OPERATIONS,
+    *account_config.OPERATIONS,
 )
 BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
 if len(BY_NAME) != len(OPERATIONS):

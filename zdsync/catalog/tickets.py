@@ -20,6 +20,14 @@ OPERATIONS = (
         "tickets.show", "GET", "/api/v2/tickets/{ticket_id}", (_ID,), "ticket", sources=("002",)
     ),
     Operation(
+        "tickets.show_many",
+        "GET",
+        "/api/v2/tickets/show_many",
+        (in_query("ids", "ids", max_items=BULK_MAX),),
+        "tickets",
+        sources=("notes",),
+    ),
+    Operation(
         "tickets.create",
         "POST",
         "/api/v2/tickets",
@@ -42,6 +50,8 @@ OPERATIONS = (
         "/api/v2/tickets/{ticket_id}",
         (_ID, in_body("ticket")),
         "ticket",
+        # 100 updates a minute per account, and 30 every ten minutes per ticket (notes 6.2).
+        rate_limit=("ticket_update", "ticket_update_per_ticket"),
         sources=("002",),
     ),
     # The same change to many tickets (``ids`` and ``ticket``), or one change each (``tickets``).

@@ -1,8 +1,9 @@
-"""Triggers and trigger categories (seed 003)."""
+"""Triggers and trigger categories (seed 003; the category list, create, delete and batch job
+from Zendesk's OpenAPI file, which the seed's excerpt starts after)."""
 
 from __future__ import annotations
 
-from zdsync.catalog.model import Operation, Paging, in_body, in_path, in_query
+from zdsync.catalog.model import BULK_MAX, Operation, Paging, in_body, in_path, in_query
 
 _ID = in_path("trigger_id")
 _CATEGORY = in_path("trigger_category_id", "string")
@@ -16,6 +17,41 @@ _SORTING = (
 _TRIGGER = in_body("trigger", fields=("title", "actions", "conditions"))
 
 OPERATIONS = (
+    Operation(
+        "trigger_categories.list",
+        "GET",
+        "/api/v2/trigger_categories",
+        (in_query("sort"), in_query("include")),
+        "trigger_categories",
+        Paging.CURSOR,
+        sources=("oas",),
+    ),
+    # Zendesk answers a created category with 200, not 201.
+    Operation(
+        "trigger_categories.create",
+        "POST",
+        "/api/v2/trigger_categories",
+        (in_body("trigger_category", fields=("name",)),),
+        "trigger_category",
+        sources=("oas",),
+    ),
+    Operation(
+        "trigger_categories.delete",
+        "DELETE",
+        "/api/v2/trigger_categories/{trigger_category_id}",
+        (_CATEGORY,),
+        destructive=True,
+        sources=("oas",),
+    ),
+    # Answered at once, complete or failed: a batch, not a background job with a job status.
+    Operation(
+        "trigger_categories.jobs",
+        "POST",
+        "/api/v2/trigger_categories/jobs",
+        (in_body("job", fields=("action", "items")),),
+        "results",
+        sources=("oas",),
+    ),
     Operation(
         "trigger_categories.show",
         "GET",
@@ -65,7 +101,9 @@ OPERATIONS = (
         "triggers.destroy_many",
         "DELETE",
         "/api/v2/triggers/destroy_many",
-        (in_query("ids", "ids", required=True),),
+        # Zendesk states no cap for the trigger bulk writes; they are held to the 100 items its
+        # other bulk endpoints take, so a long list is refused before anything is sent.
+        (in_query("ids", "ids", required=True, max_items=BULK_MAX),),
         destructive=True,
         sources=("003",),
     ),
@@ -89,14 +127,15 @@ OPERATIONS = (
             *_SORTING[:3],
         ),
         "triggers",
-        Paging.CURSOR,
+        # Zendesk's OpenAPI file: search pages by offset only.
+        Paging.OFFSET,
         sources=("003",),
     ),
     Operation(
         "triggers.update_many",
         "PUT",
         "/api/v2/triggers/update_many",
-        (in_body("triggers", "objects", fields=("id",)),),
+        (in_body("triggers", "objects", fields=("id",), max_items=BULK_MAX),),
         "triggers",
         sources=("003",),
     ),

@@ -38,6 +38,32 @@ OPERATIONS = (
         sources=("003", "004"),
     ),
     Operation("users.count", "GET", "/api/v2/users/count", _ROLES, "count", sources=("003", "004")),
+    # Seed 004 names these; Zendesk's OpenAPI file leaves them out.
+    *(
+        op
+        for owner, key in (("groups", "group_id"), ("organizations", "organization_id"))
+        for op in (
+            Operation(
+                f"users.list_of_{owner[:-1]}",
+                "GET",
+                f"/api/v2/{owner}/{{{key}}}/users",
+                (in_path(key), *_ROLES),
+                "users",
+                Paging.CURSOR,
+                sources=("004",),
+                in_oas=False,
+            ),
+            Operation(
+                f"users.count_of_{owner[:-1]}",
+                "GET",
+                f"/api/v2/{owner}/{{{key}}}/users/count",
+                (in_path(key), *_ROLES),
+                "count",
+                sources=("004",),
+                in_oas=False,
+            ),
+        )
+    ),
     Operation(
         "users.show", "GET", "/api/v2/users/{user_id}", (_ID,), "user", sources=("002", "004")
     ),
@@ -108,7 +134,7 @@ OPERATIONS = (
         "/api/v2/users/{user_id}",
         (_ID, in_body("user")),
         "user",
-        rate_limit="single_user_write",
+        rate_limit=("single_user_write", "user_update"),
         sources=("002", "004"),
     ),
     # The same change to many users (``ids``/``external_ids`` and ``user``), or one each.
@@ -207,6 +233,7 @@ OPERATIONS = (
         "/api/v2/deleted_users/{deleted_user_id}",
         (_DELETED_ID,),
         "deleted_user",
+        rate_limit="permanent_deletion",
         destructive=True,
         sources=("003", "004"),
     ),

@@ -12,7 +12,7 @@ _CONNECTIONS = "/api/services/zis/integrations/{integration}/connections/basic_a
 _CONNECTION = (
     in_body("name", "string"),
     in_body("username", "string"),
-    in_body("password", "string"),
+    in_body("password", "string", secret=True),
     in_body("allowed_domain", "string"),
 )
 
@@ -23,6 +23,8 @@ OPERATIONS = (
         "POST",
         "/api/services/zis/registry/{integration}",
         (_INTEGRATION, in_body("description", "string", required=False)),
+        # Zendesk shows the OAuth client's secret in this one answer and never again.
+        secret_fields=("zendesk_oauth_client.secret",),
         sources=("000",),
     ),
     Operation(
@@ -49,7 +51,7 @@ OPERATIONS = (
             _INTEGRATION,
             _NAME,
             in_body("username", "string", required=False),
-            in_body("password", "string", required=False),
+            in_body("password", "string", required=False, secret=True),
             in_body("allowed_domain", "string", required=False),
         ),
         sources=("001",),

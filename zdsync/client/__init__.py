@@ -9,6 +9,7 @@ from zdsync.client.pagination import (
     PageRequest,
     Paginator,
     TimeBasedExport,
+    WholeAnswer,
 )
 from zdsync.client.settings import (
     ApiTokenCredentials,
@@ -31,5 +32,6 @@ __all__ = [
     "RetrySettings",
     "Settings",
     "TimeBasedExport",
+    "WholeAnswer",
     "ZendeskClient",
 ]

@@ -23,6 +23,7 @@ import orjson
 
 from zdsync import catalog
 from zdsync.catalog import Operation, Paging, Param
+from zdsync.client import search_cap
 from zdsync.client.errors import InvalidArgumentsError
 from zdsync.client.pagination import (
     CursorList,
@@ -33,6 +34,7 @@ from zdsync.client.pagination import (
     TimeBasedExport,
 )
 from zdsync.client.responses import json_object
+from zdsync.client.secrets import Secret
 
 if TYPE_CHECKING:
     from zdsync.client.http import ZendeskClient
@@ -83,7 +85,21 @@ def run(client: ZendeskClient, name: str, arguments: Mapping[str, Any]) -> dict[
     if op.paging is not Paging.NONE:
         return {str(op.response_key): list(_records(client, call))}
     response = client.request(op.method, call.path, params=call.query or None, json=call.body)
-    return json_object(response) if response.content.strip() else {}
+    answer = json_object(response) if response.content.strip() else {}
+    return conceal(answer, op.secret_fields)
+
+
+def conceal(answer: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """``answer`` with each field at a dotted path wrapped in ``Secret``, so no repr, log line
+    or JSON dump of it shows the credential; ``reveal()`` gives it back."""
+    for dotted in fields:
+        *parents, leaf = dotted.split(".")
+        node: Any = answer
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and isinstance(node.get(leaf), str):
+            node[leaf] = Secret(node[leaf])
+    return answer
 
 
 def records(client: ZendeskClient, name: str, arguments: Mapping[str, Any]) -> Iterator[Record]:
@@ -99,6 +115,10 @@ def records(client: ZendeskClient, name: str, arguments: Mapping[str, Any]) -> I
 
 
 def _records(client: ZendeskClient, call: PreparedCall) -> Iterator[Record]:
+    cap = call.operation.result_cap
+    if cap is not None:
+        yield from search_cap.records(client, call.path, call.query, cap)
+        return
     for page in client.paginate(paginator_for(call)):
         yield from page.items
 

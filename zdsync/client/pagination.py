@@ -13,6 +13,8 @@ Stop rules, and why:
 * ``CursorList`` stops when ``meta.has_more`` is false; the last page still has non-null cursors
   and ``links.next``.
 * ``OffsetList`` stops when ``next_page`` is null.
+
+Lists Zendesk does not page at all are one ``WholeAnswer``.
 """
 
 from __future__ import annotations
@@ -213,6 +215,20 @@ class CursorList(Paginator):
         if next_url:
             return page, PageRequest(next_url)
         return page, PageRequest(self.path, {**self._params, "page[after]": after})
+
+
+class WholeAnswer(Paginator):
+    """Lists Zendesk does not page (``/api/v2/custom_statuses``): one request, every record."""
+
+    def __init__(self, path: str, key: str, *, params: Mapping[str, Any] | None = None) -> None:
+        self.path, self.key = path, key
+        self._params = dict(params or {})
+
+    def first_request(self) -> PageRequest:
+        return PageRequest(self.path, self._params)
+
+    def read(self, body: Mapping[str, Any]) -> tuple[Page, PageRequest | None]:
+        return Page(list(body.get(self.key) or []), body, None, True), None
 
 
 class OffsetList(Paginator):

@@ -1,20 +1,21 @@
 """Client-side rate limiting, so a run spends its API budget without ever earning a 429.
 
 Each Zendesk limit (a bucket: account-wide, the budget all incremental exports share, the users
-cursor export's own, single-user writes) gets one ``WindowLimiter`` shared by every thread of a
-run. A limiter allows at most ``limit`` requests in any ``window`` seconds. A request holds its
-slot from the moment it is sent until its response has arrived, and the slot is stamped with that
-arrival time: the server saw the request no later than that, so spacing arrivals a full window
-apart guarantees the server also sees them a window apart, whatever the network latency did in
-between.
+cursor export's own, the search export's, single-user writes, permanent deletions, ticket and
+organization updates) gets one ``WindowLimiter`` shared by every thread of a run; a limit Zendesk
+keeps per record (5 updates a minute per organization) gets one per record. A limiter allows at
+most ``limit`` requests in any ``window`` seconds. A request holds its slot from the moment it is
+sent until its response has arrived, and the slot is stamped with that arrival time: the server
+saw the request no later than that, so spacing arrivals a full window apart guarantees the server
+also sees them a window apart, whatever the network latency did in between.
 
-The buckets are declared once, in ``BUCKETS``; which requests spend each is read from the
-operations catalog (``zdsync.catalog``), where every operation names its bucket. Responses
-tighten them: the account headers
-(``X-Rate-Limit``, ``ratelimit-*``) and every ``Zendesk-RateLimit-<name>: total=..;
-remaining=..; resets=..`` header lower a bucket to the ``total`` the server reports, and pause it
-for ``resets`` seconds when ``remaining`` is 0. A name the table does not know becomes a bucket
-learned at run time, sized from ``total``, for the endpoint it arrived on.
+The buckets are declared once, in ``BUCKETS`` (``zdsync.client.buckets``); which requests spend
+each is read from the operations catalog (``zdsync.catalog``), where every operation names its
+buckets. Responses tighten them: the account headers (``X-Rate-Limit``, ``ratelimit-*``) and
+every ``Zendesk-RateLimit-<name>: total=..; remaining=..; resets=..`` header lower a bucket to
+the ``total`` the server reports, and pause it for ``resets`` seconds when ``remaining`` is 0. A
+name the table does not know becomes a bucket learned at run time, sized from ``total``, for the
+endpoint it arrived on.
 
 Zendesk documents the users cursor export's own limit and the budget every incremental export
 shares, but not whether one request spends both. The client assumes it does until the responses
@@ -30,10 +31,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from zdsync import catalog
+from zdsync.client.buckets import (
+    ACCOUNT,
+    ACCOUNT_HEADER,
+    BUCKETS,
+    BY_HEADER,
+    BY_NAME,
+    LEARNED,
+    Bucket,
+)
 from zdsync.client.settings import RateLimitSettings
 from zdsync.client.stats import endpoint_of
 
@@ -117,8 +125,6 @@ class WindowLimiter:
         return self.window
 
 
-ACCOUNT = "account"
-ACCOUNT_HEADER = "x-rate-limit"
 _PREFIX = "zendesk-ratelimit-"
 # A cap on queued background jobs, not a rate: the reverse ETL reads it.
 _NOT_RATES = frozenset({"zendesk-ratelimit-inflight-jobs"})
@@ -129,68 +135,6 @@ _ACCOUNT_FIELDS = {
     "resets": ("ratelimit-reset",),
 }
 _FIELDS = re.compile(r"(total|remaining|resets)=(\d+)")
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One Zendesk limit: how big it is and the header that reports it.
-
-    Which requests spend it is the catalog's to say: each ``zdsync.catalog`` operation names
-    its bucket, and every request under ``/api/v2/`` spends the account's.
-
-    Attributes:
-        name: The limiter's name, as catalog operations give it.
-        size: Requests allowed per window, read from the settings.
-        header: The header (lower case) that reports it.
-        window_share: Its window as a share of the configured window (1/60: per second).
-        assumed_by: Buckets whose requests are not known to spend this one, paced as if they
-            did until the responses show they do not.
-    """
-
-    name: str
-    size: Callable[[RateLimitSettings], int]
-    header: str | None = None
-    window_share: float = 1.0
-    assumed_by: tuple[str, ...] = ()
-
-    def governs(self, method: str, path: str) -> bool:
-        """Whether the request is known to spend this bucket."""
-        if self.name == ACCOUNT:
-            return path.startswith(_ACCOUNT_PREFIX)
-        found = catalog.find(method, path)
-        return found is not None and found.rate_limit == self.name
-
-    def assumes(self, path: str, method: str = "GET") -> bool:
-        """Whether the request is paced as if it spent this bucket, until shown otherwise."""
-        found = catalog.find(method, path)
-        return found is not None and found.rate_limit in self.assumed_by
-
-    def covers(self, method: str, path: str) -> bool:
-        return self.governs(method, path) or self.assumes(path, method)
-
-
-_ACCOUNT_PREFIX = "/api/v2/"
-BUCKETS = (
-    Bucket(ACCOUNT, lambda s: s.account_per_window, header=ACCOUNT_HEADER),
-    Bucket(
-        "incremental",
-        lambda s: s.incremental_per_window,
-        header="zendesk-ratelimit-incremental-exports",
-        assumed_by=("users_cursor",),
-    ),
-    Bucket(
-        "users_cursor",
-        lambda s: s.users_cursor_per_window,
-        header="zendesk-ratelimit-incremental-exports-cursor",
-    ),
-    Bucket(
-        "single_user_write",
-        lambda s: s.single_user_write_per_second,
-        header="zendesk-ratelimit-create-update-user",
-        window_share=1 / 60,
-    ),
-)
-_BY_HEADER = {bucket.header: bucket for bucket in BUCKETS if bucket.header}
 
 
 class Report(NamedTuple):
@@ -242,11 +186,11 @@ class RateLimiter:
         self.enabled = settings.enabled
         self._window = settings.window_seconds
         self._clock = clock
+        self._settings = settings
         self.limiters = {
-            bucket.name: WindowLimiter(
-                bucket.name, bucket.size(settings), self._window * bucket.window_share, clock
-            )
+            bucket.name: self._new_limiter(bucket, bucket.name)
             for bucket in BUCKETS
+            if bucket.per is None
         }
         # Limiters reported on endpoints the table does not give them, by (method, endpoint).
         self._learned: dict[tuple[str, str], set[str]] = {}
@@ -261,7 +205,7 @@ class RateLimiter:
             return []
         with self._lock:
             names = {
-                bucket.name
+                self._limiter_for(bucket, method, path)
                 for bucket in BUCKETS
                 if bucket.governs(method, path) or self._assumes(bucket, method, path)
             }
@@ -270,6 +214,17 @@ class RateLimiter:
             if [limiter.name for limiter in chosen] == [ACCOUNT]:
                 return [Slot(chosen[0], self._reserve())]
         return [Slot(limiter) for limiter in chosen]
+
+    def _new_limiter(self, bucket: Bucket, name: str) -> WindowLimiter:
+        window = self._window * bucket.window_share
+        return WindowLimiter(name, bucket.size(self._settings), window, self._clock)
+
+    def _limiter_for(self, bucket: Bucket, method: str, path: str) -> str:
+        """The limiter's name, made on first use for a per-record bucket's record."""
+        name = bucket.limiter_name(method, path)
+        if name not in self.limiters:
+            self.limiters[name] = self._new_limiter(bucket, name)
+        return name
 
     def buckets_for(self, method: str, path: str) -> list[str]:
         """The names of the limiters ``for_request`` would choose."""
@@ -302,9 +257,9 @@ class RateLimiter:
         self, header: str, report: Report, method: str, path: str
     ) -> WindowLimiter | None:
         """The limiter ``header`` reports on, learned if new, and noted for this endpoint."""
-        bucket = _BY_HEADER.get(header)
+        bucket = BY_HEADER.get(header)
         if bucket is not None and bucket.covers(method, path):
-            return self.limiters[bucket.name]
+            return self.limiters[self._limiter_for(bucket, method, path)]
         name = bucket.name if bucket is not None else header.removeprefix(_PREFIX)
         if name not in self.limiters:
             if not report.total:
@@ -328,12 +283,17 @@ class RateLimiter:
 
     def _reserve(self) -> int:
         account = self.limiters[ACCOUNT]
+        # Writes and the search export are rare beside the exports; no room is kept for them.
         narrower = sum(
             limiter.limit * account.window / limiter.window
             for limiter in self.limiters.values()
-            if limiter is not account
+            if limiter is not account and _reserved(limiter.name)
         )
         return min(int(narrower), account.limit // 2)
+
+
+def _reserved(limiter_name: str) -> bool:
+    return BY_NAME.get(limiter_name.partition(":")[0], LEARNED).reserved
 
 
 def _adjust(limiter: WindowLimiter, report: Report) -> None:

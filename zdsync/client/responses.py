@@ -47,9 +47,9 @@ def _body_fields(response: httpx.Response) -> tuple[str | None, str]:
     error = body.get("error")
     if isinstance(error, dict):  # {"error": {"title": ..., "message": ...}}
         return str(error.get("title")), str(error.get("message", ""))[:200]
-    if isinstance(body.get("errors"), list) and body["errors"]:  # InvalidPaginationDepth
+    if isinstance(body.get("errors"), list) and body["errors"]:  # InvalidPaginationDepth, ZIS
         first = body["errors"][0]
-        return str(first.get("code")), str(first.get("title", ""))[:200]
+        return str(first.get("code")), str(first.get("title") or first.get("detail", ""))[:200]
     description = body.get("description") or body.get("error_description") or ""
     details = body.get("details")
     if details:

@@ -65,6 +65,13 @@ class RateLimitSettings:
     single_user_write_per_second: int = 1
     window_seconds: float = 60.0
     enabled: bool = True
+    # Per-endpoint limits (seed 004 and the notes' section 6.2); per-record ones are per id.
+    search_export_per_window: int = 100
+    permanent_deletions_per_ten_windows: int = 700
+    ticket_updates_per_window: int = 100
+    ticket_updates_per_ticket_per_ten_windows: int = 30
+    organization_updates_per_window: int = 5
+    user_updates_per_window: int = 5
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,7 @@ def _rate_limits(lookup: Lookup) -> RateLimitSettings:
             _number(lookup, "users_cursor_rate_limit", 60 if high_volume else 20)
         ),
         window_seconds=_number(lookup, "rate_window_seconds", 60.0),
+        ticket_updates_per_window=300 if high_volume else 100,
     )
 
 

@@ -7,13 +7,15 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-_ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32})(?=/|$)")
+# An id, or the placeholder a path template names it by (``{user_id}``).
+_ID_SEGMENT = re.compile(r"/(\d+|V3-[0-9a-f]{32}|[0-9a-f]{32}|\{\w+\})(?=/|$)")
 
 
 def endpoint_of(path: str) -> str:
     """Collapse ids so requests group by endpoint.
 
-    ``/api/v2/users/7/x.json`` becomes ``/api/v2/users/{id}/x``.
+    ``/api/v2/users/7/x.json`` becomes ``/api/v2/users/{id}/x``, and so does the template
+    ``/api/v2/users/{user_id}/x`` a stream declares.
     """
     path = path.removesuffix(".json")
     return _ID_SEGMENT.sub("/{id}", path)
@@ -49,10 +51,10 @@ class RequestStats:
 
     def count_code(self, code: str, *, endpoint: str | None = None) -> int:
         """Error answers that carried this ``error`` code, optionally on one endpoint."""
+        with self._lock:
+            codes = list(self.codes.items())
         return sum(
-            n
-            for (ep, found), n in self.codes.items()
-            if found == code and (endpoint is None or ep == endpoint)
+            n for (ep, found), n in codes if found == code and (endpoint is None or ep == endpoint)
         )
 
     def rate_limited(self, *, endpoint: str | None = None) -> int:
@@ -67,10 +69,21 @@ class RequestStats:
         """Answers in which Zendesk failed (5xx)."""
         return sum(n for (_, _, status), n in self.counts.items() if status.startswith("5"))
 
-    def count(self, *, status: int | str | None = None, endpoint: str | None = None) -> int:
-        """Requests matching a status and/or an endpoint template."""
+    def count(
+        self,
+        *,
+        status: int | str | None = None,
+        endpoint: str | None = None,
+        method: str | None = None,
+    ) -> int:
+        """Requests matching a status, an endpoint template and/or a method."""
+        # Read while requests are still being counted, by a progress display.
+        with self._lock:
+            counts = list(self.counts.items())
         return sum(
             n
-            for (_, ep, st), n in self.counts.items()
-            if (status is None or st == str(status)) and (endpoint is None or ep == endpoint)
+            for (m, ep, st), n in counts
+            if (status is None or st == str(status))
+            and (endpoint is None or ep == endpoint)
+            and (method is None or m == method)
         )

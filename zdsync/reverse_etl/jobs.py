@@ -1,11 +1,17 @@
-"""Sending batches as ``create_or_update_many`` jobs under the account's job cap, and polling.
+"""Sending batches as bulk jobs under the account's job cap, and polling.
+
+What each batch is sent as (method, path, body) and what a refusal of bulk writes means are the
+object's to say (``BulkRequest``, ``Refusal``); users go to ``create_or_update_many``.
 
 Several jobs are in flight at once, never more than the cap (30, or what the
-``zendesk-ratelimit-inflight-jobs`` header reports) minus a margin left for other tools.
+``zendesk-ratelimit-inflight-jobs`` header reports) minus a margin left for other tools. The
+first job goes alone, since its answer says the cap; after that every free slot is filled at
+once, the POSTs side by side, so a wave of jobs starts together and ends together.
 ``TooManyJobs`` and 429s are waited out by the client, which honours ``Retry-After``. Finished
-jobs are found with one ``job_statuses/show_many`` per poll; polls are timed for when the oldest
-job should be done (jobs finish in order), and back off while none is. A job that fails as a
-whole (``failed`` with no per-row results: Zendesk could not run it) says nothing about its
+jobs are found with one ``job_statuses/show_many`` per poll; a poll is timed for when the jobs
+due first should be done, from the shortest latency seen or, before any job has finished, from
+the progress a running job reports, and polls back off while none is done. A job that fails as
+a whole (``failed`` with no per-row results: Zendesk could not run it) says nothing about its
 rows, so they are sent again after a backoff, a bounded number of times.
 """
 
@@ -16,6 +22,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +32,17 @@ from zdsync import catalog
 from zdsync.client import ZendeskClient
 from zdsync.client.errors import PermissionDeniedError, ZendeskError
 from zdsync.client.responses import json_object
-from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
+from zdsync.reverse_etl.bulk_request import (
+    Refusal,
+    RequestFor,
+    users_refusal,
+    users_request,
+)
 from zdsync.reverse_etl.plan import PlannedRow
+from zdsync.reverse_etl.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
-BULK_PATH = catalog.operation("users.create_or_update_many").path
 SHOW_MANY_PATH = catalog.operation("job_statuses.show_many").path
 DEFAULT_JOB_CAP = 30
 _CAP_TOTAL = re.compile(r"total=(\d+)")
@@ -38,10 +50,17 @@ _CAP_TOTAL = re.compile(r"total=(\d+)")
 
 @dataclass
 class InFlight:
+    """A job Zendesk has queued; ``submitted`` is when its POST went out.
+
+    ``expected`` is when the job's reported progress says it will be done, once a poll has seen
+    it running.
+    """
+
     job_id: str
     batch: list[PlannedRow]
     submitted: float
     tries: int
+    expected: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,12 +114,30 @@ class PollPolicy:
     first_job_interval: float = 0.5
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """What one POST came to: the queued job's status, or the error Zendesk answered."""
+
+    batch: list[PlannedRow]
+    tries: int
+    submitted: float
+    job: dict[str, Any] | None = None
+    error: ZendeskError | None = None
+
+
 class BulkSender:
     """Runs batches through bulk jobs and reports finished jobs to ``on_done``.
 
-    ``on_done`` gets the batches one poll found finished, together; a batch that could not be
-    sent comes on its own, with the reason. Batches whose job failed as a whole are sent again
-    first, and reported only when their last try has failed too.
+    ``on_done`` gets the batches one poll found finished, together, and a batch that could not
+    be sent with the reason. Batches whose job failed as a whole are sent again first, and
+    reported only when their last try has failed too. ``senders`` threads send the POSTs of a
+    wave.
+
+    With ``write_behind`` (the default) ``on_done`` runs in a thread of its own, one call at a
+    time, while the sender goes on polling; what was reported while it ran comes in its next
+    call, together. ``run`` returns once every report is written down, and raises what
+    ``on_done`` raised. Without it, ``on_done`` runs in the sender's thread, each poll's finds
+    and each refused batch on their own.
     """
 
     def __init__(
@@ -111,42 +148,71 @@ class BulkSender:
         margin: int = 1,
         poll: PollPolicy = PollPolicy(),
         resubmit: Resubmit = Resubmit(),
+        request_for: RequestFor = users_request,
+        refusal: Refusal = users_refusal,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        senders: int = 8,
+        write_behind: bool = True,
     ) -> None:
         self.client = client
         self.on_done = on_done
         self.margin = margin
         self.poll = poll
         self.resubmit = resubmit
+        self.request_for = request_for
+        self.refusal = refusal
         self.cap = DEFAULT_JOB_CAP
         self.jobs = 0
         self.failed_jobs = 0
         self.polls = 0
         self._clock = clock
         self._sleep = sleep
+        self._senders = senders
+        self._write_behind = write_behind
+        self._report: Callable[[list[Finished]], None] = self._report_now
+        self._pool: ThreadPoolExecutor | None = None
+        self._answered = False
         self._in_flight: deque[InFlight] = deque()
         self._retries: list[_Pending] = []
         self._latency: float | None = None
         self._empty_polls = 0
         self._last_poll = float("-inf")
+        # The intervals between polls run from the last answer, so Zendesk never sees two
+        # polls closer together than the interval, however long one took to answer.
+        self._last_answer = float("-inf")
 
     @property
     def allowed(self) -> int:
         return max(1, self.cap - self.margin)
 
     def run(self, batches: Iterable[list[PlannedRow]]) -> None:
-        fresh = deque(batches)
+        with ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool:
+            self._pool = pool
+            try:
+                if self._write_behind:
+                    with WriteBehind(self._report_now, "bulk-report") as writer:
+                        self._report = writer.put
+                        self._run(deque(batches))
+                else:
+                    self._run(deque(batches))
+            finally:
+                self._pool, self._report = None, self._report_now
+
+    def _report_now(self, finished: list[Finished]) -> None:
+        self.on_done(finished)
+
+    def _run(self, fresh: deque[list[PlannedRow]]) -> None:
         finished: list[Finished] = []
         while fresh or self._retries or self._in_flight or finished:
             self._fill(fresh)
-            # Freed slots are refilled before the finished jobs are written down, so the new
-            # jobs' latency runs while we reconcile. A crash in between only means those rows
-            # are sent again next run, and an upsert of the same row changes nothing. What one
-            # poll found is written down at once: per job, the writes outlasted the poll
-            # interval and held back the next poll.
+            # Freed slots are refilled before the finished jobs are reported, so the new jobs'
+            # latency runs while we reconcile. A crash before they are written down only means
+            # those rows are sent again next run, and an upsert of the same row changes
+            # nothing. What one poll found is reported at once: per job, the writes outlasted
+            # the poll interval and held back the next poll.
             if finished:
-                self.on_done(finished)
+                self._report(finished)
             if self._in_flight:
                 finished = self._settle(self._poll_once())
             else:
@@ -154,17 +220,42 @@ class BulkSender:
                 self._wait_for_retry()
 
     def _fill(self, fresh: deque[list[PlannedRow]]) -> None:
-        """Submit into every free slot: batches due to be sent again first, then new ones."""
-        while len(self._in_flight) < self.allowed:
-            now = self._clock()
-            due = [p for p in self._retries if p.not_before <= now]
-            if due:
-                self._retries.remove(due[0])
-                self._submit(due[0].batch, due[0].tries + 1)
-            elif fresh:
-                self._submit(fresh.popleft(), 1)
-            else:
+        """Submit into every free slot: batches due to be sent again first, then new ones.
+
+        Until a bulk POST has been answered the cap is not known, so the first goes alone.
+        """
+        while True:
+            free = self.allowed - len(self._in_flight)
+            picked = self._pick(fresh, free if self._answered else min(free, 1))
+            if not picked:
                 return
+            self._send(picked)
+
+    def _pick(
+        self, fresh: deque[list[PlannedRow]], count: int
+    ) -> list[tuple[list[PlannedRow], int]]:
+        now = self._clock()
+        picked = []
+        for pending in [p for p in self._retries if p.not_before <= now][:count]:
+            self._retries.remove(pending)
+            picked.append((pending.batch, pending.tries + 1))
+        while fresh and len(picked) < count:
+            picked.append((fresh.popleft(), 1))
+        return picked
+
+    def _send(self, picked: list[tuple[list[PlannedRow], int]]) -> None:
+        """POST the batches side by side; the jobs join the flight in the order of ``picked``."""
+        assert self._pool is not None
+        for sent in self._pool.map(lambda p: self._post(*p), picked):
+            self._answered = True
+            if sent.error is not None:
+                self._report([Finished(sent.batch, None, f"not sent: {sent.error}", sent.tries)])
+                continue
+            job = sent.job or {}
+            self.jobs += 1
+            self._in_flight.append(
+                InFlight(str(job.get("id")), sent.batch, sent.submitted, sent.tries)
+            )
 
     def _wait_for_retry(self) -> None:
         if self._retries:
@@ -194,30 +285,18 @@ class BulkSender:
             self._retries.append(_Pending(job.batch, job.tries, self._clock() + wait))
         return finished
 
-    def _submit(self, batch: list[PlannedRow], tries: int) -> None:
-        body = {"users": [item.payload for item in batch]}
+    def _post(self, batch: list[PlannedRow], tries: int) -> _Sent:
+        """One bulk POST, from a sending thread; what stops the whole run is raised."""
+        wanted = self.request_for(batch)
+        submitted = self._clock()
         try:
-            response = self.client.request("POST", BULK_PATH, json=body)
+            response = self.client.request(wanted.method, wanted.path, json=wanted.body)
         except PermissionDeniedError as exc:
-            # Both refusals are 403 Forbidden; only the description tells them apart.
-            if "import" in str(exc).lower():
-                raise BulkImportsDisabledError(
-                    "bulk user imports are disabled on this Zendesk account: ask Zendesk Customer "
-                    "Support to enable data imports, or run again with --single (one user a "
-                    f"second); Zendesk answered {exc}"
-                ) from None
-            raise BulkWriteNotAllowedError(
-                "these Zendesk credentials may not create or update users in bulk: use an "
-                "admin's, or those of an agent whose custom role may manage end users; Zendesk "
-                f"answered {exc}"
-            ) from None
+            raise self.refusal(exc) from None
         except ZendeskError as exc:
-            self.on_done([Finished(batch, None, f"not sent: {exc}", tries)])
-            return
+            return _Sent(batch, tries, submitted, error=exc)
         self._learn_cap(response)
-        job = json_object(response).get("job_status") or {}
-        self.jobs += 1
-        self._in_flight.append(InFlight(str(job.get("id")), batch, self._clock(), tries))
+        return _Sent(batch, tries, submitted, job=json_object(response).get("job_status") or {})
 
     def _learn_cap(self, response: httpx.Response) -> None:
         found = _CAP_TOTAL.search(response.headers.get("zendesk-ratelimit-inflight-jobs", ""))
@@ -236,32 +315,69 @@ class BulkSender:
             log.warning("polling jobs failed, will poll again: %s", exc)
             self._empty_polls += 1
             return []
+        finally:
+            self._last_answer = self._clock()
+        answered = self._last_answer
         statuses = {s.get("id"): s for s in body.get("job_statuses") or []}
-        finished = [
-            job
-            for job in self._in_flight
-            if statuses.get(job.job_id, {}).get("status") in ("completed", "failed", "killed")
-        ]
+        finished = []
+        for job in self._in_flight:
+            status = statuses.get(job.job_id, {})
+            if status.get("status") in ("completed", "failed", "killed"):
+                finished.append(job)
+            else:
+                job.expected = _done_by_progress(job, status, answered) or job.expected
         for job in finished:
             self._in_flight.remove(job)
+            # From the question, not the answer: finding jobs done can take a while to answer
+            # (their results come with it), and that time is not the jobs'.
             latency = self._last_poll - job.submitted
             self._latency = latency if self._latency is None else min(self._latency, latency)
         self._empty_polls = 0 if finished else self._empty_polls + 1
         return [(job, statuses[job.job_id]) for job in finished]
 
     def _next_poll(self) -> float:
-        """When to poll next: just before the oldest job should finish, then often until it has.
+        """When to poll next: when the jobs due first should be done, then often until they are.
 
-        The latency estimate is the shortest time any job took to be seen finished, so it only
-        ever tightens. Before any job has finished, and when a job runs late, the interval
+        Before anything says when a job will be done, and when a job runs late, the interval
         doubles from ``min_interval``: a slow account is not polled hard.
         """
         step = self.poll.min_interval
-        oldest = self._in_flight[0].submitted
-        if self._latency is None:
+        due = self._first_due()
+        if due is None:
+            oldest = self._in_flight[0].submitted
             gap = min(self.poll.first_job_interval, step * 2.0**self._empty_polls)
-            return max(self._last_poll, oldest) + gap
-        expected = oldest + self._latency - step
+            return max(self._last_answer, oldest) + gap
         late = max(0, self._empty_polls - 3)
         gap = min(self.poll.max_interval, step * 2.0**late)
-        return max(self._last_poll + gap, expected)
+        return max(self._last_answer + gap, due)
+
+    def _first_due(self) -> float | None:
+        """When the jobs expected first should all be done, if anything says so.
+
+        Jobs expected within ``min_interval`` of the first are waited for too: no poll could
+        come between them, and one poll that finds them all refills every slot they held.
+        """
+        expected = sorted(e for e in map(self._expected, self._in_flight) if e is not None)
+        if not expected:
+            return None
+        return max(e for e in expected if e <= expected[0] + self.poll.min_interval)
+
+    def _expected(self, job: InFlight) -> float | None:
+        """When ``job`` should be done: by the shortest latency seen, or by its progress.
+
+        The latency estimate is the shortest time any job took to be seen finished, so it only
+        ever tightens.
+        """
+        by_latency = None if self._latency is None else job.submitted + self._latency
+        return min((t for t in (by_latency, job.expected) if t is not None), default=None)
+
+
+def _done_by_progress(job: InFlight, status: dict[str, Any], seen: float) -> float | None:
+    """When a running job will be done if it goes on as fast as it has since it was sent.
+
+    Time in the queue counts as time spent, so the guess errs late, never early.
+    """
+    progress, total = status.get("progress"), status.get("total")
+    if not isinstance(progress, int) or not isinstance(total, int) or not 0 < progress < total:
+        return None
+    return job.submitted + (seen - job.submitted) * total / progress

@@ -1,9 +1,11 @@
 """The sync's memory in DuckDB (schema ``reverse_etl``): state per identity, log, run summaries.
 
-``user_sync_state``: per identity, the digest of the payload last pushed and how that ended.
-``user_sync_log``: one row per input row per run. ``sync_runs``: one summary row per run, with
-the requests it made (see ``RunTotals``). Each finished job is written in one transaction with
-the state it changes, so a killed run leaves only whole jobs behind.
+Per object (``objects.OBJECTS``): ``<noun>_sync_state``, per identity, the digest of the
+payload last pushed and how that ended; ``<noun>_sync_log``, one row per input row per run.
+``sync_runs``: one summary row per run, its ``object`` among them (null for runs before objects
+were named: users), with the requests it made (see ``RunTotals``). Each finished job is
+written in one transaction with the state it changes, so a killed run leaves only whole jobs
+behind.
 """
 
 from __future__ import annotations
@@ -16,31 +18,38 @@ from typing import Any
 
 import duckdb
 
+from zdsync.reverse_etl.objects import OBJECTS, SyncObject
 from zdsync.reverse_etl.plan import PlannedRow, Previous
 from zdsync.reverse_etl.reconcile import RowOutcome
 
 SCHEMA = "reverse_etl"
-DDL = f"""
-CREATE SCHEMA IF NOT EXISTS {SCHEMA};
-CREATE TABLE IF NOT EXISTS {SCHEMA}.user_sync_state (
+
+
+def _object_ddl(obj: SyncObject) -> str:
+    keys = "".join(f"    {column} VARCHAR,\n" for column, _ in obj.log_keys)
+    return f"""
+CREATE TABLE IF NOT EXISTS {SCHEMA}.{obj.state_table} (
     identity VARCHAR PRIMARY KEY,
     payload_hash VARCHAR NOT NULL,
-    zendesk_user_id BIGINT,
+    {obj.id_column} BIGINT,
     last_action VARCHAR NOT NULL,
     last_run_id VARCHAR NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
-CREATE TABLE IF NOT EXISTS {SCHEMA}.user_sync_log (
+CREATE TABLE IF NOT EXISTS {SCHEMA}.{obj.log_table} (
     run_id VARCHAR NOT NULL,
     row_number INTEGER NOT NULL,
-    external_id VARCHAR,
-    email VARCHAR,
-    action VARCHAR NOT NULL,
-    zendesk_user_id BIGINT,
+{keys}    action VARCHAR NOT NULL,
+    {obj.id_column} BIGINT,
     job_id VARCHAR,
     error VARCHAR,
     synced_at TIMESTAMPTZ NOT NULL
-);
+);"""
+
+
+DDL = f"""
+CREATE SCHEMA IF NOT EXISTS {SCHEMA};
+{"".join(_object_ddl(obj) for obj in OBJECTS.values())}
 CREATE TABLE IF NOT EXISTS {SCHEMA}.sync_runs (
     run_id VARCHAR PRIMARY KEY,
     started_at TIMESTAMPTZ NOT NULL,
@@ -62,7 +71,11 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.sync_runs (
 );
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS server_errors INTEGER;
 ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS failed_jobs INTEGER;
+ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS object VARCHAR;
+ALTER TABLE {SCHEMA}.sync_runs ADD COLUMN IF NOT EXISTS deleted INTEGER;
 """
+# Every table the ledger keeps, for copying it elsewhere.
+TABLES = (*(t for o in OBJECTS.values() for t in (o.state_table, o.log_table)), "sync_runs")
 
 
 @dataclass
@@ -73,7 +86,8 @@ class RunTotals:
     write endpoint (bulk, or single with ``--single``), whatever the answer; ``jobs`` the jobs
     Zendesk queued, resubmissions included; ``failed_jobs`` those that failed as a whole;
     ``too_many_jobs`` the answers refusing a job at the cap; ``rate_limited`` the other 429s;
-    ``server_errors`` the 5xx answers. ``seconds`` runs from reading the input to the last write.
+    ``server_errors`` the 5xx answers; ``deleted`` the records a ``--mirror`` run deleted.
+    ``seconds`` runs from reading the input to the last write.
     """
 
     rows: int = 0
@@ -82,6 +96,7 @@ class RunTotals:
     unchanged: int = 0
     failed: int = 0
     invalid: int = 0
+    deleted: int = 0
     requests: int = 0
     post_requests: int = 0
     jobs: int = 0
@@ -92,35 +107,47 @@ class RunTotals:
     seconds: float = 0.0
 
 
-def previous_state(db: Path) -> dict[str, Previous]:
-    """The last push of every identity; empty when nothing was pushed yet."""
+def previous_state(db: Path, obj: SyncObject = OBJECTS["users"]) -> dict[str, Previous]:
+    """The last push of every identity of ``obj``; empty when nothing was pushed yet."""
     if not db.exists():
         return {}
     with duckdb.connect(str(db), read_only=True) as con:
         found = con.execute(
             "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_name = 'user_sync_state'",
-            [SCHEMA],
+            "WHERE table_schema = ? AND table_name = ?",
+            [SCHEMA, obj.state_table],
         ).fetchall()
         if not found[0][0]:
             return {}
-        rows = con.execute(_SELECT_STATE).fetchall()
-    return {identity: Previous(digest, action, user) for identity, digest, action, user in rows}
+        rows = con.execute(
+            f"SELECT identity, payload_hash, last_action, {obj.id_column} "  # noqa: S608
+            f"FROM {SCHEMA}.{obj.state_table}"
+        ).fetchall()
+    return {identity: Previous(digest, action, found) for identity, digest, action, found in rows}
 
 
 class Ledger:
     """An open ledger for one run."""
 
-    def __init__(self, db: Path, run_id: str, mode: str, source: str, started_at: datetime) -> None:
+    def __init__(
+        self,
+        db: Path,
+        run_id: str,
+        mode: str,
+        source: str,
+        started_at: datetime,
+        obj: SyncObject = OBJECTS["users"],
+    ) -> None:
         db.parent.mkdir(parents=True, exist_ok=True)
+        self.obj = obj
         self.run_id = run_id
         self.started_at = started_at
         self._con = duckdb.connect(str(db))
         self._con.execute(DDL)
         self._con.execute(
-            f"INSERT INTO {SCHEMA}.sync_runs (run_id, started_at, mode, source) "  # noqa: S608
-            "VALUES (?, ?, ?, ?)",
-            [run_id, started_at, mode, source],
+            f"INSERT INTO {SCHEMA}.sync_runs "  # noqa: S608
+            "(run_id, started_at, mode, source, object) VALUES (?, ?, ?, ?, ?)",
+            [run_id, started_at, mode, source, obj.name],
         )
 
     def close(self) -> None:
@@ -130,31 +157,33 @@ class Ledger:
         """Invalid and unchanged rows: decided without Zendesk."""
         now = _now()
         rows = [
-            _log_row(
-                self.run_id, item, item.decision, item.existing_user_id, None, item.reason, now
-            )
+            self._log_row(item, item.decision, item.zendesk_id, None, item.reason, now)
             for item in items
         ]
         if rows:
-            self._insert(_LOG_COLUMNS, rows, _INSERT_LOG)
+            self._insert(self._log_columns(), rows, self._insert_log())
 
     def record(self, outcomes: list[RowOutcome]) -> None:
         """Finished rows: their log rows and the state they change, in one transaction."""
         now = _now()
         log_rows = [
-            _log_row(self.run_id, o.item, o.action, o.zendesk_user_id, o.job_id, o.error, now)
-            for o in outcomes
+            self._log_row(o.item, o.action, o.zendesk_id, o.job_id, o.error, now) for o in outcomes
         ]
         state_rows = [
-            [o.item.identity, o.item.digest, o.zendesk_user_id, o.action, self.run_id, now]
+            [o.item.identity, o.item.digest, o.zendesk_id, o.action, self.run_id, now]
             for o in outcomes
             if o.item.identity and o.item.digest
         ]
         self._con.execute("BEGIN TRANSACTION")
         try:
-            self._insert(_LOG_COLUMNS, log_rows, _INSERT_LOG)
+            self._insert(self._log_columns(), log_rows, self._insert_log())
             if state_rows:
-                self._insert(_STATE_COLUMNS, state_rows, _UPSERT_STATE)
+                columns = ("identity", "payload_hash", self.obj.id_column, *_STATE_TAIL)
+                upsert = (
+                    f"INSERT OR REPLACE INTO {SCHEMA}.{self.obj.state_table} "  # noqa: S608
+                    "BY NAME SELECT * FROM incoming"
+                )
+                self._insert(columns, state_rows, upsert)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -185,55 +214,28 @@ class Ledger:
             [finished_at, *values.values(), self.run_id],
         )
 
+    def _log_columns(self) -> tuple[str, ...]:
+        keys = tuple(column for column, _ in self.obj.log_keys)
+        return ("run_id", "row_number", *keys, "action", self.obj.id_column, *_LOG_TAIL)
 
-_SELECT_STATE = (
-    "SELECT identity, payload_hash, last_action, zendesk_user_id "  # noqa: S608
-    f"FROM {SCHEMA}.user_sync_state"
-)
-_LOG_COLUMNS = (
-    "run_id",
-    "row_number",
-    "external_id",
-    "email",
-    "action",
-    "zendesk_user_id",
-    "job_id",
-    "error",
-    "synced_at",
-)
-_STATE_COLUMNS = (
-    "identity",
-    "payload_hash",
-    "zendesk_user_id",
-    "last_action",
-    "last_run_id",
-    "updated_at",
-)
-_INSERT_LOG = f"INSERT INTO {SCHEMA}.user_sync_log BY NAME SELECT * FROM incoming"  # noqa: S608
-_UPSERT_STATE = f"INSERT OR REPLACE INTO {SCHEMA}.user_sync_state BY NAME SELECT * FROM incoming"  # noqa: S608
+    def _insert_log(self) -> str:
+        return f"INSERT INTO {SCHEMA}.{self.obj.log_table} BY NAME SELECT * FROM incoming"  # noqa: S608
+
+    def _log_row(
+        self,
+        item: PlannedRow,
+        action: str,
+        zendesk_id: int | None,
+        job_id: str | None,
+        error: str | None,
+        now: datetime,
+    ) -> list[object]:
+        keys = [item.row.values.get(source) for _, source in self.obj.log_keys]
+        return [self.run_id, item.row.row_number, *keys, action, zendesk_id, job_id, error, now]
 
 
-def _log_row(
-    run_id: str,
-    item: PlannedRow,
-    action: str,
-    user_id: int | None,
-    job_id: str | None,
-    error: str | None,
-    now: datetime,
-) -> list[object]:
-    values = item.row.values
-    return [
-        run_id,
-        item.row.row_number,
-        values.get("external_id"),
-        values.get("email"),
-        action,
-        user_id,
-        job_id,
-        error,
-        now,
-    ]
+_LOG_TAIL = ("job_id", "error", "synced_at")
+_STATE_TAIL = ("last_action", "last_run_id", "updated_at")
 
 
 def _now() -> datetime:

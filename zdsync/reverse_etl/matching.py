@@ -33,7 +33,7 @@ WAREHOUSE_COLUMNS = {"id", "email", "active"}
 
 
 def mark_existing(client: ZendeskClient, items: list[PlannedRow], warehouse: Path) -> None:
-    """Set ``exists`` (and ``existing_user_id``) on ``items``.
+    """Set ``exists`` (and ``zendesk_id``) on ``items``.
 
     ``exists`` stays None only when a search answers with several users, none of them holding
     the address as its primary email.
@@ -55,7 +55,7 @@ def mark_existing(client: ZendeskClient, items: list[PlannedRow], warehouse: Pat
     )
     for item in by_email:
         match = found[str(item.payload["email"]).lower()]
-        item.exists, item.existing_user_id = match.exists, match.user_id
+        item.exists, item.zendesk_id = match.exists, match.user_id
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _by_external_id(client: ZendeskClient, keyed: list[PlannedRow]) -> None:
         for item in chunk:
             user_id = found.get(str(item.payload["external_id"]).lower())
             item.exists = user_id is not None
-            item.existing_user_id = user_id
+            item.zendesk_id = user_id
 
 
 def warehouse_users_by_email(db: Path, addresses: list[str]) -> dict[str, int]:

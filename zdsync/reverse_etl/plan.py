@@ -20,6 +20,7 @@ OnDuplicate = Literal["last", "first", "reject"]
 ON_DUPLICATE: tuple[OnDuplicate, ...] = ("last", "first", "reject")
 Decision = Literal["send", "unchanged", "invalid"]
 SUCCESSES = ("created", "updated", "unchanged")
+USER_KEYS = ("external_id", "email")
 
 
 @dataclass
@@ -32,8 +33,10 @@ class PlannedRow:
     identity: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     digest: str | None = None
-    existing_user_id: int | None = None
+    zendesk_id: int | None = None
     exists: bool | None = None
+    # What matching learned that sending needs (an identity's user, whether it is primary).
+    found: dict[str, Any] = field(default_factory=dict)
 
     def invalid(self, reason: str) -> None:
         self.decision, self.reason = "invalid", reason
@@ -45,52 +48,75 @@ class Previous:
 
     digest: str
     action: str
-    zendesk_user_id: int | None
+    zendesk_id: int | None
 
 
 def validate(
     rows: Iterable[InputRow], specs: dict[str, UserFieldSpec], on_duplicate: OnDuplicate = "last"
 ) -> list[PlannedRow]:
-    """Check every row on its own, then settle rows that name the same user."""
+    """Check every user row on its own, then settle rows that name the same user."""
+    return validate_with(
+        rows, lambda row: payload_of(row, specs), identity_of, USER_KEYS, on_duplicate
+    )
+
+
+def validate_with(
+    rows: Iterable[InputRow],
+    payload: Callable[[InputRow], dict[str, Any]],
+    identity: Callable[[InputRow], str],
+    keys: tuple[str, ...],
+    on_duplicate: OnDuplicate,
+    noun: str = "user",
+) -> list[PlannedRow]:
+    """Check every row on its own (``payload`` and ``identity`` raise ``Invalid``), then
+    settle rows whose payloads share a value of ``keys``, as Zendesk would match them."""
     planned = []
     for row in rows:
         item = PlannedRow(row)
         try:
-            item.payload = payload_of(row, specs)
-            item.identity = identity_of(row)
+            item.payload = payload(row)
+            item.identity = identity(row)
             item.digest = payload_hash(item.payload)
         except Invalid as exc:
             item.invalid(str(exc))
         planned.append(item)
-    resolve_duplicates(planned, on_duplicate)
+    resolve_duplicates(planned, on_duplicate, keys, noun)
     return planned
 
 
-def resolve_duplicates(planned: list[PlannedRow], rule: OnDuplicate) -> None:
+def resolve_duplicates(
+    planned: list[PlannedRow],
+    rule: OnDuplicate,
+    keys: tuple[str, ...] = ("external_id", "email"),
+    noun: str = "user",
+) -> None:
     """Keep one row per user: the last, the first, or (``reject``) none of them.
 
     Zendesk matches on external id and on email, case-insensitively, so rows linked by either,
     directly or through other rows, would race for the same user. Only valid rows take part.
     """
-    for group in same_user_groups([p for p in planned if p.decision != "invalid"]):
+    for group in same_user_groups([p for p in planned if p.decision != "invalid"], keys):
         if len(group) < 2:
             continue
         if rule == "reject":
             numbers = ", ".join(str(item.row.row_number) for item in group)
             for item in group:
-                item.invalid(f"rows {numbers} name the same user (--on-duplicate reject)")
+                item.invalid(f"rows {numbers} name the same {noun} (--on-duplicate reject)")
             continue
         kept = group[-1] if rule == "last" else group[0]
         which = "a later" if rule == "last" else "an earlier"
         for item in group:
             if item is not kept:
                 item.invalid(
-                    f"superseded by row {kept.row.row_number}, {which} row for the same user"
+                    f"superseded by row {kept.row.row_number}, {which} row for the same {noun}"
                 )
 
 
-def same_user_groups(items: list[PlannedRow]) -> list[list[PlannedRow]]:
-    """Rows that share an external id or an email, transitively, in input order."""
+def same_user_groups(
+    items: list[PlannedRow], keys: tuple[str, ...] = ("external_id", "email")
+) -> list[list[PlannedRow]]:
+    """Rows that share a value of one of ``keys`` (ignoring case), transitively, in input
+    order."""
     parent = list(range(len(items)))
 
     def root(index: int) -> int:
@@ -101,7 +127,7 @@ def same_user_groups(items: list[PlannedRow]) -> list[list[PlannedRow]]:
 
     owner: dict[str, int] = {}
     for index, item in enumerate(items):
-        for key in _match_keys(item.payload):
+        for key in _match_keys(item.payload, keys):
             if key in owner:
                 parent[root(index)] = root(owner[key])
             else:
@@ -112,12 +138,8 @@ def same_user_groups(items: list[PlannedRow]) -> list[list[PlannedRow]]:
     return list(groups.values())
 
 
-def _match_keys(payload: dict[str, Any]) -> list[str]:
-    return [
-        f"{name}:{str(value).lower()}"
-        for name in ("external_id", "email")
-        if (value := payload.get(name))
-    ]
+def _match_keys(payload: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    return [f"{name}:{str(value).lower()}" for name in keys if (value := payload.get(name))]
 
 
 def check_organizations(planned: list[PlannedRow], exists: Callable[[int], bool]) -> None:
@@ -141,26 +163,33 @@ def diff(planned: list[PlannedRow], previous: dict[str, Previous]) -> None:
         before = previous.get(item.identity)
         if before and before.digest == item.digest and before.action in SUCCESSES:
             item.decision = "unchanged"
-            item.existing_user_id = before.zendesk_user_id
+            item.zendesk_id = before.zendesk_id
 
 
-def apply_mode(planned: list[PlannedRow], mode: Mode) -> None:
-    """Enforce the mode and the name a create needs, where the user's existence is known.
+def apply_mode(
+    planned: list[PlannedRow],
+    mode: Mode,
+    noun: str = "user",
+    required: str = "name",
+    article: str = "a",
+) -> None:
+    """Enforce the mode and the ``required`` value a create needs, where the record's
+    existence is known.
 
-    A mode refuses a row whose user it could not establish: sending it might do what the mode
-    forbids.
+    A mode refuses a row whose record it could not establish: sending it might do what the
+    mode forbids.
     """
     for item in planned:
         if item.decision != "send":
             continue
-        if item.exists is False and not item.payload.get("name"):
-            item.invalid("name is required to create a user")
+        if item.exists is False and not item.payload.get(required):
+            item.invalid(f"{required} is required to create {article} {noun}")
         elif mode != "upsert" and item.exists is None:
-            item.invalid(f"could not tell whether a Zendesk user matches (--mode {mode})")
+            item.invalid(f"could not tell whether a Zendesk {noun} matches (--mode {mode})")
         elif mode == "update-only" and item.exists is False:
-            item.invalid("no existing Zendesk user matches (--mode update-only)")
+            item.invalid(f"no existing Zendesk {noun} matches (--mode update-only)")
         elif mode == "create-only" and item.exists is True:
-            item.invalid("a Zendesk user already matches (--mode create-only)")
+            item.invalid(f"a Zendesk {noun} already matches (--mode create-only)")
 
 
 def counts(planned: list[PlannedRow]) -> dict[str, int]:

@@ -16,7 +16,7 @@ class RowOutcome:
 
     item: PlannedRow
     action: str  # created | updated | failed
-    zendesk_user_id: int | None
+    zendesk_id: int | None
     job_id: str | None
     error: str | None = None
 

@@ -1,8 +1,9 @@
 """Reading CRM rows: CSV, Parquet or JSON lines, or a query on the DuckDB database.
 
 Every value arrives as text or None, whatever the source, so validation sees one shape. A mapping
-file renames CRM columns onto zdsync's (``external_id``, ``email``, ``name``, ``phone``,
-``role``, ``organization_id``, ``tags``, ``user_fields.<key>``).
+file renames CRM columns onto zdsync's (for users ``external_id``, ``email``, ``name``,
+``phone``, ``role``, ``organization_id``, ``tags``, ``user_fields.<key>``; each object's
+module lists its own).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import duckdb
 from zdsync.errors import InputError, first_line
 from zdsync.records import records
 
-COLUMNS = ("external_id", "email", "name", "phone", "role", "organization_id", "tags")
+# A user's organization: by Zendesk id, or by the external id or name an organization push set.
+ORGANIZATION_COLUMNS = ("organization_id", "organization_external_id", "organization_name")
+COLUMNS = ("external_id", "email", "name", "phone", "role", *ORGANIZATION_COLUMNS, "tags")
 USER_FIELD_PREFIX = "user_fields."
 
 

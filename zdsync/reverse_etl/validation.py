@@ -15,7 +15,7 @@ import orjson
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from zdsync.reverse_etl.rows import COLUMNS, USER_FIELD_PREFIX, InputRow
+from zdsync.reverse_etl.rows import COLUMNS, ORGANIZATION_COLUMNS, USER_FIELD_PREFIX, InputRow
 
 ROLES = ("end-user", "agent", "admin")
 TRUE = ("true", "1", "yes", "y")
@@ -72,23 +72,38 @@ def payload_of(row: InputRow, specs: dict[str, UserFieldSpec]) -> dict[str, Any]
         if values.get(column):
             payload[column] = values[column]
     if "email" in payload:
-        _check_email(payload["email"])
+        check_email(payload["email"])
     if values.get("phone"):
-        payload["phone"] = _phone(values["phone"] or "")
+        payload["phone"] = phone(values["phone"] or "")
     if values.get("role"):
         if values["role"] not in ROLES:
             raise Invalid(f"role {values['role']!r} is not one of {', '.join(ROLES)}")
         payload["role"] = values["role"]
+    named = [c for c in ORGANIZATION_COLUMNS if values.get(c)]
+    if len(named) > 1:
+        raise Invalid(f"name the organization once: {', '.join(named)} are all given")
     if values.get("organization_id"):
-        payload["organization_id"] = _integer("organization_id", values["organization_id"] or "")
+        payload["organization_id"] = integer("organization_id", values["organization_id"] or "")
     if values.get("tags"):
-        payload["tags"] = sorted(
-            {t.strip() for t in (values["tags"] or "").split(",") if t.strip()}
-        )
+        payload["tags"] = tag_list(values["tags"])
     fields = _user_fields(values, specs)
     if fields:
         payload["user_fields"] = fields
     return payload
+
+
+def tag_list(raw: str | None) -> list[str]:
+    """Comma-separated tags as Zendesk keeps them: unique, sorted."""
+    return sorted({t.strip() for t in (raw or "").split(",") if t.strip()})
+
+
+def checkbox(column: str, raw: str) -> bool:
+    """``raw`` as true or false; raises ``Invalid`` naming ``column``."""
+    if raw.lower() in TRUE:
+        return True
+    if raw.lower() in FALSE:
+        return False
+    raise Invalid(f"{column} {raw!r} is not true or false")
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -96,7 +111,8 @@ def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _check_email(address: str) -> None:
+def check_email(address: str) -> None:
+    """Raises ``Invalid`` unless ``address`` is a well-formed email address."""
     # Syntax only: whether the domain receives mail is Zendesk's business, and asking DNS
     # would make planning slow and flaky.
     try:
@@ -105,7 +121,7 @@ def _check_email(address: str) -> None:
         raise Invalid(f"email {address!r} is not a valid address: {exc}") from None
 
 
-def _phone(raw: str) -> str:
+def phone(raw: str) -> str:
     """The number in E.164 form, from any international notation of it."""
     try:
         number = phonenumbers.parse(raw, None)
@@ -118,7 +134,8 @@ def _phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _integer(column: str, raw: str) -> int:
+def integer(column: str, raw: str) -> int:
+    """``raw`` as a whole number; raises ``Invalid`` naming ``column``."""
     try:
         return int(raw)
     except ValueError:
@@ -134,12 +151,13 @@ def _user_fields(values: dict[str, str | None], specs: dict[str, UserFieldSpec])
         spec = specs.get(key)
         if spec is None:
             raise Invalid(f"user field {key!r} does not exist in Zendesk")
-        fields[key] = _field_value(spec, raw)
+        fields[key] = field_value(spec, raw)
     return fields
 
 
-def _field_value(spec: UserFieldSpec, raw: str) -> Any:
-    if spec.type == "dropdown":
+def field_value(spec: UserFieldSpec, raw: str) -> Any:
+    """``raw`` as the custom field ``spec`` takes it; raises ``Invalid`` with the reason."""
+    if spec.type in ("dropdown", "tagger"):
         if raw not in spec.options:
             raise Invalid(f"{spec.key} {raw!r} is not one of {', '.join(spec.options)}")
         return raw
@@ -155,9 +173,5 @@ def _field_value(spec: UserFieldSpec, raw: str) -> Any:
             raise Invalid(f"{spec.key} {raw!r} is not a number") from None
         return number
     if spec.type == "checkbox":
-        if raw.lower() in TRUE:
-            return True
-        if raw.lower() in FALSE:
-            return False
-        raise Invalid(f"{spec.key} {raw!r} is not true or false")
+        return checkbox(spec.key, raw)
     return raw

@@ -23,7 +23,7 @@ from zdsync.sandbox.fakedata import Record
 from zdsync.sandbox.metric_events import metric_events
 
 if TYPE_CHECKING:
-    from zdsync.sandbox.store import ExportIndex
+    from zdsync.sandbox.export_index import ExportIndex
 
 
 class Audits:

@@ -1,9 +1,9 @@
 """Background jobs (bulk user upserts and every other bulk write), the job cap, job polling.
 
 A job is queued on arrival, working after a third of its latency, and completed after all of
-it; its rows take effect at completion, in the order jobs were created. Job state is settled
-lazily, on every request and every read of the store, so no thread runs behind the scenes. Jobs
-keep time by the store's clock, which follows wall time until a test moves it.
+it; its rows take effect at completion, in the order jobs were created. Job state is settled on
+every request and every read of the store, and by a thread while jobs are in flight
+(``due_jobs``). Jobs keep time by the store's clock, which follows wall time until a test moves it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.due_jobs import DueJobs
 from zdsync.sandbox.fakedata import ROLES, USER_FIELDS, Record, iso
 from zdsync.sandbox.limits import RateLimits
 from zdsync.sandbox.store import Store
@@ -90,6 +91,7 @@ class Jobs:
         self._doomed: deque[str] = deque()
         self.too_many_jobs = 0
         self.polls = 0
+        self._due = DueJobs(self._changed, self._next_due, lambda: store.clock.now(), self.settle)
         # Polls since the last job was created: once a client polls, it has sent what it would.
         self.polls_since_last_job = 0
 
@@ -119,6 +121,9 @@ class Jobs:
                     job.status = "working"
             if changed:
                 self._changed.notify_all()
+
+    def _next_due(self) -> float | None:
+        return min((j.due for j in self.jobs.values() if j.status not in FINISHED), default=None)
 
     def _finish(self, job: Job, now: float) -> None:
         if job.failure is None:
@@ -174,6 +179,7 @@ class Jobs:
             self.polls_since_last_job = 0
             headers = self._cap_header([*in_flight, job])
             self._changed.notify_all()
+            self._due.wake()
         return json_reply(200, {"job_status": self.view(job)}, **headers)
 
     def _too_many_jobs(self, in_flight: list[Job], job_class: str) -> Reply:

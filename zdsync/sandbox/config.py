@@ -16,6 +16,8 @@ SUBDOMAIN = "sandbox"
 INCREMENTAL_HEADER = "Zendesk-RateLimit-incremental-exports"
 # Zendesk documents 100 search exports a minute per account but names no header for it either.
 SEARCH_EXPORT_HEADER = "Zendesk-RateLimit-search-export"
+# Nor for the 700 permanent user deletions every ten minutes.
+PERMANENT_DELETION_HEADER = "Zendesk-RateLimit-permanent-user-deletions"
 
 RateLimits = Literal["off", "realistic"]
 UsersCursorBudget = Literal["both", "own"]
@@ -67,6 +69,13 @@ class SandboxConfig:
             figure; the default is the 100 of every other bulk write.
         user_merge_max_requested_tickets: A user requesting more tickets than this cannot be
             merged into another (Zendesk: 10,000).
+        permanent_deletions: Users that may be deleted for good every ten windows (Zendesk:
+            700 every ten minutes).
+        ticket_updates_rpm, ticket_updates_per_ticket: Single-ticket updates per window (Zendesk:
+            100 a minute), and per ticket every ten windows (30 every ten minutes).
+        organization_updates_per_organization: Updates of one organization per window (5).
+        admins_set_passwords: Whether admins may set users' passwords, the account owner's
+            setting; off, as it is in Zendesk until turned on.
         shared_second_size: How many tickets (and users) share one timestamp second, to make
             time-based pages exceed ``per_page``. None: a tenth of the records, at most 1,200.
     """
@@ -100,6 +109,11 @@ class SandboxConfig:
     user_merge_max_requested_tickets: int = 10_000
     extra_user_fields: int = 0
     extra_ticket_fields: int = 0
+    permanent_deletions: int = 700
+    ticket_updates_rpm: int = 100
+    ticket_updates_per_ticket: int = 30
+    organization_updates_per_organization: int = 5
+    admins_set_passwords: bool = False
 
     @property
     def window_seconds(self) -> float:

@@ -31,6 +31,14 @@ STORE_OPERATIONS = frozenset(
     }
 )
 
+# The account's configuration lists (``account_config.AccountConfig``), by control name.
+ACCOUNT_OPERATIONS = {
+    "create_config": "create",
+    "update_config": "update",
+    "delete_config": "delete",
+    "delete_holiday": "delete_holiday",
+}
+
 
 def control(app: App, request: Request) -> Reply:
     operation = request.path.removeprefix("/_sandbox/")
@@ -61,6 +69,9 @@ def control(app: App, request: Request) -> Reply:
 def _run(app: App, operation: str, args: dict[str, Any]) -> Any:
     if operation in STORE_OPERATIONS:
         return getattr(app.store, operation)(**args)
+    if operation in ACCOUNT_OPERATIONS:
+        with app.store.lock:
+            return getattr(app.store.account, ACCOUNT_OPERATIONS[operation])(**args)
     if operation == "inject_fault":
         fault = Fault(str(args["kind"]), args.get("arg"))
         app.faults.queue(

@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import orjson
 
+from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Record
-from zdsync.sandbox.store import ExportIndex, Store
+from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import Reply, Request, error_reply
 
 MAX_PER_PAGE = 1000

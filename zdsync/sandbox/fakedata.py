@@ -153,13 +153,32 @@ def field_definitions(kind: str, specs: list[Record], origin: str) -> list[Recor
                 "created_at": "2024-01-01T00:00:00Z",
                 "updated_at": "2024-01-01T00:00:00Z",
                 **(
-                    {"custom_field_options": spec["custom_field_options"]}
+                    {
+                        "custom_field_options": [
+                            option_record(origin, kind, field_id, option["id"], option, place)
+                            for place, option in enumerate(spec["custom_field_options"])
+                        ]
+                    }
                     if "custom_field_options" in spec
                     else {}
                 ),
             }
         )
     return defs
+
+
+def option_record(
+    origin: str, kind: str, field_id: int, option_id: int, given: Record, position: int
+) -> Record:
+    """A drop-down option as a field's ``custom_field_options`` lists it."""
+    return {
+        "id": option_id,
+        "url": f"{origin}/api/v2/{kind}/{field_id}/options/{option_id}.json",
+        "name": given["name"],
+        "raw_name": given["name"],
+        "value": given["value"],
+        "position": position,
+    }
 
 
 def iso(epoch: float) -> str:

@@ -7,13 +7,19 @@ advances the store's clock moves the limits with it instead of sleeping.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
 
-from zdsync.sandbox.config import INCREMENTAL_HEADER, SEARCH_EXPORT_HEADER, SandboxConfig
+from zdsync.sandbox.config import (
+    INCREMENTAL_HEADER,
+    PERMANENT_DELETION_HEADER,
+    SEARCH_EXPORT_HEADER,
+    SandboxConfig,
+)
 from zdsync.sandbox.wire import Reply, error_reply, text_reply
 
 Clock = Callable[[], float]
@@ -76,6 +82,9 @@ class RateLimits:
         self.users_cursor = SlidingWindow(config.users_cursor_rpm, window, clock)
         self.search_export = SlidingWindow(config.search_export_rpm, window, clock)
         self.single_write = SlidingWindow(1, window / 60.0, clock)
+        self.permanent_deletion = SlidingWindow(config.permanent_deletions, window * 10, clock)
+        self.ticket_updates = SlidingWindow(config.ticket_updates_rpm, window, clock)
+        self._per_record: dict[tuple[str, str], SlidingWindow] = {}
         self._per_user: dict[str, SlidingWindow] = {}
         self._lock = threading.Lock()
 
@@ -99,6 +108,8 @@ class RateLimits:
             )
         if path.startswith("/api/v2/incremental/"):
             return self._incremental(path, headers)
+        if method == "PUT":
+            return self._record_update(path)
         if path.removesuffix(".json") == SEARCH_EXPORT_PATH:
             return self._search_export(headers)
         return None
@@ -164,3 +175,51 @@ class RateLimits:
                 **{"Retry-After": _seconds(spent.reset)},
             )
         return None
+
+    def check_permanent_deletion(self, headers: dict[str, str]) -> Reply | None:
+        """``DELETE /deleted_users/{id}``: 700 every ten minutes, reported in ``headers``."""
+        spent = self.permanent_deletion.take(self.enforce)
+        headers[PERMANENT_DELETION_HEADER] = self.permanent_deletion.report(spent)
+        if spent.allowed:
+            return None
+        return error_reply(
+            429,
+            "APIRateLimitExceeded",
+            "Number of allowed permanent user deletions per 10 minutes exceeded",
+            **headers,
+            **{"Retry-After": _seconds(spent.reset)},
+        )
+
+    def _record_update(self, path: str) -> Reply | None:
+        """``PUT`` of one ticket (100 a minute, 30 every ten per ticket) or organization (5 a
+        minute each)."""
+        found = _UPDATES.fullmatch(path.removesuffix(".json"))
+        if found is None:
+            return None
+        kind, record = found[1], found[2]
+        windows = []
+        if kind == "tickets":
+            windows.append(self.ticket_updates)
+            size, span = self.config.ticket_updates_per_ticket, self.config.window_seconds * 10
+        else:
+            size, span = self.config.organization_updates_per_organization, None
+        with self._lock:
+            windows.append(
+                self._per_record.setdefault(
+                    (kind, record),
+                    SlidingWindow(size, span or self.config.window_seconds, self._clock),
+                )
+            )
+        for window in windows:
+            spent = window.take(self.enforce)
+            if not spent.allowed:
+                return error_reply(
+                    429,
+                    "APIRateLimitExceeded",
+                    f"Number of allowed {kind} updates exceeded",
+                    **{"Retry-After": _seconds(spent.reset)},
+                )
+        return None
+
+
+_UPDATES = re.compile(r"/api/v2/(tickets|organizations)/(\d+)")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from zdsync import catalog
+from zdsync.sandbox import identities, members
 from zdsync.sandbox.fakedata import ROLES, Record
 from zdsync.sandbox.paging import Selection, cursor_page, is_cursor_request, offset_page
 from zdsync.sandbox.store import Store
@@ -102,6 +103,11 @@ def _users(store: Store, request: Request, groups: tuple[str, ...]) -> list[Reco
     )
 
 
+def select_users(store: Store, request: Request) -> list[Record] | Reply:
+    """Active users as ``/api/v2/users`` selects them, role filters applied."""
+    return _users(store, request, ())
+
+
 def _tickets(store: Store, request: Request, groups: tuple[str, ...]) -> list[Record]:
     external_id = request.query.get("external_id")
     return in_id_order(
@@ -126,6 +132,15 @@ def _compliance(store: Store, request: Request, groups: tuple[str, ...]) -> list
     return [row for row in rows if not application or row["application"] == application]
 
 
+_ROLE_FILTERS = ("role", "role[]", "permission_set")
+
+
+def _members_of(
+    of: members.Members,
+) -> Callable[[Store, Request, tuple[str, ...]], members.Selected]:
+    return lambda store, request, groups: of(store, groups, _users(store, request, ()))
+
+
 LISTINGS: tuple[Listing, ...] = (
     Listing(
         "users.list",
@@ -133,6 +148,8 @@ LISTINGS: tuple[Listing, ...] = (
         ("role", "role[]", "permission_set", "external_id"),
         index="users",
     ),
+    Listing("users.list_of_group", _members_of(members.of_group), _ROLE_FILTERS),
+    Listing("users.list_of_organization", _members_of(members.of_organization), _ROLE_FILTERS),
     Listing("tickets.list", _tickets, ("external_id",), index="tickets"),
     Listing("organizations.list", _organizations, index="organizations"),
     Listing(
@@ -146,7 +163,13 @@ LISTINGS: tuple[Listing, ...] = (
         ("application",),
         by_id=False,
     ),
-    Listing("user_fields.list", lambda s, r, g: by_id(s.user_fields)),
+    Listing("identities.list", identities.listed, ("type[]",)),
+    # In the order the account sets (reorder moves them), not by id.
+    Listing(
+        "user_fields.list",
+        lambda s, r, g: sorted(s.user_fields, key=lambda f: (f["position"], f["id"])),
+        by_id=False,
+    ),
     # Zendesk offers cursor paging or none at all here, not offset.
     Listing(
         "ticket_fields.list",

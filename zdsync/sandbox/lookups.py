@@ -5,7 +5,8 @@
   the sandbox has none of).
 - ``organizations/autocomplete?name=``: organizations whose name starts with ``name``
   (``SandboxConfig.organization_autocomplete`` can make that "contains"), by name.
-- ``users/autocomplete?name=``: active users whose name starts with ``name``, by name.
+- ``users/autocomplete?name=``: active users whose name starts with ``name``, by name, leaving
+  out users with a foreign identity.
 
 Autocompletes are for agents and admins and page by offset, at most 100 a page. Deleted records
 are never found.
@@ -43,7 +44,12 @@ def search_organizations(store: Store, request: Request) -> Reply:
 
 
 def _autocomplete(
-    store: Store, request: Request, kind: str, key: str, fits: Callable[[str, str], bool]
+    store: Store,
+    request: Request,
+    kind: str,
+    key: str,
+    fits: Callable[[str, str], bool],
+    keep: Callable[[Record], bool] = lambda record: True,
 ) -> Reply:
     if request.user is None or request.user["role"] == "end-user":
         return error_reply(403, *FORBIDDEN)
@@ -53,7 +59,11 @@ def _autocomplete(
     wanted = name.lower()
     with store.lock:
         rows: list[Record] = sorted(
-            (r for r in visible(store, kind) if fits((r.get("name") or "").lower(), wanted)),
+            (
+                r
+                for r in visible(store, kind)
+                if fits((r.get("name") or "").lower(), wanted) and keep(r)
+            ),
             key=lambda r: ((r.get("name") or "").lower(), r["id"]),
         )
     selection = Selection(
@@ -74,5 +84,10 @@ def autocomplete_organizations(store: Store, request: Request) -> Reply:
 
 
 def autocomplete_users(store: Store, request: Request) -> Reply:
-    """``GET /api/v2/users/autocomplete``."""
-    return _autocomplete(store, request, "user", "users", str.startswith)
+    """``GET /api/v2/users/autocomplete``: only users without a foreign identity, as Zendesk's
+    (those come from another system, such as a sharing agreement)."""
+
+    def own(user: Record) -> bool:
+        return all(i["type"] != "foreign" for i in store.identities.get(user["id"], []))
+
+    return _autocomplete(store, request, "user", "users", str.startswith, own)

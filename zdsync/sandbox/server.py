@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import ssl
 import threading
@@ -17,13 +16,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from zdsync import catalog
 from zdsync.sandbox import (
-    exports,
-    exports_activity,
     lists,
-    search,
-    writes_organizations,
-    writes_tickets,
-    writes_users,
+    passwords,
+    zis,
 )
 from zdsync.sandbox.accounts import Accounts
 from zdsync.sandbox.bulk import Jobs
@@ -31,95 +26,25 @@ from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.control import control
 from zdsync.sandbox.faults import FaultPlan
 from zdsync.sandbox.limits import RateLimits
+from zdsync.sandbox.routes import ROUTES
 from zdsync.sandbox.store import Store
-from zdsync.sandbox.wire import FORBIDDEN, Reply, Request, error_reply, json_reply
+from zdsync.sandbox.wire import Reply, Request, error_reply
 
-Handler = Callable[["App", Request, re.Match[str]], Reply]
-
-
-def _admin_only(handler: Handler) -> Handler:
-    def guarded(app: App, request: Request, match: re.Match[str]) -> Reply:
-        if request.user is None or request.user["role"] != "admin":
-            return error_reply(403, *FORBIDDEN)
-        return handler(app, request, match)
-
-    return guarded
-
-
-def _listed(listing: lists.Listing) -> Handler:
-    return lambda app, request, match: lists.serve(
-        app.store, listing, request, match.groups(), app.selections
-    )
-
-
-def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
-    return lambda app, request, match: serve(app.store, request)
-
-
-def _cursor_export(resource: str) -> Handler:
-    return _admin_only(lambda a, r, m: exports_activity.cursor_export(a.store, resource, r))
-
-
-def _time_export(resource: str) -> Handler:
-    return _admin_only(lambda a, r, m: exports.time_export(a.store, resource, r))
-
-
-# Handlers by catalog operation: the catalog says which method and path each one answers.
-ROUTES: dict[str, Handler] = {
-    "incremental.tickets_cursor": _cursor_export("tickets"),
-    "incremental.users_cursor": _cursor_export("users"),
-    "incremental.tickets": _time_export("tickets"),
-    "incremental.users": _time_export("users"),
-    "incremental.organizations": _time_export("organizations"),
-    "incremental.ticket_metric_events": _time_export("ticket_metric_events"),
-    "incremental.ticket_events": _admin_only(
-        lambda a, r, m: exports_activity.ticket_events(a.store, r)
-    ),
-    "users.me": lambda a, r, m: json_reply(200, {"user": r.user}),
-    **{name: _searching(serve) for name, serve in search.OPERATIONS.items()},
-    "users.show_many": lambda a, r, m: lists.show_many_users(a.store, r),
-    "users.show": lambda a, r, m: lists.show_user(a.store, int(m["user_id"])),
-    "organizations.show": lambda a, r, m: lists.show_organization(
-        a.store, int(m["organization_id"])
-    ),
-    "users.create_or_update_many": lambda a, r, m: a.jobs.create_or_update_many(r),
-    "users.create_or_update": lambda a, r, m: a.jobs.create_or_update(r),
-    "job_statuses.show_many": lambda a, r, m: a.jobs.show_many(r),
-    "job_statuses.show": lambda a, r, m: a.jobs.show(m["job_status_id"]),
-    "tickets.show": lambda a, r, m: lists.show_ticket(a.store, int(m["ticket_id"])),
-    **{listing.operation: _listed(listing) for listing in lists.LISTINGS},
-    "tickets.create": lambda a, r, m: writes_tickets.create(a, r),
-    "tickets.create_many": lambda a, r, m: writes_tickets.create_many(a, r),
-    "tickets.update": lambda a, r, m: writes_tickets.update(a, r, int(m["ticket_id"])),
-    "tickets.update_many": lambda a, r, m: writes_tickets.update_many(a, r),
-    "tickets.delete": lambda a, r, m: writes_tickets.delete(a, r, int(m["ticket_id"])),
-    "tickets.merge": lambda a, r, m: writes_tickets.merge(a, r, int(m["ticket_id"])),
-    "users.create": lambda a, r, m: writes_users.create(a, r),
-    "users.create_many": lambda a, r, m: writes_users.create_many(a, r),
-    "users.update": lambda a, r, m: writes_users.update(a, r, int(m["user_id"])),
-    "users.update_many": lambda a, r, m: writes_users.update_many(a, r),
-    "users.delete": lambda a, r, m: writes_users.delete(a, r, int(m["user_id"])),
-    "users.destroy_many": lambda a, r, m: writes_users.destroy_many(a, r),
-    "users.merge": lambda a, r, m: writes_users.merge(a, r, int(m["user_id"])),
-    "organizations.create": lambda a, r, m: writes_organizations.create(a, r),
-    "organizations.create_many": lambda a, r, m: writes_organizations.create_many(a, r),
-    "organizations.update": lambda a, r, m: writes_organizations.update(
-        a, r, int(m["organization_id"])
-    ),
-    "organizations.delete": lambda a, r, m: writes_organizations.delete(
-        a, r, int(m["organization_id"])
-    ),
-}
+ZIS_PREFIX = "/api/services/zis/"
 
 
 @dataclass(frozen=True)
 class LoggedRequest:
+    """One request as the sandbox answered it; ``operation`` is the catalog operation its
+    method and path belong to, None for one no operation serves (and the control routes)."""
+
     at: float
     method: str
     path: str
     query: dict[str, str]
     status: int
     user_id: int | None
+    operation: str | None = None
 
 
 class App:
@@ -127,6 +52,7 @@ class App:
 
     store: Store
     jobs: Jobs
+    selections: lists.Selections
 
     def __init__(self, config: SandboxConfig, origin: str) -> None:
         self.config = config
@@ -137,9 +63,16 @@ class App:
         self.faults = FaultPlan(config.faults, config.seed)
         self.selections = lists.Selections()
         self.log: deque[LoggedRequest] = deque(maxlen=500_000)
+        self.zis = zis.Registry()
+        self.passwords = passwords.Passwords()
+        # What endpoints without a visible effect did: mails sent, reminders, sessions ended.
+        self.verification_mails: list[int] = []
+        self.owner_reminders: list[dict[str, Any]] = []
+        self.logouts: dict[int, int] = {}
 
     def handle(self, request: Request) -> Reply:
         reply = self._dispatch(request)
+        found = catalog.find(_matched_method(request), request.path)
         self.log.append(
             LoggedRequest(
                 time.time(),
@@ -148,6 +81,7 @@ class App:
                 request.query,
                 reply.status,
                 request.user["id"] if request.user else None,
+                found.name if found else None,
             )
         )
         return reply
@@ -164,7 +98,7 @@ class App:
             return self.accounts.token_endpoint(request)
         caller = self.accounts.authenticate(request)
         if isinstance(caller, Reply):
-            return caller
+            return zis.unauthorized() if request.path.startswith(ZIS_PREFIX) else caller
         request.user = caller
         headers: dict[str, str] = {}
         limited = self.limits.check(request.method, request.path, headers)
@@ -174,9 +108,7 @@ class App:
         return reply
 
     def _route(self, request: Request) -> Reply:
-        # HEAD reads what GET would, without the body.
-        wanted = "GET" if request.method == "HEAD" else request.method
-        found = catalog.match(wanted, request.path)
+        found = catalog.match(_matched_method(request), request.path)
         handler = ROUTES.get(found[0].name) if found else None
         if found is None or handler is None:
             return error_reply(404, "InvalidEndpoint", "Not found")
@@ -185,6 +117,11 @@ class App:
 
     def request_log(self) -> list[dict[str, Any]]:
         return [asdict(entry) for entry in list(self.log)]
+
+
+def _matched_method(request: Request) -> str:
+    # HEAD reads what GET would, without the body.
+    return "GET" if request.method == "HEAD" else request.method
 
 
 class _Handler(BaseHTTPRequestHandler):

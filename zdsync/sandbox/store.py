@@ -9,16 +9,15 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-import orjson
-
+from zdsync.sandbox.account_config import ConfigGenerator
 from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
-from zdsync.sandbox.config import SandboxConfig
+from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
+from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
+from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
 DELETED_USER_KEYS = (
     "id",
@@ -56,63 +55,6 @@ class Clock:
         self.offset += seconds
 
 
-class ExportIndex:
-    """Records of one kind in export order, (timestamp, id), with their JSON cached."""
-
-    def __init__(
-        self, records: dict[int, Record], stamp: Callable[[Record], int], *, eager: bool = True
-    ) -> None:
-        self.records = records
-        self.stamp = stamp
-        self.keys = sorted((stamp(r), r["id"]) for r in records.values())
-        # Bumped on every change, so readers can cache what they derive from the records.
-        self.version = 0
-        # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
-        # sandbox stays faster than any client reading it.
-        # (Not ``eager``: on first read, for an index several times larger than the tickets.)
-        self._json: dict[int, bytes] = (
-            {record_id: orjson.dumps(record) for record_id, record in records.items()}
-            if eager
-            else {}
-        )
-
-    def json(self, record_id: int) -> bytes:
-        cached = self._json.get(record_id)
-        if cached is None:
-            cached = self._json[record_id] = orjson.dumps(self.records[record_id])
-        return cached
-
-    def put(self, record: Record) -> None:
-        """Insert or re-position a record after it changed."""
-        old = self.records.get(record["id"])
-        if old is not None:
-            old_key = (self.stamp(old), old["id"])
-            at = bisect_left(self.keys, old_key)
-            if at < len(self.keys) and self.keys[at] == old_key:
-                del self.keys[at]
-        self.records[record["id"]] = record
-        self._json.pop(record["id"], None)
-        insort(self.keys, (self.stamp(record), record["id"]))
-        self.version += 1
-
-    def remove(self, record_id: int) -> None:
-        record = self.records.pop(record_id)
-        key = (self.stamp(record), record_id)
-        del self.keys[bisect_left(self.keys, key)]
-        self._json.pop(record_id, None)
-        self.version += 1
-
-    def after(self, position: tuple[int, int], horizon: int) -> Iterator[tuple[int, int]]:
-        """Keys strictly after ``position`` and stamped no later than ``horizon``."""
-        # Walk by index: slicing would copy the whole tail of the index on every page.
-        keys = self.keys
-        for at in range(bisect_right(keys, position), len(keys)):
-            key = keys[at]
-            if key[0] > horizon:
-                return
-            yield key
-
-
 class Store:
     """All sandbox data and the operations on it."""
 
@@ -134,14 +76,24 @@ class Store:
         self.compliance = data.compliance
         self.user_fields = data.user_fields
         self.ticket_fields = data.ticket_fields
+        self.account = ConfigGenerator(config.seed, origin).build(
+            self.users.records.values(),
+            self.organizations.records.values(),
+            self.ticket_fields,
+            self.now,
+        )
         self.next_user_id = max([*self.users.records, *self.purged, 0]) + 17
         # Every user has the same keys; new ones copy them from the first generated user.
         self._user_keys = list(next(iter(self.users.records.values())))
         self._identity_seq = 0
+        # (``name`` or ``external_id``, lower-cased value) to a live organization's id, once read.
+        self._org_owners: dict[tuple[str, str], int] | None = None
         self._by_email: dict[str, int] = {}
         self._by_external_id: dict[str, int] = {}
         for user in self.users.records.values():
             self._index(user)
+        admin = self.find_user(email=ADMIN_EMAIL)
+        self.triggers = seeded_triggers(origin, admin["id"] if admin else 0)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -173,6 +125,10 @@ class Store:
                     "identities": self.identities,
                     "deleted_users": {r["id"]: r for r in self.deleted_users()},
                     "compliance_deletion_statuses": self.compliance,
+                    "triggers": self.triggers.triggers,
+                    "trigger_categories": self.triggers.categories,
+                    "user_fields": {f["id"]: f for f in self.user_fields},
+                    **self.account.truth(),
                 }
             )
 
@@ -306,8 +262,9 @@ class Store:
 
     def update_organization(self, org_id: int, **changes: Any) -> Record:
         with self.lock:
-            org = {**self.organizations.records[org_id], **changes, "updated_at": iso(self.now())}
-            self.organizations.put(org)
+            before = self.organizations.records[org_id]
+            org = {**before, **changes, "updated_at": iso(self.now())}
+            self._put_organization(org, before)
             return org
 
     def create_organization(self, fields: Record) -> Record:
@@ -317,17 +274,52 @@ class Store:
             now = iso(self.now())
             org = {**fields, "id": org_id, "created_at": now, "updated_at": now}
             org["url"] = f"{self.origin}/api/v2/organizations/{org_id}.json"
-            self.organizations.put(org)
+            self._put_organization(org, None)
             return org
+
+    def organization_owning(self, key: str, value: str) -> Record | None:
+        """The live organization whose ``key`` (``name`` or ``external_id``) is ``value``, in
+        any case, as Zendesk keeps both unique."""
+        with self.lock:
+            if self._org_owners is None:
+                self._org_owners = {}
+                for org in self.organizations.records.values():
+                    self._own(org)
+            org_id = self._org_owners.get((key, value.lower()))
+            return None if org_id is None else self.organizations.records[org_id]
+
+    def _put_organization(self, org: Record, before: Record | None) -> None:
+        # A bulk job checks every row's name and external id: an index, not a scan of them all.
+        if self._org_owners is not None:
+            if before is not None:
+                for owned in _owned_keys(before):
+                    if self._org_owners.get(owned) == before["id"]:
+                        del self._org_owners[owned]
+            self._own(org)
+        self.organizations.put(org)
+
+    def _own(self, org: Record) -> None:
+        assert self._org_owners is not None
+        if org["deleted_at"] is None:
+            for owned in _owned_keys(org):
+                self._org_owners[owned] = org["id"]
 
     def delete_organization(self, org_id: int) -> Record:
         return self.update_organization(org_id, deleted_at=iso(self.now()))
 
     # ---- writes from the API -------------------------------------------------------------
 
+    def next_identity_id(self) -> int:
+        """An identity id no identity has had, higher than every generated one."""
+        with self.lock:
+            if not self._identity_seq:
+                ids = [i["id"] for rows in self.identities.values() for i in rows]
+                self._identity_seq = max([*ids, self.next_user_id * 10])
+            self._identity_seq += 1
+            return self._identity_seq
+
     def add_identity(self, user: Record, kind: str, value: str) -> None:
-        self._identity_seq += 1
-        identity_id = user["id"] * 10 + 5 + self._identity_seq
+        identity_id = self.next_identity_id()
         now = iso(self.now())
         self.identities.setdefault(user["id"], []).append(
             {
@@ -346,6 +338,20 @@ class Store:
         )
         if kind == "email" and user["active"]:
             self._by_email[value.lower()] = user["id"]
+
+    def replace_identities(self, user_id: int, identities: list[Record]) -> Record:
+        """Give a user a new set of identities; its primary email becomes the user's email."""
+        with self.lock:
+            user = self.users.records[user_id]
+            self._unindex(user)
+            self.identities[user_id] = identities
+            primary = next(
+                (i["value"] for i in identities if i["type"] == "email" and i["primary"]), None
+            )
+            changed = {**user, "email": primary, "updated_at": iso(self.now())}
+            self.users.put(changed)
+            self._index(changed)
+            return changed
 
     def create_user(self, fields: Record) -> Record:
         user_id = self.next_user_id
@@ -385,6 +391,10 @@ class Store:
             self.identities[user_id][0]["primary"] = True
         self.put_user(user)
         return user
+
+
+def _owned_keys(org: Record) -> list[tuple[str, str]]:
+    return [(key, str(org[key]).lower()) for key in ("name", "external_id") if org.get(key)]
 
 
 def _ticket_stamp(record: Record) -> int:

@@ -92,6 +92,28 @@ def integer_ids(key: str, values: list[str]) -> list[int] | Reply:
         return invalid_value(f"{key} must be integers")
 
 
+def update_many_rows(request: Request, one: str, many: str) -> list[Record] | Reply:
+    """An ``update_many`` body's rows, each with its id: one change (``one``) to every id of
+    ``?ids=``, or a list (``many``) of changes that each carry their own."""
+    ids = query_ids(request)
+    rows: list[Record] | Reply
+    if ids is not None:
+        checked = integer_ids("ids", ids)
+        change = body_object(request, one)
+        if isinstance(checked, Reply):
+            return checked
+        if isinstance(change, Reply):
+            return change
+        rows = [{**change, "id": record_id} for record_id in checked]
+    else:
+        rows = body_objects(request, many)
+    if isinstance(rows, Reply):
+        return rows
+    if not all(isinstance(row.get("id"), int) for row in rows):
+        return invalid_value(f"every {one} of {many} needs an id")
+    return rows
+
+
 def failed_row(index: int, record_id: Any, action: str, error: str, details: str) -> Record:
     """A job's per-row failure, in the shape of the file's ``FailedResult``."""
     return {

@@ -1,4 +1,4 @@
-"""Organization writes: create, create_many, update and delete.
+"""Organization writes: create, create_many, update, update_many and delete.
 
 Names are unique regardless of case, and so are external ids. A deletion stamps
 ``deleted_at``: the organization leaves lists and stays in the incremental export, as the
@@ -22,6 +22,8 @@ from zdsync.sandbox.writes import (
     forbidden,
     not_found,
     record_invalid,
+    update_many_rows,
+    updated_row,
 )
 
 if TYPE_CHECKING:
@@ -84,6 +86,16 @@ def update(app: App, request: Request, org_id: int) -> Reply:
     return json_reply(200, {"organization": changed})
 
 
+def update_many(app: App, request: Request) -> Reply:
+    """``PUT /api/v2/organizations/update_many``: one change to ``?ids=``, or one change each."""
+    if not may_manage(request.user):
+        return forbidden()
+    rows = update_many_rows(request, "organization", "organizations")
+    if isinstance(rows, Reply):
+        return rows
+    return app.jobs.queue(rows, _update_row, "Bulk Update Organizations", "OrganizationBulkJob")
+
+
 def delete(app: App, request: Request, org_id: int) -> Reply:
     """``DELETE /api/v2/organizations/{id}``: 204; the export shows ``deleted_at``."""
     if not may_manage(request.user):
@@ -118,11 +130,10 @@ def organization_problems(store: Store, row: Record, existing: Record | None) ->
 
 def _owner(store: Store, key: str, value: str, existing: Record | None) -> Record | None:
     """The other live organization whose ``key`` equals ``value``, ignoring case."""
-    for org in store.organizations.records.values():
-        same = str(org.get(key) or "").lower() == value.lower()
-        if same and org["deleted_at"] is None and (existing is None or org["id"] != existing["id"]):
-            return org
-    return None
+    found = store.organization_owning(key, value)
+    if found is None or (existing is not None and found["id"] == existing["id"]):
+        return None
+    return found
 
 
 def _fields(row: Record) -> dict[str, Any]:
@@ -152,3 +163,13 @@ def _create_row(store: Store, row: Record, index: int) -> Record:
     if problems:
         return failed_row(index, None, "create", problems[0][1], problems[0][2])
     return created_row(index, _create(store, row)["id"])
+
+
+def _update_row(store: Store, row: Record, index: int) -> Record:
+    org = live_organization(store, row["id"])
+    if org is None:
+        return failed_row(index, row["id"], "update", "RecordNotFound", "Not found")
+    problems = organization_problems(store, row, org)
+    if problems:
+        return failed_row(index, row["id"], "update", problems[0][1], problems[0][2])
+    return updated_row(index, store.update_organization(org["id"], **_fields(row))["id"])

@@ -25,8 +25,8 @@ from zdsync.sandbox.writes import (
     invalid_value,
     is_staff,
     not_found,
-    query_ids,
     record_invalid,
+    update_many_rows,
     updated_row,
 )
 
@@ -112,21 +112,9 @@ def update_many(app: App, request: Request) -> Reply:
     """``PUT /api/v2/tickets/update_many``: one change to ``?ids=``, or one change each."""
     if not is_staff(request.user):
         return forbidden()
-    ids = query_ids(request)
-    if ids is not None:
-        checked = integer_ids("ids", ids)
-        change = body_object(request, "ticket")
-        if isinstance(checked, Reply):
-            return checked
-        if isinstance(change, Reply):
-            return change
-        rows: list[Record] | Reply = [{**change, "id": ticket_id} for ticket_id in checked]
-    else:
-        rows = body_objects(request, "tickets")
+    rows = update_many_rows(request, "ticket", "tickets")
     if isinstance(rows, Reply):
         return rows
-    if not all(isinstance(row.get("id"), int) for row in rows):
-        return invalid_value("every ticket of tickets needs an id")
     return app.jobs.queue(rows, _update_row, "Bulk Update Tickets", "TicketBulkUpdateJobV3")
 
 

@@ -1,7 +1,9 @@
--- Reverse ETL per run: how many rows were created, updated, unchanged, failed or invalid.
+-- Reverse ETL per run, whichever object it pushed: rows created, updated, unchanged, failed
+-- or invalid. Runs from before pushes named their object pushed users.
 CREATE OR REPLACE VIEW analytics.user_sync_health AS
 SELECT
     r.run_id,
+    coalesce(r.object, 'users') AS object,
     r.started_at,
     r.finished_at,
     r.mode,
@@ -16,8 +18,9 @@ SELECT
     r.rate_limited,
     r.seconds
 FROM reverse_etl.sync_runs AS r
-LEFT JOIN reverse_etl.user_sync_log AS l ON l.run_id = r.run_id
+LEFT JOIN analytics.sync_log AS l
+    ON l.run_id = r.run_id AND l.object = coalesce(r.object, 'users')
 GROUP BY
-    r.run_id, r.started_at, r.finished_at, r.mode,
+    r.run_id, r.object, r.started_at, r.finished_at, r.mode,
     r.post_requests, r.too_many_jobs, r.rate_limited, r.seconds
 ORDER BY r.started_at;

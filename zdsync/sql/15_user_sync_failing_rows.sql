@@ -1,34 +1,37 @@
--- CRM identities that failed or were invalid in each of their last two or more runs.
+-- CRM identities, of any object, that failed or were invalid in each of their last two or more
+-- runs.
 CREATE OR REPLACE VIEW analytics.user_sync_failing_rows AS
 WITH attempts AS (
     SELECT
-        coalesce(lower(l.external_id), lower(l.email), 'row ' || l.row_number) AS identity,
+        l.object,
+        l.identity,
         l.action,
         l.error,
         r.started_at,
         row_number() OVER (
-            PARTITION BY coalesce(lower(l.external_id), lower(l.email), 'row ' || l.row_number)
-            ORDER BY r.started_at DESC
+            PARTITION BY l.object, l.identity ORDER BY r.started_at DESC
         ) AS recency
-    FROM reverse_etl.user_sync_log AS l
+    FROM analytics.sync_log AS l
     JOIN reverse_etl.sync_runs AS r ON r.run_id = l.run_id
 ),
 streaks AS (
     SELECT
+        object,
         identity,
         min(recency) FILTER (WHERE action NOT IN ('failed', 'invalid')) AS first_success
     FROM attempts
-    GROUP BY identity
+    GROUP BY object, identity
 )
 SELECT
+    a.object,
     a.identity,
     count(*) AS consecutive_failures,
     -- The latest attempt's error (recency 1), in SQL every warehouse speaks.
     max(a.error) FILTER (WHERE a.recency = 1) AS last_error,
     max(a.started_at) AS last_attempt_at
 FROM attempts AS a
-JOIN streaks AS s USING (identity)
+JOIN streaks AS s USING (object, identity)
 WHERE a.recency < coalesce(s.first_success, 2147483647)
-GROUP BY a.identity
+GROUP BY a.object, a.identity
 HAVING count(*) >= 2
-ORDER BY consecutive_failures DESC, a.identity;
+ORDER BY consecutive_failures DESC, a.object, a.identity;

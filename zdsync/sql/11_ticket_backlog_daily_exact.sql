@@ -1,0 +1,12 @@
+-- Open tickets per UTC day by status and priority, as each ticket stood at the end of the day
+-- (ticket_field_history_daily): a ticket is open on a day that ends with it new, open, pending
+-- or on hold, so a reopened ticket counts again from the day it was reopened. Deleted tickets
+-- are left out. It runs once field history is loaded; ticket_backlog_daily approximates it
+-- from each ticket's creation and last update meanwhile.
+CREATE OR REPLACE TABLE analytics.ticket_backlog_daily_exact AS
+SELECT day, status, coalesce(priority, 'none') AS priority, count(*) AS open_tickets
+FROM analytics.ticket_field_history_daily
+WHERE status NOT IN ('solved', 'closed', 'deleted')
+-- By position: on PostgreSQL a name here means the input column, not the coalesced output.
+GROUP BY 1, 2, 3
+ORDER BY day, status, priority;
