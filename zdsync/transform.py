@@ -64,10 +64,11 @@ def raw_inputs(found: Sequence[Traversable]) -> list[Stream]:
 def required(found: Sequence[Traversable]) -> list[str]:
     """The resources an extract loads for the models in ``found``; a model waits for its own.
 
-    A table loaded only along with another (field definitions, with their records) is not
-    among them: when Zendesk had none to load, the models read it empty.
+    A table loaded only along with another (field definitions with their records, field
+    history with the ticket events) stands for the resource it follows: selecting that one
+    loads it.
     """
-    return [stream.name for stream in raw_inputs(found) if stream.fetch.follows is None]
+    return list(dict.fromkeys(stream.fetch.follows or stream.name for stream in raw_inputs(found)))
 
 
 def run_models(
