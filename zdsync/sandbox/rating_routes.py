@@ -4,6 +4,7 @@ requester's rating of their solved ticket."""
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from zdsync.sandbox import lists
@@ -55,7 +56,7 @@ def create(app: App, request: Request, match: re.Match[str]) -> Reply:
         rating = store.ratings.for_ticket(ticket["id"])
         if rating is not None and not store.ratings.may_change(rating, store.now()):
             return record_invalid(("score", "invalid", "The rating can no longer be changed"))
-        rating = store.rate_ticket(ticket["id"], answer)
+        rating = store.rate_ticket(ticket["id"], **asdict(answer))
         return json_reply(200, {"satisfaction_rating": rating})
 
 

@@ -17,6 +17,7 @@ from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
+from zdsync.sandbox.new_user import NEW_USER
 from zdsync.sandbox.ratings import Answer, Ratings, summary
 from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
@@ -245,17 +246,15 @@ class Store:
             self.tickets.put(ticket)
             return ticket
 
-    def rate_ticket(self, ticket_id: int, answer: Answer | None = None, **given: Any) -> Record:
-        """The requester's answer to the ticket's survey (``answer``, or its fields as keyword
-        arguments): its rating made or changed, and the ticket's summary of it with it, a
-        system-only change as far as the ticket's stamps go."""
+    def rate_ticket(self, ticket_id: int, **answer: Any) -> Record:
+        """The requester's ``Answer`` to the ticket's survey: its rating made or changed, and
+        the ticket's summary of it, a system-only change as far as the ticket's stamps go."""
         with self.lock:
-            now = self.now()
-            ticket = self.tickets.records[ticket_id]
-            chosen = answer or Answer(**given)
-            rating = self.ratings.rate(ticket, self.audits.of_ticket(ticket_id), chosen, now)
-            changed = {**ticket, "satisfaction_rating": summary(rating), "generated_timestamp": now}
-            self.tickets.put(changed)
+            ticket, now = self.tickets.records[ticket_id], self.now()
+            audits = self.audits.of_ticket(ticket_id)
+            rating = self.ratings.rate(ticket, audits, Answer(**answer), now)
+            summed = {"satisfaction_rating": summary(rating), "generated_timestamp": now}
+            self.tickets.put({**ticket, **summed})
             return copy.deepcopy(rating)
 
     def create_ticket(
@@ -376,32 +375,8 @@ class Store:
         self.next_user_id += 17
         now = iso(self.now())
         user: Record = dict.fromkeys(self._user_keys)
-        user.update(
-            id=user_id,
-            url=f"{self.origin}/api/v2/users/{user_id}.json",
-            created_at=now,
-            updated_at=now,
-            role="end-user",
-            active=True,
-            verified=False,
-            tags=[],
-            user_fields={},
-            locale="en-US",
-            locale_id=1,
-            time_zone="Copenhagen",
-            iana_time_zone="Europe/Copenhagen",
-            alias="",
-            details="",
-            notes="",
-            signature="",
-            shared=False,
-            shared_agent=False,
-            suspended=False,
-            moderator=False,
-            only_private_comments=False,
-            restricted_agent=False,
-            report_csv=False,
-        )
+        user.update(copy.deepcopy(NEW_USER), id=user_id, created_at=now, updated_at=now)
+        user["url"] = f"{self.origin}/api/v2/users/{user_id}.json"
         user.update(fields)
         self.identities[user_id] = []
         if user.get("email"):
