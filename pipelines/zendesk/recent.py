@@ -46,11 +46,15 @@ class RecentList(Fetch):
     stamp: str = "created_at"
     lookback_days: int = 28
 
-    def start_time(self, state: Mapping[str, Any], default: int) -> int:
-        """Where a run reads from: the look-back before the newest record loaded."""
+    def start_time(
+        self, state: Mapping[str, Any], default: int, lookback_days: int | None = None
+    ) -> int:
+        """Where a run reads from: the look-back (``lookback_days`` if given, else the kind's
+        own) before the newest record loaded."""
         if "newest" not in state:
             return default
-        return max(default, int(state["newest"]) - self.lookback_days * DAY)
+        days = self.lookback_days if lookback_days is None else lookback_days
+        return max(default, int(state["newest"]) - days * DAY)
 
     def describe(self, state: Mapping[str, Any]) -> str | None:
         return f"start_time {self.start_time(state, 0)}" if "newest" in state else None
@@ -79,7 +83,7 @@ class RecentTask:
     def fetch_ahead(self) -> None:
         # Read here, after any pending load, in the run's thread; a full refresh starts over.
         saved = {} if self.run.full_refresh else self.run.saved_state(self.stream.name)
-        start = self.kind.start_time(saved, self.run.start_time)
+        start = self.kind.start_time(saved, self.run.start_time, self.run.lookback_days)
         self.fetched = Prefetch(lambda: self._fetch(start), name=self.stream.name)
         self.fetched.start()
 

@@ -129,3 +129,16 @@ def test_a_run_with_nothing_new_costs_one_request(ratings_sandbox: Sandbox, db: 
     assert int(log[0]["query"]["start_time"]) == newest - LOOKBACK
     assert summary.resources[0].new_rows == 0
     assert loaded(db) == truth(sandbox)
+
+
+def test_the_look_back_is_an_option_of_the_run(ratings_sandbox: Sandbox, db: Path) -> None:
+    sandbox = ratings_sandbox
+    extract(sandbox, db, resources=RESOURCES)
+    before = len(sandbox.app.request_log())
+
+    extract(sandbox, db, resources=RESOURCES, ratings_lookback_days=3)
+
+    newest = max(epoch(r["created_at"]) for r in sandbox.store.ratings.records.values())
+    asked = ratings_requests(sandbox, before)
+    assert [int(e["query"]["start_time"]) for e in asked] == [newest - 3 * 86400]
+    assert loaded(db) == truth(sandbox)
