@@ -251,3 +251,18 @@ TICKET_METRIC_EVENT_COLUMNS = {
     "status": "JSON",
     "deleted": "BOOLEAN",
 }
+
+SATISFACTION_RATING_COLUMNS = {
+    "id": "BIGINT",
+    "url": "VARCHAR",
+    "ticket_id": "BIGINT",
+    "assignee_id": "BIGINT",
+    "group_id": "BIGINT",
+    "requester_id": "BIGINT",
+    "score": "VARCHAR",
+    "comment": "VARCHAR",
+    "reason": "VARCHAR",
+    "reason_id": "BIGINT",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+}

@@ -126,6 +126,7 @@ class ExtractRun:
             saved_state=self._saved_state,
             has_table=self.warehouse.has_table,
             prefetch_pages=self._prefetch_pages,
+            lookback_days=options.ratings_lookback_days,
         )
         for stream in [*streams.fetched_with(loaded), *loaded]:
             self.context.tasks[stream.name] = stream.fetch.start(stream, self.context)

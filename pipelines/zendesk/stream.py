@@ -113,6 +113,8 @@ class RunContext:
         prefetch_pages: How many pages a stream may fetch ahead of loading.
         stop: Set when the run ends, so fetches still under way give up.
         tasks: Every task of the run by stream name, for the streams that read another's rows.
+        lookback_days: The look-back of the lists read again from one (``recent.py``), when
+            the run sets one.
     """
 
     client: ZendeskClient
@@ -125,6 +127,7 @@ class RunContext:
     prefetch_pages: Callable[[Stream], int]
     stop: threading.Event = field(default_factory=threading.Event)
     tasks: dict[str, Task] = field(default_factory=dict)
+    lookback_days: int | None = None
 
 
 class Fetch(ABC):

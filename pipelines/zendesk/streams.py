@@ -14,6 +14,7 @@ from pipelines.zendesk.columns import (
     DELETED_USER_COLUMNS,
     FIELD_COLUMNS,
     ORGANIZATION_COLUMNS,
+    SATISFACTION_RATING_COLUMNS,
     TICKET_COLUMNS,
     TICKET_COMMENT_COLUMNS,
     TICKET_EVENT_COLUMNS,
@@ -30,6 +31,7 @@ from pipelines.zendesk.derived import Derived, flattened, sideload
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
+from pipelines.zendesk.recent import RecentList
 from pipelines.zendesk.stream import Phase, Stream
 from pipelines.zendesk.ticket_events import comments, field_history, tag_history
 from zdsync import catalog
@@ -132,6 +134,14 @@ USER_IDENTITIES = Stream(
     USER_IDENTITY_COLUMNS,
     Derived("users", sideload("identities", USER_IDENTITY_COLUMNS)),
 )
+# On the account's budget, not the exports'; read again from a look-back, as a rating may
+# change after it is created (``recent.py``).
+SATISFACTION_RATINGS = Stream(
+    "satisfaction_ratings",
+    catalog.operation("satisfaction_ratings.list").path,
+    SATISFACTION_RATING_COLUMNS,
+    RecentList(stamp="created_at", lookback_days=28),
+)
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -150,6 +160,7 @@ STREAMS: dict[str, Stream] = {
         TICKET_METRICS,
         TICKET_METRIC_EVENTS,
         USER_IDENTITIES,
+        SATISFACTION_RATINGS,
         *CONFIG_STREAMS,
     )
 }

@@ -29,6 +29,10 @@ BEYOND_THE_FILE: dict[tuple[str, str], str] = {
     ("incremental.ticket_events", "per_page"): "the notes: per_page on ticket events",
     ("incremental.ticket_events", "include"): "the description: the comment_events sideload",
     ("incremental.ticket_metric_events", "per_page"): "the notes: every export takes per_page",
+    **{
+        ("satisfaction_ratings.list", name): "the description's table of filters"
+        for name in ("score", "start_time", "end_time")
+    },
 }
 
 

@@ -256,6 +256,11 @@ def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
             0,
             _requests_to(small_sandbox, "/api/v2/incremental/ticket_metric_events"),
         ],
+        "satisfaction_ratings": [
+            len(truth["satisfaction_ratings"]),
+            0,
+            _requests_to(small_sandbox, "/api/v2/satisfaction_ratings"),
+        ],
         **{
             name: [len(listed), 0, _requests_to(small_sandbox, f"{STREAMS[name].path}$")]
             for name, listed in settings_truth(truth).items()

@@ -15,6 +15,7 @@ from zdsync.sandbox import (
     lists,
     members,
     passwords,
+    rating_routes,
     reads_many,
     search,
     trigger_categories,
@@ -141,4 +142,8 @@ ROUTES: dict[str, Handler] = {
     **trigger_categories.HANDLERS,
     **user_field_writes.HANDLERS,
     **user_field_options.HANDLERS,
+    "satisfaction_ratings.list": _admin_only(_listed(rating_routes.LISTING)),
+    "satisfaction_ratings.show": _admin_only(rating_routes.show),
+    "satisfaction_ratings.count": _admin_only(rating_routes.count),
+    "satisfaction_ratings.create": rating_routes.create,
 }

@@ -17,6 +17,8 @@ from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
+from zdsync.sandbox.new_user import NEW_USER
+from zdsync.sandbox.ratings import Answer, Ratings, summary
 from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
 DELETED_USER_KEYS = (
@@ -64,13 +66,16 @@ class Store:
         self.clock = Clock()
         self.lock = threading.RLock()
         data = Generator(config, origin).build()
-        self.tickets = ExportIndex({t["id"]: t for t in data.tickets}, _ticket_stamp)
-        self.users = ExportIndex({u["id"]: u for u in data.users}, _updated_stamp)
-        self.organizations = ExportIndex({o["id"]: o for o in data.organizations}, _updated_stamp)
         self.ticket_events = ExportIndex({}, event_stamp, eager=False)
         self.ticket_metric_events = ExportIndex({}, metric_stamp, eager=False)
         self.audits = Audits(self.ticket_events, self.ticket_metric_events, origin, config.seed)
         self.audits.generate(data.tickets, [u["id"] for u in data.users if u["role"] != "end-user"])
+        # Before the tickets are indexed: each ticket's rating summary is part of its JSON.
+        self.ratings = Ratings(config, origin)
+        self.ratings.generate(data.tickets, self.audits.of_ticket, self.now())
+        self.tickets = ExportIndex({t["id"]: t for t in data.tickets}, _ticket_stamp)
+        self.users = ExportIndex({u["id"]: u for u in data.users}, _updated_stamp)
+        self.organizations = ExportIndex({o["id"]: o for o in data.organizations}, _updated_stamp)
         self.identities = data.identities
         self.purged: dict[int, Record] = {u["id"]: u for u in data.purged_users}
         self.compliance = data.compliance
@@ -128,6 +133,7 @@ class Store:
                     "triggers": self.triggers.triggers,
                     "trigger_categories": self.triggers.categories,
                     "user_fields": {f["id"]: f for f in self.user_fields},
+                    "satisfaction_ratings": self.ratings.records,
                     **self.account.truth(),
                 }
             )
@@ -239,6 +245,17 @@ class Store:
             ticket = {**self.tickets.records[ticket_id], "generated_timestamp": self.now()}
             self.tickets.put(ticket)
             return ticket
+
+    def rate_ticket(self, ticket_id: int, **answer: Any) -> Record:
+        """The requester's ``Answer`` to the ticket's survey: its rating made or changed, and
+        the ticket's summary of it, a system-only change as far as the ticket's stamps go."""
+        with self.lock:
+            ticket, now = self.tickets.records[ticket_id], self.now()
+            audits = self.audits.of_ticket(ticket_id)
+            rating = self.ratings.rate(ticket, audits, Answer(**answer), now)
+            summed = {"satisfaction_rating": summary(rating), "generated_timestamp": now}
+            self.tickets.put({**ticket, **summed})
+            return copy.deepcopy(rating)
 
     def create_ticket(
         self, *, by: int | None = None, comment: Record | None = None, **fields: Any
@@ -358,32 +375,8 @@ class Store:
         self.next_user_id += 17
         now = iso(self.now())
         user: Record = dict.fromkeys(self._user_keys)
-        user.update(
-            id=user_id,
-            url=f"{self.origin}/api/v2/users/{user_id}.json",
-            created_at=now,
-            updated_at=now,
-            role="end-user",
-            active=True,
-            verified=False,
-            tags=[],
-            user_fields={},
-            locale="en-US",
-            locale_id=1,
-            time_zone="Copenhagen",
-            iana_time_zone="Europe/Copenhagen",
-            alias="",
-            details="",
-            notes="",
-            signature="",
-            shared=False,
-            shared_agent=False,
-            suspended=False,
-            moderator=False,
-            only_private_comments=False,
-            restricted_agent=False,
-            report_csv=False,
-        )
+        user.update(copy.deepcopy(NEW_USER), id=user_id, created_at=now, updated_at=now)
+        user["url"] = f"{self.origin}/api/v2/users/{user_id}.json"
         user.update(fields)
         self.identities[user_id] = []
         if user.get("email"):
