@@ -170,7 +170,10 @@ def _check_sources(con: Warehouse, found: Sequence[Traversable]) -> None:
         raise TransformError(
             f"tables missing in schema {RAW_SCHEMA}: {', '.join(missing)}: run zdsync extract first"
         )
+    # A table loaded only with another (field definitions with tickets, field changes with ticket
+    # events) is missing when that export had no rows for it: the models read it empty. One whose
+    # export was never loaded stays missing, so the models that read it wait.
     for stream in raw_inputs(found):
-        if stream.name not in present:
+        if stream.name not in present and stream.fetch.follows in present:
             columns = ", ".join(f'"{name}" {kind}' for name, kind in stream.columns.items())
             con.run(f"CREATE TABLE {RAW_SCHEMA}.{stream.name} ({columns})")
