@@ -1,10 +1,11 @@
 """The activity models over a real extract of the sandbox, against the sandbox's own truth.
 
 The sandbox is extracted over HTTP into DuckDB and the models run; then a solved ticket is
-reopened, an open one put on hold and a new one answered by an agent, all through the API, and
-the extract and the models run again. ``ticket_metrics`` must equal the metric sets Zendesk
-(the sandbox) sideloads, both times; the daily history, the backlog, the SLA breaches and the
-enriched tickets must equal what ``sandbox_truth`` replays from the sandbox's records.
+reopened, an open one put on hold, a new one answered by an agent and another new one made
+urgent, all through the API, and the extract and the models run again. ``ticket_metrics`` must
+equal the metric sets Zendesk (the sandbox) sideloads, both times; the daily history, the
+backlog, the SLA breaches and the enriched tickets must equal what ``sandbox_truth`` replays
+from the sandbox's records.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.pipelines.conftest import extract
 from tests.sql import sandbox_truth
 from tests.sql.test_models import Target
 from zdsync.sandbox import Sandbox, SandboxConfig
+from zdsync.sandbox.activity import SLA_POLICIES
 from zdsync.sandbox.config import ADMIN_EMAIL
 from zdsync.transform import run_models
 
@@ -88,10 +90,15 @@ def _change_through_the_api(sandbox: Sandbox) -> tuple[dict[str, int], dict[str,
     changed = {"reopened": _pick(sandbox, "solved"), "held": _pick(sandbox, "open")}
     unanswered = _unanswered(sandbox)
     changed["replied"] = unanswered[0]
+    records = sandbox.store.tickets.records
+    changed["escalated"] = next(
+        t for t in unanswered[1:] if records[t]["priority"] in ("low", "normal")
+    )
     bodies: dict[str, dict[str, Any]] = {
         "reopened": {"status": "open"},
         "held": {"status": "hold", "comment": {"body": "Waiting on the vendor", "public": False}},
         "replied": {"comment": {"body": "We are on it", "public": True}},
+        "escalated": {"priority": "urgent"},
     }
     at = {}
     for name, body in bodies.items():
@@ -207,6 +214,29 @@ def test_sla_breaches_are_the_outcomes_of_the_metric_events(synced: Synced) -> N
 
     assert found == expected
     assert {o["breached"] for o in expected.values()} == {True, False}
+    # Worked out by hand: unanswered past its standard policy's eight hours, the ticket breached
+    # then; made urgent, it falls under the urgent policy, whose hour had passed too, so that
+    # breach is due at once, on the sandbox's clock (which the test moved past the wall clock
+    # the models ran by).
+    escalated = synced.changed["escalated"]
+    created = sandbox_truth.epoch(synced.sandbox.store.tickets.records[escalated]["created_at"])
+    assert found[(escalated, "reply_time", 1)] == {
+        "policy_id": SLA_POLICIES["urgent"]["id"],
+        "policy_title": "Urgent and high",
+        "target_minutes": 60,
+        "business_hours": False,
+        "applied_at": synced.at["escalated"],
+        "breached_at": created + SLA_POLICIES["normal"]["reply_minutes"] * 60,
+        "breached": True,
+        "fulfilled_at": None,
+        "elapsed_minutes_calendar": None,
+    }
+    breaches = synced.after.query(
+        "SELECT time FROM zendesk.ticket_metric_events WHERE type = 'breach' AND NOT deleted "  # noqa: S608
+        f"AND metric = 'reply_time' AND ticket_id = {escalated}"
+    )
+    assert synced.at["escalated"] in {_value(r["time"]) for r in breaches}
+    assert created + 60 * 60 < synced.at["escalated"]
 
 
 def test_enriched_tickets_name_what_the_sandbox_points_at(synced: Synced) -> None:
