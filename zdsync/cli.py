@@ -314,6 +314,8 @@ def transform(
         runs = run_models(db, destination=options.destination)
     for run in runs:
         done = f"skipped: {run.skipped}" if run.skipped else f"{run.seconds:6.2f}s"
+        if run.fallback:
+            done += f" approximated: {run.fallback}"
         typer.echo(f"{run.name:<32} {done}")
 
 

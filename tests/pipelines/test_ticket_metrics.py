@@ -101,12 +101,12 @@ def test_a_ticket_worked_through_has_the_minutes_it_took(
     (row,) = [r for r in table(db, "ticket_metrics") if r["ticket_id"] == created["id"]]
     # Worked out by hand from when each write happened (its answer's updated_at): the first
     # reply about 10 minutes in, solved about 40 minutes in after about 30 pending, then
-    # reopened once; unsolved now, so no full resolution.
+    # reopened once, which leaves the full resolution at that solve until the next.
     assert row["reply_time_in_minutes_calendar"] == (replied - opened) // 60 == 10
     assert row["first_resolution_time_in_minutes_calendar"] == (solved - opened) // 60
     assert row["agent_wait_time_in_minutes_calendar"] == (solved - replied) // 60
     assert row["requester_wait_time_in_minutes_calendar"] == (replied - opened) // 60
-    assert row["full_resolution_time_in_minutes_calendar"] is None
+    assert row["full_resolution_time_in_minutes_calendar"] == (solved - opened) // 60
     assert (row["reopens"], row["replies"]) == (1, 2)
     assert row["reply_time_in_minutes_business"] == row["reply_time_in_minutes_calendar"]
     assert_metrics_match(db, sandbox)

@@ -2,12 +2,15 @@
 
 The figures follow Zendesk's definitions, over the audits' status changes, assignments and
 comments: ``reopens`` counts changes out of ``solved``; ``replies`` the public comments by
-agents after the creation; stations the distinct assignees and groups. Durations are in
-calendar minutes (whole minutes, rounded down) and count only the spans that have ended with a
-later status change: reply time to the first public agent comment; first and full resolution
-to the first and the last solve; agent wait (``pending``), requester wait (``new``, ``open``,
-``hold``) and on-hold (``hold``) times. The sandbox keeps no business schedule, so every
-``business`` figure equals its ``calendar`` one.
+agents after the creation; stations the distinct assignees and groups; ``assignee_updated_at``
+the last audit by the ticket's assignee. Durations are in calendar minutes (whole minutes,
+rounded down): reply time to the first public agent comment; first and full resolution to the
+first and the last solve, which a reopen leaves as they were; agent wait (``pending``),
+requester wait (``new``, ``open``, ``hold``) and on-hold (``hold``) times, running totals of
+the status spans that have ended with a later status change. Zendesk records a figure once
+both its events have happened, so each is null until then: the status times until the status
+first changes. The sandbox keeps no business schedule, so every ``business`` figure equals its
+``calendar`` one.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ def _minutes(seconds: int | None) -> dict[str, int | None]:
     return {"calendar": value, "business": value}
 
 
-def _time_in(statuses: list[tuple[int, str]], wanted: tuple[str, ...]) -> int:
+def _time_in(statuses: list[tuple[int, str]], wanted: tuple[str, ...]) -> int | None:
+    if len(statuses) < 2:
+        return None
     return sum(end - start for (start, status), (end, _) in pairwise(statuses) if status in wanted)
 
 
@@ -65,8 +70,9 @@ def metric_set(ticket: Record, audits: list[Record], agents: set[int]) -> Record
     replies = [at for at, author, public in _comments(audits) if public and author in agents]
     requester = ticket["requester_id"]
     by_requester = [a["timestamp"] for a in audits if a["updater_id"] == requester]
+    assignee = ticket["assignee_id"]
+    by_assignee = [a["timestamp"] for a in audits if assignee and a["updater_id"] == assignee]
     assigned = [at for at, value in assignees if value is not None]
-    current_solved = ticket["status"] in SOLVED
     last_comment = [
         a["timestamp"]
         for a in audits
@@ -86,18 +92,16 @@ def metric_set(ticket: Record, audits: list[Record], agents: set[int]) -> Record
             if before == "solved" and status not in SOLVED
         ),
         "replies": len(replies),
-        "assignee_updated_at": iso(assignees[-1][0]) if len(assignees) > 1 else None,
+        "assignee_updated_at": iso(by_assignee[-1]) if by_assignee else None,
         "requester_updated_at": iso(by_requester[-1]) if by_requester else None,
         "status_updated_at": iso(statuses[-1][0]) if statuses else None,
         "initially_assigned_at": iso(assigned[0]) if assigned else None,
         "assigned_at": iso(assigned[-1]) if assigned else None,
-        "solved_at": iso(solves[-1]) if solves and current_solved else None,
+        "solved_at": iso(solves[-1]) if solves else None,
         "latest_comment_added_at": iso(last_comment[-1]) if last_comment else None,
         "reply_time_in_minutes": _minutes(replies[0] - created if replies else None),
         "first_resolution_time_in_minutes": _minutes(solves[0] - created if solves else None),
-        "full_resolution_time_in_minutes": _minutes(
-            solves[-1] - created if solves and current_solved else None
-        ),
+        "full_resolution_time_in_minutes": _minutes(solves[-1] - created if solves else None),
         "agent_wait_time_in_minutes": _minutes(_time_in(statuses, ("pending",))),
         "requester_wait_time_in_minutes": _minutes(_time_in(statuses, REQUESTER_WAITS)),
         "on_hold_time_in_minutes": _minutes(_time_in(statuses, ("hold",))),
