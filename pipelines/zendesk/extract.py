@@ -22,6 +22,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import runtime, streams
 from pipelines.zendesk.convert import Converter, JsonLinesConverter
+from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.failures import extract_error
 from pipelines.zendesk.gdpr import scrub
 from pipelines.zendesk.options import RESERVED_FILE_STEMS, ExtractOptions
@@ -64,7 +65,8 @@ def run_extract(
     """
     options = options or ExtractOptions()
     check(options)
-    runtime.prepare(arrow=bool(options.destination))
+    derived = any(isinstance(s.fetch, Derived) for s in streams.loaded_with(options.resources))
+    runtime.prepare(arrow=bool(options.destination) or derived)
     with ZendeskClient(settings) as client:
         try:
             extract = ExtractRun(client, options, on_progress)
@@ -122,6 +124,7 @@ class ExtractRun:
             start_time=_epoch(options.start_date),
             full_refresh=options.full_refresh,
             converter=self._converter,
+            table_converter=self._table_converter,
             progress=self._progress,
             saved_state=self._saved_state,
             has_table=self.warehouse.has_table,
@@ -194,14 +197,17 @@ class ExtractRun:
                     self.finished_at.setdefault(task.stream.name, now)
 
     def _converter(self, stream: Stream) -> Converter:
-        converter: Converter
         if self.options.destination:
-            # Imported here: Arrow's libraries cost about 70 MB that the DuckDB path never needs.
-            from pipelines.zendesk.arrow import ArrowConverter
+            return self._table_converter(stream)
+        converter = JsonLinesConverter(stream, self.pages_dir)
+        self._converters.append(converter)
+        return converter
 
-            converter = ArrowConverter(stream)
-        else:
-            converter = JsonLinesConverter(stream, self.pages_dir)
+    def _table_converter(self, stream: Stream) -> Converter:
+        # Imported here: Arrow's libraries cost memory a run without them never needs.
+        from pipelines.zendesk.arrow import ArrowConverter
+
+        converter = ArrowConverter(stream)
         self._converters.append(converter)
         return converter
 
