@@ -21,7 +21,7 @@ import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import runtime, streams
-from pipelines.zendesk.convert import Converter, JsonLinesConverter
+from pipelines.zendesk.convert import Converter, JsonLinesConverter, Parsers
 from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.failures import extract_error
 from pipelines.zendesk.gdpr import scrub
@@ -116,6 +116,7 @@ class ExtractRun:
         self.pages_dir = Path(self.pipeline.working_dir) / "pages"
         shutil.rmtree(self.pages_dir, ignore_errors=True)
         self._converters: list[Converter] = []
+        self._parsers = Parsers()
         loaded = streams.loaded_with(options.resources)
         # Streams that follow another load with it and are counted with it, not on their own.
         self.summarised = [stream.name for stream in loaded if stream.fetch.follows is None]
@@ -162,6 +163,7 @@ class ExtractRun:
             task.close()
         for converter in self._converters:
             converter.close()
+        self._parsers.close()
         if self.connection is not None:
             self.connection.close()
         shutil.rmtree(self.pages_dir, ignore_errors=True)
@@ -199,7 +201,7 @@ class ExtractRun:
     def _converter(self, stream: Stream) -> Converter:
         if self.options.destination:
             return self._table_converter(stream)
-        converter = JsonLinesConverter(stream, self.pages_dir)
+        converter = JsonLinesConverter(stream, self.pages_dir, self._parsers)
         self._converters.append(converter)
         return converter
 
@@ -207,7 +209,7 @@ class ExtractRun:
         # Imported here: Arrow's libraries cost memory a run without them never needs.
         from pipelines.zendesk.arrow import ArrowConverter
 
-        converter = ArrowConverter(stream)
+        converter = ArrowConverter(stream, self._parsers)
         self._converters.append(converter)
         return converter
 
