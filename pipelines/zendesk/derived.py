@@ -6,6 +6,12 @@ tag changes inside ticket events) or from a list the body sideloads beside them 
 beside tickets). The rows reach dlt through the export's own resource, marked with their
 table's name, so they commit in the same load package as the export's position: a run killed
 before that package loads reads the page again for every table alike.
+
+Each page's rows travel as an Arrow table with the stream's declared column types, made on the
+fetch thread by the same DuckDB parse the parents' records go through: dlt writes such a table
+out as it receives it, where a list of dicts would be normalized row by row and held meanwhile.
+(The parents' JSON-lines files cannot carry them: dlt imports a file only into its resource's
+own table.)
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pipelines.zendesk.convert import Converted, Converter
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.stream import Fetch, Phase, RunContext, Stream
 from zdsync.client.pagination import MAX_EXPORT_PAGE
@@ -64,21 +71,36 @@ class DerivedTask:
         return None
 
     def loaded(self) -> None:
-        """Nothing: its rows were handed over as plain records."""
+        """Nothing: its rows were handed over as Arrow tables, which dlt has written out."""
 
     def close(self) -> None:
         """Nothing to close."""
 
 
-def derived_rows(
-    streams: Sequence[Stream], items: Sequence[Record], body: Mapping[str, Any]
-) -> dict[str, list[Record]]:
-    """Each derived stream's rows of one page."""
-    found: dict[str, list[Record]] = {}
-    for stream in streams:
-        fetch = stream.fetch
+@dataclass(frozen=True)
+class DerivedTable:
+    """A derived stream of a run and the converter that types its rows (into Arrow tables)."""
+
+    stream: Stream
+    converter: Converter
+
+    def convert(self, items: Sequence[Record], body: Mapping[str, Any]) -> Converted | None:
+        """The stream's rows of one page, typed; None when the page has none."""
+        fetch = self.stream.fetch
         assert isinstance(fetch, Derived)
-        found[stream.name] = fetch.rows(items, body)
+        rows = fetch.rows(items, body)
+        return self.converter.records(rows) if rows else None
+
+
+def derived_parts(
+    tables: Sequence[DerivedTable], items: Sequence[Record], body: Mapping[str, Any]
+) -> dict[str, Converted]:
+    """Each derived stream's typed rows of one page, for the streams that have any."""
+    found: dict[str, Converted] = {}
+    for table in tables:
+        part = table.convert(items, body)
+        if part is not None:
+            found[table.stream.name] = part
     return found
 
 

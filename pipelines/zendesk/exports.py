@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import dlt
 
 from pipelines.zendesk.convert import Converter
-from pipelines.zendesk.derived import Derived
+from pipelines.zendesk.derived import Derived, DerivedTable
 from pipelines.zendesk.feed import FedPage, PageFeed, parsed_pages, raw_export_pages
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.state import check_version
@@ -51,7 +51,7 @@ class Export(Fetch):
         client: ZendeskClient,
         paginator: Paginator,
         converter: Converter,
-        derived: Sequence[Stream],
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
         """The stream's pages from ``paginator``'s position, converted, with the rows of the
         ``derived`` streams each carries."""
@@ -76,7 +76,7 @@ class CursorExport(Export):
         client: ZendeskClient,
         paginator: Paginator,
         converter: Converter,
-        derived: Sequence[Stream],
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
         return raw_export_pages(client, paginator, converter, derived)
 
@@ -117,7 +117,7 @@ class TimeExport(Export):
         client: ZendeskClient,
         paginator: Paginator,
         converter: Converter,
-        derived: Sequence[Stream],
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
         return parsed_pages(client, paginator, converter, derived)
 
@@ -180,10 +180,11 @@ class ExportTask:
             )
         return self._feed
 
-    def derived(self) -> list[Stream]:
-        """The streams whose rows this one's pages carry, among the run's."""
+    def derived(self) -> list[DerivedTable]:
+        """The streams whose rows this one's pages carry, among the run's, each with the
+        converter that types them."""
         return [
-            task.stream
+            DerivedTable(task.stream, self.run.table_converter(task.stream))
             for task in self.run.tasks.values()
             if isinstance(task.stream.fetch, Derived)
             and task.stream.fetch.follows == self.stream.name
@@ -219,10 +220,9 @@ def export_batch(task: ExportTask, budget: BatchBudget) -> Iterator[Any]:
             break
         if page.records is not None:
             yield from batch.add(page.records)
-        for name, rows in page.derived.items():
-            if rows:
-                yield dlt.mark.with_table_name(rows, name)
-                task.run.tasks[name].progress.records += len(rows)
+        for name, part in page.derived.items():
+            yield dlt.mark.with_table_name(part.data, name)
+            task.run.tasks[name].progress.records += part.count
         task.kind.save(state, page.position)
         budget.spend(page.count)
         progress.records += page.count

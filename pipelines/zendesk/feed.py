@@ -18,8 +18,7 @@ from typing import Any
 import orjson
 
 from pipelines.zendesk.convert import Converted, Converter
-from pipelines.zendesk.derived import derived_rows
-from pipelines.zendesk.stream import Stream
+from pipelines.zendesk.derived import DerivedTable, derived_parts
 from zdsync.client import PageRequest, Paginator, ZendeskClient
 from zdsync.client.errors import ZendeskError
 
@@ -35,25 +34,25 @@ CURSOR_EXPORT_FIELDS = {
 @dataclass(frozen=True)
 class FedPage:
     """A fetched page: its records converted (None when empty), how many, where it ends, and
-    the rows it carries for each derived stream."""
+    the rows it carries for each derived stream, converted too."""
 
     records: Converted | None
     count: int
     position: Any
     is_last: bool
-    derived: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    derived: dict[str, Converted] = field(default_factory=dict)
 
 
 def parsed_pages(
     client: ZendeskClient,
     paginator: Paginator,
     converter: Converter,
-    derived: Sequence[Stream] = (),
+    derived: Sequence[DerivedTable] = (),
 ) -> Iterator[FedPage]:
     """Pages read as JSON by the client, then converted: any paginator."""
     for page in client.paginate(paginator):
         records = converter.records(page.items) if page.items else None
-        rows = derived_rows(derived, page.items, page.body) if derived else {}
+        rows = derived_parts(derived, page.items, page.body) if derived else {}
         yield FedPage(records, len(page.items), page.position, page.is_last, rows)
 
 
@@ -61,7 +60,7 @@ def raw_export_pages(
     client: ZendeskClient,
     paginator: Paginator,
     converter: Converter,
-    derived: Sequence[Stream] = (),
+    derived: Sequence[DerivedTable] = (),
 ) -> Iterator[FedPage]:
     """Cursor-export pages parsed straight from the body by DuckDB: the fast path."""
     request: PageRequest | None = paginator.first_request()
@@ -78,7 +77,7 @@ def raw_export_pages(
         if derived:
             # Only the sideloads need the body as Python objects; the records never do.
             parsed = orjson.loads(body)
-            rows = derived_rows(derived, parsed.get(converter.shape.key) or [], parsed)
+            rows = derived_parts(derived, parsed.get(converter.shape.key) or [], parsed)
         count = records.count if records else 0
         yield FedPage(records, count, page.position, page.is_last, rows)
 
