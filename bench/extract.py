@@ -7,13 +7,17 @@ Figures printed:
 
 * tickets per second end to end (HTTP page to committed DuckDB row), rate limits off, and the
   same for dlt's default settings (dicts, nested child tables, insert_values) as the baseline;
-* peak resident memory for 100,000 tickets and for the whole dataset;
-* with the sandbox's limits on (time-scaled), a full backfill of every resource in each of the
-  sandbox's users-cursor modes (``both``: a users cursor request spends its own budget and the
-  one every incremental export shares; ``own``: only its own). Per mode: the requests each limit
-  carried, from the sandbox's request log, and the least time that many allow; the backfill's
-  time from first to last request against the best the scarcest limit allows; the 429s; and per
-  export budget, records per window against its ceiling (requests allowed per window x 1,000).
+* peak resident memory for 100,000 tickets and for the whole dataset, tickets only; and with
+  every stream on (the activity streams too) at two volumes, one twice the other, to show the
+  peak stays flat;
+* with the sandbox's limits on (time-scaled), a full backfill of every resource, the activity
+  streams too, in each of the sandbox's users-cursor modes (``both``: a users cursor request
+  spends its own budget and the one every incremental export shares; ``own``: only its own).
+  Per mode: the requests each limit carried, from the sandbox's request log, and the least time
+  that many allow; each export stream's pages, and the shared budget's: its pages, the best time
+  it allows, the time the backfill took from its first export request to its last, the ratio
+  and the 429s; the whole backfill against the best its scarcest limit allows; and per export
+  budget, records per window against its ceiling (requests allowed per window x 1,000).
 
 ``--parts`` runs some of the three (``unlimited,memory,limited``) and ``--scale 0.2`` shrinks
 every dataset, for a quick look on a busy machine.
@@ -46,7 +50,9 @@ from zdsync.sandbox.limits import RateLimits
 log = logging.getLogger("bench")
 BIN = Path(sys.executable).parent
 MEMORY_SIZES = (20_000, 100_000, 200_000, 400_000)
-TIME_SCALE = 10  # limits' one-minute windows last 6 s
+# Every stream on: the sandbox holds about five audits and ten metric events per ticket.
+ACTIVITY_SIZES = (10_000, 20_000)
+TIME_SCALE = 6  # limits' one-minute windows last 10 s
 BASELINE_PAGES = 20
 ALL_RESOURCES = ",".join(RESOURCE_NAMES)
 BUDGETS = ("both", "own")
@@ -61,6 +67,10 @@ class Dataset:
     users: int = 50_000
     organizations: int = 10_000
     deleted_users: int = 5_000
+
+    def with_tickets(self, tickets: int) -> Dataset:
+        """This dataset's proportions, for ``tickets`` tickets."""
+        return self.scaled(tickets / self.tickets)
 
     def scaled(self, factor: float) -> Dataset:
         return Dataset(*(max(1, round(getattr(self, f.name) * factor)) for f in fields(self)))
@@ -184,6 +194,35 @@ def memory(work: Path, dataset: Dataset) -> None:
             result["peak_rss_mb"],
             result["records"] / result["seconds"],
         )
+    peaks = []
+    for tickets in (round(size * scale) for size in ACTIVITY_SIZES):
+        sized = dataset.with_tickets(tickets)
+        with sandbox("--rate-limits", "off", dataset=sized) as url:
+            result = measure(
+                url,
+                work / f"memory-all-{tickets}.duckdb",
+                "--resources",
+                ALL_RESOURCES,
+                ZENDESK_RATE_LIMITS="off",
+            )
+        per = result["per_resource"]
+        peaks.append(result["peak_rss_mb"])
+        log.info(
+            "memory, every stream: %d tickets, %d ticket events, %d metric events, %d records "
+            "in all, peak %.0f MB (%.1fs)",
+            tickets,
+            per["ticket_events"]["records"],
+            per["ticket_metric_events"]["records"],
+            result["records"],
+            result["peak_rss_mb"],
+            result["seconds"],
+        )
+    log.info(
+        "memory, every stream: twice the volume, peak %.0f MB against %.0f MB (%.2fx)",
+        peaks[-1],
+        peaks[0],
+        peaks[-1] / peaks[0],
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +270,9 @@ def limited(work: Path, dataset: Dataset) -> None:
     """A full backfill of every resource with the sandbox's limits on, in each users-cursor
     mode: its length against the least the limits allow, and the 429s it earned."""
     window = 60.0 / TIME_SCALE
+    # The activity streams' pages outnumber the tickets' about sixteen to one, each spending
+    # the shared budget: a twentieth of the tickets keeps the backfill to a few minutes.
+    dataset = dataset.scaled(1 / 20)
     for budget in BUDGETS:
         extra = ("--rate-limits", "realistic", "--time-scale", str(TIME_SCALE))
         with sandbox(*extra, "--users-cursor-budget", budget, dataset=dataset) as url:
@@ -255,6 +297,7 @@ def limited(work: Path, dataset: Dataset) -> None:
                 bucket.requests,
                 bucket.best_seconds(window),
             )
+        shared_budget(budget, window, api, buckets)
         export_pace(budget, window, result["per_resource"], buckets)
         best = max(bucket.best_seconds(window) for bucket in buckets)
         achieved = max(r["at"] for r in api) - min(r["at"] for r in api)
@@ -272,6 +315,37 @@ def limited(work: Path, dataset: Dataset) -> None:
             result["rate_limited"],
             result["seconds"],
         )
+
+
+def shared_budget(
+    budget: str, window: float, api: list[dict[str, Any]], buckets: list[Bucket]
+) -> None:
+    """Each export stream's pages, and how close the backfill came to the shared budget's
+    best: its pages, the least time they allow, the time from the first export request to the
+    last, and the 429s."""
+    exports = [r for r in api if r["path"].startswith("/api/v2/incremental/")]
+    paths = {STREAMS[name].path: name for name in EXPORT_NAMES}
+    pages = Counter(paths.get(r["path"].removesuffix(".json"), r["path"]) for r in exports)
+    log.info(
+        "rate limits on, users cursor budget %s: export pages %s",
+        budget,
+        ", ".join(f"{name} {count}" for name, count in pages.items()),
+    )
+    (shared,) = [bucket for bucket in buckets if bucket.name == "incremental-exports"]
+    best = shared.best_seconds(window)
+    achieved = max(r["at"] for r in exports) - min(r["at"] for r in exports)
+    log.info(
+        "rate limits on, users cursor budget %s: shared export budget (%d a %.0fs window): %d "
+        "pages, best possible %.1fs, achieved %.1fs (%.0f%%), %d 429s",
+        budget,
+        shared.allowed,
+        window,
+        shared.requests,
+        best,
+        achieved,
+        100 * best / achieved if achieved else 100.0,
+        sum(1 for r in exports if r["status"] == 429),
+    )
 
 
 def export_pace(budget: str, window: float, per: dict[str, Any], buckets: list[Bucket]) -> None:

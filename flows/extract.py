@@ -53,6 +53,7 @@ def extract(
     start_date: date | None = None,
     full_refresh: bool = False,
     batch_records: int = 50_000,
+    ratings_lookback_days: int | None = None,
 ) -> dict[str, Any]:
     """Load what changed in Zendesk since the last run.
 
@@ -66,6 +67,7 @@ def extract(
         start_date=start_date,
         full_refresh=full_refresh,
         batch_records=batch_records,
+        ratings_lookback_days=ratings_lookback_days,
     )
     return run_extract_task(options)
 

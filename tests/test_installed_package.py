@@ -117,6 +117,18 @@ def test_the_installed_transform_builds_every_model(installed: Path, tmp_path: P
     assert staged == [(tickets,)]
 
 
+def test_the_installed_package_holds_the_models_fallbacks(installed: Path, tmp_path: Path) -> None:
+    listing = "from importlib.resources import files; " + (
+        "print(*sorted(p.name for p in (files('zdsync') / 'sql' / 'fallbacks').iterdir()))"
+    )
+
+    done = run(installed / "bin" / "python", "-c", listing, cwd=tmp_path)
+
+    expected = sorted(p.name for p in (ROOT / "zdsync" / "sql" / "fallbacks").glob("*.sql"))
+    assert expected
+    assert done.stdout.split() == expected
+
+
 def test_a_transform_without_its_models_says_so(tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(db)).close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.lists import EachOf, WholeList
+from pipelines.zendesk.recent import RecentList
 from pipelines.zendesk.stream import Stream
 from pipelines.zendesk.streams import STREAMS
 
@@ -20,8 +22,12 @@ def read_as(stream: Stream) -> str:
         return "cursor export"
     if isinstance(kind, TimeExport):
         return "time-based export"
+    if isinstance(kind, Derived):
+        return f"from the `{kind.follows}` pages"
     if isinstance(kind, EachOf):
         return f"list per `{kind.parent}` record"
+    if isinstance(kind, RecentList):
+        return f"list from `start_time`, {kind.lookback_days} days back"
     assert isinstance(kind, WholeList), f"no words for {type(kind).__name__}"
     return f"whole list, with `{kind.follows}`" if kind.follows else "whole list"
 
@@ -30,6 +36,10 @@ def no_change_cost(stream: Stream) -> str:
     kind = stream.fetch
     if isinstance(kind, CursorExport | TimeExport):
         return "1 request"
+    if isinstance(kind, Derived):
+        return "none"
+    if isinstance(kind, RecentList):
+        return "1 request per 100 rows of the look-back, rewrites them"
     if isinstance(kind, EachOf):
         each = "unsettled " if not kind.snapshot else ""
         cost = f"1 request per {each}`{kind.parent}` record"

@@ -191,6 +191,15 @@ def extract(
     batch_records: Annotated[
         int, typer.Option(help="Records per committed batch; a crash loses at most one.")
     ] = 50_000,
+    ratings_lookback_days: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            metavar="DAYS",
+            help="Days before the newest rating loaded that satisfaction ratings are read again.",
+            show_default="28",
+        ),
+    ] = None,
 ) -> None:
     """Load what changed in Zendesk since the last run into DuckDB (schema zendesk)."""
     options = extract_options(
@@ -199,6 +208,7 @@ def extract(
         start_date=start_date.date() if start_date else None,
         full_refresh=full_refresh,
         batch_records=batch_records,
+        ratings_lookback_days=ratings_lookback_days,
     )
     with _stopped_runs():
         settings = Settings.load()
@@ -304,6 +314,8 @@ def transform(
         runs = run_models(db, destination=options.destination)
     for run in runs:
         done = f"skipped: {run.skipped}" if run.skipped else f"{run.seconds:6.2f}s"
+        if run.fallback:
+            done += f" approximated: {run.fallback}"
         typer.echo(f"{run.name:<32} {done}")
 
 

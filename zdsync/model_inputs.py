@@ -37,7 +37,7 @@ class Skips:
     def reason(self, model: str, sql: str) -> str | None:
         """Why ``model`` cannot run (the tables or models it waits for), or None: it can."""
         absent = sorted(raw_tables(sql) - self.present)
-        waiting = sorted({m for m in _MODEL.findall(sql) if m in self.skipped})
+        waiting = sorted(set(_MODEL.findall(sql)) & self.skipped - {relation(model)})
         if not absent and not waiting:
             return None
         self.skipped.add(relation(model))
@@ -47,3 +47,7 @@ class Skips:
         if waiting:
             needs.append(", ".join(f"{MODEL_SCHEMA}.{m}" for m in waiting) + " (skipped)")
         return f"needs {'; '.join(needs)}"
+
+    def ran(self, model: str) -> None:
+        """``model``'s relation was built after all (by its fallback): its readers can run."""
+        self.skipped.discard(relation(model))

@@ -8,7 +8,9 @@ dialect (``zdsync.warehouse``).
 
 A model whose raw tables the extract has not loaded yet (a resource not chosen, or not extracted
 since zdsync learnt it) is skipped, with the tables it waits for, and so is every model that reads
-it; the others run. Only a schema with no raw table at all stops the transform.
+it; the others run. A skipped model with a file of the same name in ``sql/fallbacks/`` runs that
+instead, an approximation from the tables there are, so the relation exists under its one name
+and the models that read it run too. Only a schema with no raw table at all stops the transform.
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ from zdsync.warehouse import Warehouse, WarehouseError, connect
 
 log = logging.getLogger(__name__)
 SQL_DIR: Traversable = files("zdsync") / "sql"
+FALLBACKS = "fallbacks"
 
 
 @dataclass(frozen=True)
 class ModelRun:
-    """One model's turn: how long it ran, or why it was skipped (``skipped`` is the reason)."""
+    """One model's turn: how long it ran, or why it was skipped (``skipped`` is the reason).
+
+    ``fallback`` is why its fallback ran in its place (the tables the model itself waits for).
+    """
 
     name: str
     seconds: float
     skipped: str | None = None
+    fallback: str | None = None
 
 
 def models(sql_dir: Traversable = SQL_DIR) -> list[Traversable]:
@@ -64,10 +71,11 @@ def raw_inputs(found: Sequence[Traversable]) -> list[Stream]:
 def required(found: Sequence[Traversable]) -> list[str]:
     """The resources an extract loads for the models in ``found``; a model waits for its own.
 
-    A table loaded only along with another (field definitions, with their records) is not
-    among them: when Zendesk had none to load, the models read it empty.
+    A table loaded only along with another (field definitions with their records, field
+    history with the ticket events) stands for the resource it follows: selecting that one
+    loads it.
     """
-    return [stream.name for stream in raw_inputs(found) if stream.fetch.follows is None]
+    return list(dict.fromkeys(stream.fetch.follows or stream.name for stream in raw_inputs(found)))
 
 
 def run_models(
@@ -89,7 +97,7 @@ def run_models(
         _publish_sync_log(db, destination)
     try:
         with connect(db, destination) as con, con.transaction():
-            return _run_all(con, found)
+            return _run_all(con, found, sql_dir / FALLBACKS)
     except WarehouseError as exc:
         raise TransformError(str(exc)) from None
 
@@ -105,7 +113,7 @@ def _publish_sync_log(db: Path, destination: str) -> None:
     log.debug("sync log tables copied: %s", ", ".join(copied) or "none")
 
 
-def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
+def _run_all(con: Warehouse, found: list[Traversable], fallbacks: Traversable) -> list[ModelRun]:
     _check_sources(con, found)
     # The sync-health models read these even before the first push, or on a warehouse the
     # extract logs nothing to.
@@ -116,18 +124,28 @@ def _run_all(con: Warehouse, found: list[Traversable]) -> list[ModelRun]:
     for path in found:
         name = path.name.removesuffix(".sql")
         reason = skips.reason(name, path.read_text())
-        if reason:
+        fallback = fallbacks / path.name if reason else None
+        if fallback is not None and not fallback.is_file():
+            fallback = None
+        if reason and (fallback is None or skips.reason(name, fallback.read_text())):
             log.info("model %s skipped: %s", name, reason)
             runs.append(ModelRun(name, 0.0, reason))
             continue
+        if fallback is not None:
+            skips.ran(name)
+            log.info("model %s approximated by its fallback: %s", name, reason)
         started = time.monotonic()
-        try:
-            con.run(path.read_text())
-        except WarehouseError as exc:
-            raise TransformError(f"model {path.name} failed: {exc}") from None
-        runs.append(ModelRun(name, time.monotonic() - started))
+        _run_model(con, fallback or path)
+        runs.append(ModelRun(name, time.monotonic() - started, fallback=reason))
         log.debug("model %s done", name)
     return runs
+
+
+def _run_model(con: Warehouse, path: Traversable) -> None:
+    try:
+        con.run(path.read_text())
+    except WarehouseError as exc:
+        raise TransformError(f"model {path.name} failed: {exc}") from None
 
 
 def missing_sources(db: Path, destination: str | None = None) -> list[str]:
@@ -170,7 +188,10 @@ def _check_sources(con: Warehouse, found: Sequence[Traversable]) -> None:
         raise TransformError(
             f"tables missing in schema {RAW_SCHEMA}: {', '.join(missing)}: run zdsync extract first"
         )
+    # A table loaded only with another (field definitions with tickets, field changes with ticket
+    # events) is missing when that export had no rows for it: the models read it empty. One whose
+    # export was never loaded stays missing, so the models that read it wait.
     for stream in raw_inputs(found):
-        if stream.name not in present:
+        if stream.name not in present and stream.fetch.follows in present:
             columns = ", ".join(f'"{name}" {kind}' for name, kind in stream.columns.items())
             con.run(f"CREATE TABLE {RAW_SCHEMA}.{stream.name} ({columns})")

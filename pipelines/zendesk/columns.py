@@ -146,3 +146,123 @@ FIELD_COLUMNS = {
     "created_at": "TIMESTAMPTZ",
     "updated_at": "TIMESTAMPTZ",
 }
+
+TICKET_EVENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "timestamp": "BIGINT",
+    "created_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "via": "JSON",
+    "event_type": "VARCHAR",
+    "child_events": "JSON",
+    "merged_ticket_ids": "JSON",
+    "system": "JSON",
+    "metadata": "JSON",
+}
+
+TICKET_FIELD_HISTORY_COLUMNS = {
+    "ticket_id": "BIGINT",
+    "field_name": "VARCHAR",
+    "value": "VARCHAR",
+    "previous_value": "VARCHAR",
+    "updated_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "event_id": "BIGINT",
+}
+
+TICKET_COMMENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "author_id": "BIGINT",
+    "public": "BOOLEAN",
+    "created_at": "TIMESTAMPTZ",
+    "body": "VARCHAR",
+    "html_body": "VARCHAR",
+    "via_channel": "VARCHAR",
+    "attachments": "JSON",
+    "event_id": "BIGINT",
+}
+
+TICKET_TAG_HISTORY_COLUMNS = {
+    "ticket_id": "BIGINT",
+    "tag": "VARCHAR",
+    "action": "VARCHAR",
+    "updated_at": "TIMESTAMPTZ",
+    "updater_id": "BIGINT",
+    "event_id": "BIGINT",
+}
+
+# Each duration Zendesk gives as {"calendar": m, "business": m} is two columns here.
+TICKET_METRIC_DURATIONS = (
+    "reply_time_in_minutes",
+    "first_resolution_time_in_minutes",
+    "full_resolution_time_in_minutes",
+    "agent_wait_time_in_minutes",
+    "requester_wait_time_in_minutes",
+    "on_hold_time_in_minutes",
+)
+TICKET_METRIC_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "url": "VARCHAR",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+    "group_stations": "BIGINT",
+    "assignee_stations": "BIGINT",
+    "reopens": "BIGINT",
+    "replies": "BIGINT",
+    "assignee_updated_at": "TIMESTAMPTZ",
+    "requester_updated_at": "TIMESTAMPTZ",
+    "status_updated_at": "TIMESTAMPTZ",
+    "initially_assigned_at": "TIMESTAMPTZ",
+    "assigned_at": "TIMESTAMPTZ",
+    "solved_at": "TIMESTAMPTZ",
+    "latest_comment_added_at": "TIMESTAMPTZ",
+    **{
+        f"{duration}_{clock}": "INTEGER"
+        for duration in TICKET_METRIC_DURATIONS
+        for clock in ("calendar", "business")
+    },
+}
+
+USER_IDENTITY_COLUMNS = {
+    "id": "BIGINT",
+    "user_id": "BIGINT",
+    "url": "VARCHAR",
+    "type": "VARCHAR",
+    "value": "VARCHAR",
+    "verified": "BOOLEAN",
+    "primary": "BOOLEAN",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+    "undeliverable_count": "BIGINT",
+    "deliverable_state": "VARCHAR",
+}
+
+TICKET_METRIC_EVENT_COLUMNS = {
+    "id": "BIGINT",
+    "ticket_id": "BIGINT",
+    "metric": "VARCHAR",
+    "instance_id": "BIGINT",
+    "type": "VARCHAR",
+    "time": "TIMESTAMPTZ",
+    "sla": "JSON",
+    "status": "JSON",
+    "deleted": "BOOLEAN",
+}
+
+SATISFACTION_RATING_COLUMNS = {
+    "id": "BIGINT",
+    "url": "VARCHAR",
+    "ticket_id": "BIGINT",
+    "assignee_id": "BIGINT",
+    "group_id": "BIGINT",
+    "requester_id": "BIGINT",
+    "score": "VARCHAR",
+    "comment": "VARCHAR",
+    "reason": "VARCHAR",
+    "reason_id": "BIGINT",
+    "created_at": "TIMESTAMPTZ",
+    "updated_at": "TIMESTAMPTZ",
+}

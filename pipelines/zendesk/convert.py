@@ -17,6 +17,7 @@ does not declare are left out.
 from __future__ import annotations
 
 import io
+import itertools
 import shutil
 import threading
 import uuid
@@ -31,8 +32,8 @@ import orjson
 
 from pipelines.zendesk.sql_text import string_literal
 
-# The parse of the body or records at hand. Every name put into SQL here comes from the stream
-# definitions in streams.py, never from the data.
+# The parse of the body or records at hand, one table per converter. Every name put into SQL
+# here comes from the stream definitions in streams.py, never from the data.
 _STAGED = "staged"
 # Size at which an imported file is closed and a new one begun (see _FileBatch).
 FILE_BYTES = 4 << 20
@@ -67,23 +68,63 @@ class Batch(Protocol):
     def finish(self) -> Iterator[Any]: ...
 
 
-class Converter:
-    """Parses one stream's records; subclasses say what a parse becomes."""
+class Parsers:
+    """The small in-memory DuckDB database a run's converters parse in, one page at a time.
 
-    def __init__(self, shape: Shape) -> None:
+    A database of its own for each converter costs about 5 MB before it parses anything, and a
+    run with every stream on has some thirty converters; a connection to a shared one costs a
+    tenth of that. One parse at a time keeps the memory to the largest page's under one cap,
+    rather than every stream's at once; the fetches, which spend most of a run waiting for
+    budget, still overlap.
+    """
+
+    def __init__(self) -> None:
+        self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
+        self.lock = threading.Lock()
+        self._numbers = itertools.count()
+
+    def connect(self) -> tuple[duckdb.DuckDBPyConnection, str]:
+        """A connection of its own, and the name of the table it stages parses in."""
+        return self._db.cursor(), f"{_STAGED}_{next(self._numbers)}"
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class Converter:
+    """Parses one stream's records; subclasses say what a parse becomes.
+
+    Args:
+        shape: The stream.
+        parsers: The run's shared database; a converter without one has its own.
+    """
+
+    def __init__(self, shape: Shape, parsers: Parsers | None = None) -> None:
         self.shape = shape
         self._columns = dict(shape.columns)
-        # Its own small in-memory database, used by one thread at a time: parsing a page needs
-        # a few megabytes, and the cap keeps five streams' parsers from adding up.
-        self._db = duckdb.connect(config={"threads": 1, "memory_limit": "64MB"})
-        self._lock = threading.Lock()
+        self._own = parsers is None
+        self._parsers = parsers or Parsers()
+        self._db, self._staged = self._parsers.connect()
+        self._lock = self._parsers.lock
 
     def records(self, records: Sequence[dict[str, Any]]) -> Converted:
         """Records already read into Python (list endpoints)."""
-        data = orjson.dumps(records)
+        # One record a line: DuckDB reads lines as a stream, where an array is parsed whole,
+        # and a page of ticket events with their child events outgrows the parser's memory.
+        lines = [orjson.dumps(record) for record in records]
+        data = b"\n".join(lines)
+        # DuckDB sizes its read buffers to the largest object it is told to expect.
+        largest = max(map(len, lines)) + 1
         with self._lock:
-            self._stage(data, self._columns, materialize=False, format="array")
-            return self._emit(f"SELECT {_STAGED} AS record FROM {_STAGED}", len(records))  # noqa: S608
+            self._stage(
+                data,
+                self._columns,
+                materialize=True,
+                format="newline_delimited",
+                maximum_object_size=largest,
+            )
+            staged = self._staged
+            return self._emit(f"SELECT {staged} AS record FROM {staged}", len(records))  # noqa: S608
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
         """A whole response body: its records (None when it has none) and its ``meta`` fields.
@@ -99,14 +140,15 @@ class Converter:
         selected = ", ".join(f'"{name}"' for name in meta)
         with self._lock:
             self._stage(body, columns, materialize=True, format=layout)
-            fields_query = f'SELECT {selected}, len("{key}") FROM {_STAGED}'  # noqa: S608
+            fields_query = f'SELECT {selected}, len("{key}") FROM {self._staged}'  # noqa: S608
             # All rows, though a body is one: a result left open would block the next query.
             (row,) = self._db.execute(fields_query).fetchall()
             fields = dict(zip(meta, row[:-1], strict=True))
             count = int(row[-1] or 0)
             if not count:
                 return None, fields
-            return self._emit(f'SELECT unnest("{key}") AS record FROM {_STAGED}', count), fields  # noqa: S608
+            records = f'SELECT unnest("{key}") AS record FROM {self._staged}'  # noqa: S608
+            return self._emit(records, count), fields
 
     def batch(self) -> Batch:
         raise NotImplementedError
@@ -115,7 +157,11 @@ class Converter:
         """Called once dlt has extracted what the batches handed it."""
 
     def close(self) -> None:
+        with self._lock:
+            self._db.execute(f"DROP TABLE IF EXISTS {self._staged}")
         self._db.close()
+        if self._own:
+            self._parsers.close()
 
     def _emit(self, records: str, count: int) -> Converted:
         """What the query ``records``, one ``record`` struct per row, becomes."""
@@ -124,15 +170,14 @@ class Converter:
     def _stage(
         self, data: bytes, columns: dict[str, str], *, materialize: bool, **options: Any
     ) -> None:
-        relation = self._db.read_json(
-            io.BytesIO(data), columns=columns, maximum_object_size=len(data) + 1, **options
-        )
+        options.setdefault("maximum_object_size", len(data) + 1)
+        relation = self._db.read_json(io.BytesIO(data), columns=columns, **options)
         if materialize:
             # Read twice (fields, then records): parse once.
-            self._db.execute(f"DROP TABLE IF EXISTS {_STAGED}")
-            relation.create(_STAGED)
+            self._db.execute(f"DROP TABLE IF EXISTS {self._staged}")
+            relation.create(self._staged)
         else:
-            relation.create_view(_STAGED, replace=True)
+            relation.create_view(self._staged, replace=True)
 
 
 class JsonLinesConverter(Converter):
@@ -144,8 +189,8 @@ class JsonLinesConverter(Converter):
     reads the lines back with the same types.
     """
 
-    def __init__(self, shape: Shape, directory: Path) -> None:
-        super().__init__(shape)
+    def __init__(self, shape: Shape, directory: Path, parsers: Parsers | None = None) -> None:
+        super().__init__(shape, parsers)
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._handed: list[Path] = []

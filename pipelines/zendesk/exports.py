@@ -11,7 +11,7 @@ backfill commits (rows and positions together) every batch.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import dlt
 
 from pipelines.zendesk.convert import Converter
+from pipelines.zendesk.derived import Derived, DerivedTable
 from pipelines.zendesk.feed import FedPage, PageFeed, parsed_pages, raw_export_pages
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.state import check_version
@@ -46,9 +47,14 @@ class Export(Fetch):
 
     @abstractmethod
     def pages(
-        self, client: ZendeskClient, paginator: Paginator, converter: Converter
+        self,
+        client: ZendeskClient,
+        paginator: Paginator,
+        converter: Converter,
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
-        """The stream's pages from ``paginator``'s position, converted."""
+        """The stream's pages from ``paginator``'s position, converted, with the rows of the
+        ``derived`` streams each carries."""
 
     @abstractmethod
     def save(self, state: MutableMapping[str, Any], position: Any) -> None:
@@ -66,9 +72,13 @@ class CursorExport(Export):
     """
 
     def pages(
-        self, client: ZendeskClient, paginator: Paginator, converter: Converter
+        self,
+        client: ZendeskClient,
+        paginator: Paginator,
+        converter: Converter,
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
-        return raw_export_pages(client, paginator, converter)
+        return raw_export_pages(client, paginator, converter, derived)
 
     def paginator(
         self, stream: Stream, state: MutableMapping[str, Any], start_time: int
@@ -103,9 +113,13 @@ class TimeExport(Export):
     stamp: str = "updated_at"
 
     def pages(
-        self, client: ZendeskClient, paginator: Paginator, converter: Converter
+        self,
+        client: ZendeskClient,
+        paginator: Paginator,
+        converter: Converter,
+        derived: Sequence[DerivedTable],
     ) -> Iterator[FedPage]:
-        return parsed_pages(client, paginator, converter)
+        return parsed_pages(client, paginator, converter, derived)
 
     def paginator(
         self, stream: Stream, state: MutableMapping[str, Any], start_time: int
@@ -158,12 +172,23 @@ class ExportTask:
         if self._feed is None:
             paginator = self.kind.paginator(self.stream, state, self.run.start_time)
             converter = self.converter()
+            derived = self.derived()
             self._feed = PageFeed(
-                lambda: self.kind.pages(self.run.client, paginator, converter),
+                lambda: self.kind.pages(self.run.client, paginator, converter, derived),
                 depth=self.run.prefetch_pages(self.stream),
                 name=self.stream.name,
             )
         return self._feed
+
+    def derived(self) -> list[DerivedTable]:
+        """The streams whose rows this one's pages carry, among the run's, each with the
+        converter that types them."""
+        return [
+            DerivedTable(task.stream, self.run.table_converter(task.stream))
+            for task in self.run.tasks.values()
+            if isinstance(task.stream.fetch, Derived)
+            and task.stream.fetch.follows == self.stream.name
+        ]
 
     def converter(self) -> Converter:
         if self._converter is None:
@@ -195,6 +220,9 @@ def export_batch(task: ExportTask, budget: BatchBudget) -> Iterator[Any]:
             break
         if page.records is not None:
             yield from batch.add(page.records)
+        for name, part in page.derived.items():
+            yield dlt.mark.with_table_name(part.data, name)
+            task.run.tasks[name].progress.records += part.count
         task.kind.save(state, page.position)
         budget.spend(page.count)
         progress.records += page.count

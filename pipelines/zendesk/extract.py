@@ -21,7 +21,8 @@ import duckdb
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import runtime, streams
-from pipelines.zendesk.convert import Converter, JsonLinesConverter
+from pipelines.zendesk.convert import Converter, JsonLinesConverter, Parsers
+from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.failures import extract_error
 from pipelines.zendesk.gdpr import scrub
 from pipelines.zendesk.options import RESERVED_FILE_STEMS, ExtractOptions
@@ -64,7 +65,8 @@ def run_extract(
     """
     options = options or ExtractOptions()
     check(options)
-    runtime.prepare(arrow=bool(options.destination))
+    derived = any(isinstance(s.fetch, Derived) for s in streams.loaded_with(options.resources))
+    runtime.prepare(arrow=bool(options.destination) or derived)
     with ZendeskClient(settings) as client:
         try:
             extract = ExtractRun(client, options, on_progress)
@@ -114,6 +116,7 @@ class ExtractRun:
         self.pages_dir = Path(self.pipeline.working_dir) / "pages"
         shutil.rmtree(self.pages_dir, ignore_errors=True)
         self._converters: list[Converter] = []
+        self._parsers = Parsers()
         loaded = streams.loaded_with(options.resources)
         # Streams that follow another load with it and are counted with it, not on their own.
         self.summarised = [stream.name for stream in loaded if stream.fetch.follows is None]
@@ -122,10 +125,12 @@ class ExtractRun:
             start_time=_epoch(options.start_date),
             full_refresh=options.full_refresh,
             converter=self._converter,
+            table_converter=self._table_converter,
             progress=self._progress,
             saved_state=self._saved_state,
             has_table=self.warehouse.has_table,
             prefetch_pages=self._prefetch_pages,
+            lookback_days=options.ratings_lookback_days,
         )
         for stream in [*streams.fetched_with(loaded), *loaded]:
             self.context.tasks[stream.name] = stream.fetch.start(stream, self.context)
@@ -159,6 +164,7 @@ class ExtractRun:
             task.close()
         for converter in self._converters:
             converter.close()
+        self._parsers.close()
         if self.connection is not None:
             self.connection.close()
         shutil.rmtree(self.pages_dir, ignore_errors=True)
@@ -178,7 +184,7 @@ class ExtractRun:
         while True:
             budget = BatchBudget(self.options.batch_records)
             loads = [
-                StreamLoad(task.stream, items)
+                StreamLoad(task.stream, items, streams.derived_from(task.stream.name))
                 for task in tasks
                 if not task.done and (items := task.batch(budget)) is not None
             ]
@@ -194,14 +200,17 @@ class ExtractRun:
                     self.finished_at.setdefault(task.stream.name, now)
 
     def _converter(self, stream: Stream) -> Converter:
-        converter: Converter
         if self.options.destination:
-            # Imported here: Arrow's libraries cost about 70 MB that the DuckDB path never needs.
-            from pipelines.zendesk.arrow import ArrowConverter
+            return self._table_converter(stream)
+        converter = JsonLinesConverter(stream, self.pages_dir, self._parsers)
+        self._converters.append(converter)
+        return converter
 
-            converter = ArrowConverter(stream)
-        else:
-            converter = JsonLinesConverter(stream, self.pages_dir)
+    def _table_converter(self, stream: Stream) -> Converter:
+        # Imported here: Arrow's libraries cost memory a run without them never needs.
+        from pipelines.zendesk.arrow import ArrowConverter
+
+        converter = ArrowConverter(stream, self._parsers)
         self._converters.append(converter)
         return converter
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from pipelines.zendesk.convert import Converted, Converter
+from pipelines.zendesk.derived import DerivedTable, derived_parts
 from zdsync.client import PageRequest, Paginator, ZendeskClient
 from zdsync.client.errors import ZendeskError
 
@@ -30,25 +33,34 @@ CURSOR_EXPORT_FIELDS = {
 
 @dataclass(frozen=True)
 class FedPage:
-    """A fetched page: its records converted (None when empty), how many, where it ends."""
+    """A fetched page: its records converted (None when empty), how many, where it ends, and
+    the rows it carries for each derived stream, converted too."""
 
     records: Converted | None
     count: int
     position: Any
     is_last: bool
+    derived: dict[str, Converted] = field(default_factory=dict)
 
 
 def parsed_pages(
-    client: ZendeskClient, paginator: Paginator, converter: Converter
+    client: ZendeskClient,
+    paginator: Paginator,
+    converter: Converter,
+    derived: Sequence[DerivedTable] = (),
 ) -> Iterator[FedPage]:
     """Pages read as JSON by the client, then converted: any paginator."""
     for page in client.paginate(paginator):
         records = converter.records(page.items) if page.items else None
-        yield FedPage(records, len(page.items), page.position, page.is_last)
+        rows = derived_parts(derived, page.items, page.body) if derived else {}
+        yield FedPage(records, len(page.items), page.position, page.is_last, rows)
 
 
 def raw_export_pages(
-    client: ZendeskClient, paginator: Paginator, converter: Converter
+    client: ZendeskClient,
+    paginator: Paginator,
+    converter: Converter,
+    derived: Sequence[DerivedTable] = (),
 ) -> Iterator[FedPage]:
     """Cursor-export pages parsed straight from the body by DuckDB: the fast path."""
     request: PageRequest | None = paginator.first_request()
@@ -61,7 +73,13 @@ def raw_export_pages(
             return
         records, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
         page, request = paginator.read({**fields, converter.shape.key: []})
-        yield FedPage(records, records.count if records else 0, page.position, page.is_last)
+        rows = {}
+        if derived:
+            # Only the sideloads need the body as Python objects; the records never do.
+            parsed = orjson.loads(body)
+            rows = derived_parts(derived, parsed.get(converter.shape.key) or [], parsed)
+        count = records.count if records else 0
+        yield FedPage(records, count, page.position, page.is_last, rows)
 
 
 @dataclass

@@ -21,6 +21,8 @@ PERMANENTLY_DELETED_NAME = "Permanently Deleted User"
 USERS = "users"
 DELETED_USERS = "deleted_users"
 TAGS = "tags"
+# Rows of other tables that are nothing but a user's personal data: deleted with the user.
+IDENTITIES = "user_identities"
 
 # Columns of ``users`` that hold personal data, and what each becomes.
 SCRUBBED_USER_COLUMNS: dict[str, str | None] = {
@@ -62,6 +64,8 @@ def scrub(warehouse: Warehouse) -> int:
         forget_tags(warehouse, users, deleted)
         warehouse.execute(scrub_statement(users, deleted))
         log.info("scrubbed personal data of %d permanently deleted users", count)
+    if warehouse.has_table(IDENTITIES):
+        warehouse.execute(forget_identities(warehouse.qualified(IDENTITIES), deleted))
     return count
 
 
@@ -117,6 +121,15 @@ def scrub_statement(users_table: str, deleted_users_table: str) -> str:
     )
     where = needs_scrub(deleted_users_table)
     return f"UPDATE {users_table} SET {assignments} WHERE {where}"  # noqa: S608
+
+
+def forget_identities(identities_table: str, deleted_users_table: str) -> str:
+    """SQL that deletes the identities of every permanently deleted user."""
+    name = _literal(PERMANENTLY_DELETED_NAME)
+    return (
+        f"DELETE FROM {identities_table} WHERE user_id IN "  # noqa: S608
+        f"(SELECT id FROM {deleted_users_table} WHERE name = {name} AND email IS NULL)"
+    )
 
 
 def _differs(column: str, scrubbed: str | None) -> str:

@@ -29,6 +29,8 @@ class ExtractOptions:
             pages wait as files (the DuckDB destination), so the next batch is fetched while
             one loads; two when they wait in memory as Arrow tables (other destinations).
         destination: A dlt destination name; None means DuckDB at ``db_path``.
+        ratings_lookback_days: Days before the newest satisfaction rating loaded from which
+            each run reads the ratings again; None: the stream's own (28).
     """
 
     db_path: Path = DEFAULT_DB
@@ -38,3 +40,4 @@ class ExtractOptions:
     batch_records: int = 50_000
     prefetch_pages: int | None = None
     destination: str | None = None
+    ratings_lookback_days: int | None = None

@@ -39,8 +39,9 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         config={
             # Merges spill to disk past this rather than grow with the batch; one thread keeps
             # scan buffers to one set; row order within a table carries no meaning, so DuckDB
-            # need not keep it.
-            "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "64MB"),
+            # need not keep it. A page of ticket events with their child events needs a 16 MB
+            # read buffer beside what a merge holds, which 64 MB did not leave.
+            "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "128MB"),
             "preserve_insertion_order": False,
             "threads": int(os.environ.get("ZDSYNC_DUCKDB_THREADS", "1")),
         },

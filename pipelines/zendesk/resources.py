@@ -27,6 +27,7 @@ DLT_TYPES: dict[str, TDataType] = {
     "BIGINT": "bigint",
     "BOOLEAN": "bool",
     "DATE": "date",
+    "INTEGER": "bigint",
     "JSON": "json",
     "TIMESTAMPTZ": "timestamp",
     "VARCHAR": "text",
@@ -35,10 +36,12 @@ DLT_TYPES: dict[str, TDataType] = {
 
 @dataclass(frozen=True)
 class StreamLoad:
-    """One stream's part of a batch: the items its task yields for it."""
+    """One stream's part of a batch: the items its task yields for it, and the streams whose
+    rows come with them, each marked with its table's name."""
 
     stream: Stream
     items: Iterator[Any]
+    derived: Sequence[Stream] = ()
 
 
 @dlt.source(name=SOURCE)
@@ -49,16 +52,23 @@ def zendesk(loads: Sequence[StreamLoad]) -> list[DltResource]:
 
 def stream_resource(load: StreamLoad) -> DltResource:
     stream = load.stream
-    return dlt.resource(
+    resource = dlt.resource(
         load.items,
         name=stream.name,
-        primary_key=list(stream.primary_key),
-        write_disposition=stream.disposition,
-        columns=column_hints(stream),
         # Exports are consumed as their pages arrive, not in turn: a rate-limited stream must
         # not hold back one whose budget is separate.
         parallelized=stream.fetch.phase is Phase.EXPORTS,
     )
+    # The derived tables' hints first: a table variant starts from the resource's own.
+    for table in [*load.derived, stream]:
+        resource.apply_hints(
+            table_name=table.name,
+            primary_key=list(table.primary_key),
+            write_disposition=table.disposition,
+            columns=column_hints(table),
+            create_table_variant=table is not stream,
+        )
+    return resource
 
 
 def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
@@ -74,6 +84,9 @@ def column_hints(stream: Stream) -> dict[str, TColumnSchema]:
     hints: dict[str, TColumnSchema] = {
         name: {"data_type": DLT_TYPES[kind]} for name, kind in stream.columns.items()
     }
+    for name, kind in stream.columns.items():
+        if kind == "INTEGER":
+            hints[name]["precision"] = 32
     if stream.version is not None:
         hints[stream.version]["dedup_sort"] = "desc"
     return hints

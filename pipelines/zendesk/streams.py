@@ -14,14 +14,26 @@ from pipelines.zendesk.columns import (
     DELETED_USER_COLUMNS,
     FIELD_COLUMNS,
     ORGANIZATION_COLUMNS,
+    SATISFACTION_RATING_COLUMNS,
     TICKET_COLUMNS,
+    TICKET_COMMENT_COLUMNS,
+    TICKET_EVENT_COLUMNS,
+    TICKET_FIELD_HISTORY_COLUMNS,
+    TICKET_METRIC_COLUMNS,
+    TICKET_METRIC_DURATIONS,
+    TICKET_METRIC_EVENT_COLUMNS,
+    TICKET_TAG_HISTORY_COLUMNS,
     USER_COLUMNS,
+    USER_IDENTITY_COLUMNS,
 )
 from pipelines.zendesk.config_streams import CONFIG_STREAMS, settings_list
+from pipelines.zendesk.derived import Derived, flattened, sideload
 from pipelines.zendesk.exports import CursorExport, TimeExport
 from pipelines.zendesk.gdpr import deletion_complete, is_permanently_deleted
 from pipelines.zendesk.lists import EachOf, WholeList
+from pipelines.zendesk.recent import RecentList
 from pipelines.zendesk.stream import Phase, Stream
+from pipelines.zendesk.ticket_events import comments, field_history, tag_history
 from zdsync import catalog
 
 # Each export orders records by the field it compares; a record read twice in one run carries a
@@ -32,6 +44,7 @@ USERS = Stream(
     USER_COLUMNS,
     CursorExport(),
     version="updated_at",
+    params={"include": "identities"},
 )
 TICKETS = Stream(
     "tickets",
@@ -39,6 +52,7 @@ TICKETS = Stream(
     TICKET_COLUMNS,
     CursorExport(),
     version="generated_timestamp",
+    params={"include": "metric_sets"},
 )
 ORGANIZATIONS = Stream(
     "organizations",
@@ -70,6 +84,64 @@ COMPLIANCE_DELETION_STATUSES = Stream(
 # Field definitions are kept as snapshots, as the account's other settings lists are.
 TICKET_FIELDS = settings_list("ticket_fields", FIELD_COLUMNS, follows="tickets")
 USER_FIELDS = settings_list("user_fields", FIELD_COLUMNS, follows="users")
+# Audits in time order; a comment's body comes only with the comment_events sideload. The
+# three tables after it are made from the same pages, without a request of their own.
+TICKET_EVENTS = Stream(
+    "ticket_events",
+    catalog.operation("incremental.ticket_events").path,
+    TICKET_EVENT_COLUMNS,
+    TimeExport(stamp="created_at"),
+    params={"include": "comment_events"},
+)
+TICKET_FIELD_HISTORY = Stream(
+    "ticket_field_history",
+    TICKET_EVENTS.path,
+    TICKET_FIELD_HISTORY_COLUMNS,
+    Derived("ticket_events", field_history),
+    primary_key=("event_id", "field_name"),
+)
+TICKET_COMMENTS = Stream(
+    "ticket_comments",
+    TICKET_EVENTS.path,
+    TICKET_COMMENT_COLUMNS,
+    Derived("ticket_events", comments),
+)
+TICKET_TAG_HISTORY = Stream(
+    "ticket_tag_history",
+    TICKET_EVENTS.path,
+    TICKET_TAG_HISTORY_COLUMNS,
+    Derived("ticket_events", tag_history),
+    primary_key=("event_id", "tag", "action"),
+)
+# Zendesk's own figures per ticket, sideloaded on the tickets export's pages.
+TICKET_METRICS = Stream(
+    "ticket_metrics",
+    TICKETS.path,
+    TICKET_METRIC_COLUMNS,
+    Derived("tickets", flattened("metric_sets", TICKET_METRIC_COLUMNS, TICKET_METRIC_DURATIONS)),
+)
+# Zendesk's SLA clocks per ticket, in time order.
+TICKET_METRIC_EVENTS = Stream(
+    "ticket_metric_events",
+    catalog.operation("incremental.ticket_metric_events").path,
+    TICKET_METRIC_EVENT_COLUMNS,
+    TimeExport(stamp="time"),
+)
+# Every identity of the users on each users export page; a permanent deletion removes them.
+USER_IDENTITIES = Stream(
+    "user_identities",
+    USERS.path,
+    USER_IDENTITY_COLUMNS,
+    Derived("users", sideload("identities", USER_IDENTITY_COLUMNS)),
+)
+# On the account's budget, not the exports'; read again from a look-back, as a rating may
+# change after it is created (``recent.py``).
+SATISFACTION_RATINGS = Stream(
+    "satisfaction_ratings",
+    catalog.operation("satisfaction_ratings.list").path,
+    SATISFACTION_RATING_COLUMNS,
+    RecentList(stamp="created_at", lookback_days=28),
+)
 
 STREAMS: dict[str, Stream] = {
     stream.name: stream
@@ -81,6 +153,14 @@ STREAMS: dict[str, Stream] = {
         COMPLIANCE_DELETION_STATUSES,
         TICKET_FIELDS,
         USER_FIELDS,
+        TICKET_EVENTS,
+        TICKET_FIELD_HISTORY,
+        TICKET_COMMENTS,
+        TICKET_TAG_HISTORY,
+        TICKET_METRICS,
+        TICKET_METRIC_EVENTS,
+        USER_IDENTITIES,
+        SATISFACTION_RATINGS,
         *CONFIG_STREAMS,
     )
 }
@@ -103,6 +183,15 @@ def loaded_with(chosen: Iterable[str]) -> list[Stream]:
         stream
         for stream in STREAMS.values()
         if stream.name in wanted or stream.fetch.follows in wanted
+    ]
+
+
+def derived_from(name: str) -> list[Stream]:
+    """The streams whose rows come with the pages of stream ``name``."""
+    return [
+        stream
+        for stream in STREAMS.values()
+        if isinstance(stream.fetch, Derived) and stream.fetch.follows == name
     ]
 
 

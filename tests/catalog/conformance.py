@@ -26,6 +26,13 @@ BEYOND_THE_FILE: dict[tuple[str, str], str] = {
     ("incremental.tickets", "per_page"): "the notes: every export takes per_page",
     ("incremental.tickets", "include"): "the notes: exports take sideloads",
     ("incremental.tickets", "exclude_deleted"): "the notes: ticket exports",
+    ("incremental.ticket_events", "per_page"): "the notes: per_page on ticket events",
+    ("incremental.ticket_events", "include"): "the description: the comment_events sideload",
+    ("incremental.ticket_metric_events", "per_page"): "the notes: every export takes per_page",
+    **{
+        ("satisfaction_ratings.list", name): "the description's table of filters"
+        for name in ("score", "start_time", "end_time")
+    },
 }
 
 

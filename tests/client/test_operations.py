@@ -9,6 +9,7 @@ import pytest
 
 from tests.client import rule_examples
 from tests.client import test_members_calls as members_calls
+from tests.client import test_rating_calls as rating_calls
 from tests.client import test_user_identity_zis_calls as users_identities_zis
 from tests.sandbox.oas import validate_response
 from zdsync import catalog
@@ -202,6 +203,8 @@ def _examples(sandbox: Sandbox, job_id: str) -> dict[str, dict[str, Any]]:
         "incremental.tickets": {"start_time": 0, "exclude_deleted": True},
         "incremental.users": {"start_time": 0},
         "incremental.organizations": {"start_time": 0},
+        "incremental.ticket_events": {"start_time": 0, "include": "comment_events"},
+        "incremental.ticket_metric_events": {"start_time": 0},
         "users.me": {},
         "users.search": {"query": f'email:"{user["email"]}"'},
         "users.show_many": {"ids": f"{user['id']}"},
@@ -260,8 +263,13 @@ def test_every_operation_the_sandbox_serves_answers_a_call_in_the_files_shape(
     sandbox.app.config.job_latency_seconds = 0.0
     job = client.call("users.create_or_update_many", users=[{"name": "Al", "email": "al@x.org"}])
     examples = _examples(sandbox, job["job_status"]["id"])
-    # Users' other operations, identities, passwords and ZIS have a test module of their own.
-    elsewhere = {*users_identities_zis.OPERATIONS, *members_calls.OPERATIONS}
+    # Users' other operations, identities, passwords, ZIS and ratings have a test module of
+    # their own.
+    elsewhere = {
+        *users_identities_zis.OPERATIONS,
+        *members_calls.OPERATIONS,
+        *rating_calls.OPERATIONS,
+    }
     assert set(examples) | elsewhere == set(ROUTES), "give every served operation an example"
     for name, arguments in examples.items():
         op = catalog.operation(name)

@@ -45,8 +45,17 @@ from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.transform import models
 
 ALL = ["users", "tickets", "organizations", "deleted_users", "compliance_deletion_statuses"]
-# And the settings lists the models join (schedules bring their holidays).
-MODELS_READ = [*ALL, "brands", "groups", "schedules", "ticket_forms"]
+# And the settings lists the models join (schedules bring their holidays), and the activity
+# exports (ticket events bring the field history and comments).
+MODELS_READ = [
+    *ALL,
+    "brands",
+    "groups",
+    "schedules",
+    "ticket_forms",
+    "ticket_events",
+    "ticket_metric_events",
+]
 
 
 def subflow_tables(parent: UUID) -> dict[str, list[dict[str, Any]]]:

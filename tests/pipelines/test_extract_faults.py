@@ -16,6 +16,7 @@ import dlt
 import pytest
 
 from pipelines.zendesk import ExtractOptions, run_extract
+from pipelines.zendesk.exports import epoch_of
 from pipelines.zendesk.pipeline import make_pipeline
 from pipelines.zendesk.streams import RESOURCE_NAMES, STREAMS
 from tests.conftest import held_by_another_process, settings_for
@@ -245,6 +246,21 @@ def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
             0,
             _requests_to(small_sandbox, r"/api/v2/users/\d+/compliance_deletion_statuses"),
         ],
+        "ticket_events": [
+            len(small_sandbox.store.ticket_events.records),
+            0,
+            _requests_to(small_sandbox, "/api/v2/incremental/ticket_events"),
+        ],
+        "ticket_metric_events": [
+            _visible_metric_events(small_sandbox),
+            0,
+            _requests_to(small_sandbox, "/api/v2/incremental/ticket_metric_events"),
+        ],
+        "satisfaction_ratings": [
+            len(truth["satisfaction_ratings"]),
+            0,
+            _requests_to(small_sandbox, "/api/v2/satisfaction_ratings"),
+        ],
         **{
             name: [len(listed), 0, _requests_to(small_sandbox, f"{STREAMS[name].path}$")]
             for name, listed in settings_truth(truth).items()
@@ -272,6 +288,13 @@ def test_the_cli_loads_and_summarises(small_sandbox: Sandbox, db: Path) -> None:
     # The time-based export starts at the saved second again, so its boundary record comes back.
     assert again["organizations"][0] == 0
     assert_matches_truth(db, small_sandbox)
+
+
+def _visible_metric_events(sandbox: Sandbox) -> int:
+    # Breaches still ahead of the sandbox's clock are not exported yet.
+    horizon = sandbox.store.horizon()
+    events = sandbox.store.ticket_metric_events.records.values()
+    return sum(1 for event in events if epoch_of(event["time"]) <= horizon)
 
 
 def test_a_value_that_does_not_fit_its_column_stops_the_run_and_loses_nothing(

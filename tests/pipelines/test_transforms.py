@@ -219,7 +219,11 @@ def test_a_saved_position_is_where_the_next_run_starts() -> None:
     cursor = paginator_for(TICKETS, {"version": 1, "cursor": "abc"}, 1_700_000_000)
     time = paginator_for(ORGANIZATIONS, {"version": 1, "start_time": 1_700_000_500}, 0)
 
-    assert dict(cursor.first_request().params) == {"per_page": 1000, "cursor": "abc"}
+    assert dict(cursor.first_request().params) == {
+        "per_page": 1000,
+        "include": "metric_sets",
+        "cursor": "abc",
+    }
     assert dict(time.first_request().params)["start_time"] == 1_700_000_500
 
 

@@ -70,6 +70,12 @@ DEPARTURES: dict[str, dict[str, Any]] = {
     },
     # Views open to every agent have a null restriction, as macros do in the file itself.
     "ViewObject.restriction": {"nullable": True},
+    # One rating is answered as one object, as the file's own description of the rating and
+    # every client read it; the file types it as a list of them.
+    "SatisfactionRatingResponse.satisfaction_rating": {
+        "type": None,
+        "allOf": [{"$ref": "#/components/schemas/SatisfactionRatingObject"}],
+    },
 }
 
 

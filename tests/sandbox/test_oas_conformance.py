@@ -43,6 +43,8 @@ GETS: list[tuple[str, str, dict[str, Any]]] = [
     ("/api/v2/tickets", "/api/v2/tickets", {"page": 3}),
     ("/api/v2/organizations", "/api/v2/organizations", {"page[size]": 10}),
     ("/api/v2/organizations", "/api/v2/organizations.json", {}),
+    ("/api/v2/satisfaction_ratings", "/api/v2/satisfaction_ratings", {"page[size]": 50}),
+    ("/api/v2/satisfaction_ratings", "/api/v2/satisfaction_ratings.json", {"score": "bad"}),
 ]
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipelines.zendesk.streams import TICKET_EVENTS, derived_from
 from tests.pipelines.conftest import extract
 from tests.postgres import PostgresServer, create_database
 from tests.postgres import query as postgres_query
@@ -306,12 +307,33 @@ def _expected_backlog(truth: dict[str, Any]) -> dict[tuple[date, str, str], int]
     return dict(counts)
 
 
+def _without_ticket_events(target: Target) -> None:
+    """Drop the ticket event export's tables, as if it had never been extracted."""
+    drop = "; ".join(
+        f"DROP TABLE zendesk.{stream.name}"
+        for stream in (TICKET_EVENTS, *derived_from(TICKET_EVENTS.name))
+    )
+    if target.postgres_url:
+        postgres_query(target.postgres_url, f"{drop}; SELECT 1 AS dropped")
+    else:
+        with duckdb.connect(str(target.db)) as con:
+            con.execute(drop)
+
+
 def test_backlog_without_history_counts_a_ticket_open_until_the_day_it_is_solved(
-    warehouse: Any,
+    warehouse: Any, tmp_path: Path
 ) -> None:
     target, truth, *_ = warehouse
+    copy = target.copy(tmp_path / "no-history.duckdb")
+    _without_ticket_events(copy)
+
+    runs = {run.name: run for run in copy.run_models()}
     rows = query(
-        target, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
+        copy, "SELECT day, status, priority, open_tickets FROM analytics.ticket_backlog_daily"
+    )
+
+    assert runs["11_ticket_backlog_daily"].fallback == (
+        "needs analytics.ticket_field_history_daily (skipped)"
     )
 
     backlog = {(r["day"], r["status"], r["priority"]): r["open_tickets"] for r in rows}

@@ -21,7 +21,7 @@ NEW_MODELS = (
     "ticket_metrics",
     "sla_breaches",
     "ticket_enriched",
-    "ticket_backlog_daily_exact",
+    "ticket_backlog_daily",
 )
 
 
@@ -69,7 +69,7 @@ def test_daily_history_before_the_first_change_and_without_any(activity: Target)
 
 def _backlog(target: Target, day: date) -> dict[tuple[str, str], int]:
     rows = target.query(
-        "SELECT status, priority, open_tickets FROM analytics.ticket_backlog_daily_exact "  # noqa: S608
+        "SELECT status, priority, open_tickets FROM analytics.ticket_backlog_daily "  # noqa: S608
         f"WHERE day = DATE '{day}'"
     )
     return {(r["status"], r["priority"]): r["open_tickets"] for r in rows}
@@ -97,7 +97,7 @@ BACKLOG = {
 def test_backlog_counts_each_ticket_as_the_day_ended(activity: Target) -> None:
     assert {day: _backlog(activity, day) for day in BACKLOG} == BACKLOG
     days = activity.query(
-        "SELECT min(day) AS first, max(day) AS last FROM analytics.ticket_backlog_daily_exact"
+        "SELECT min(day) AS first, max(day) AS last FROM analytics.ticket_backlog_daily"
     )
     assert days == [{"first": date(2026, 1, 5), "last": LAST_DAY}]
 

@@ -135,22 +135,29 @@ def test_a_schedule_changed_on_the_ticket_applies_from_then(activity: Target) ->
     assert found["reply_time"] == (None, None)
 
 
-def test_a_reopened_ticket_measures_through_its_last_solve(activity: Target) -> None:
+def test_a_reopened_ticket_keeps_its_solve_and_its_waits_run_on(activity: Target) -> None:
     row = rows_by(activity, "ticket_metrics", "ticket_id")[107]
     found = minutes(row)
 
-    # Mon 02-02 05:00 EST new, 07:00 open, Tue 04:00 hold, Thu 04:00 open, 13:00 solved.
+    # Mon 02-02 05:00 EST new, 07:00 open, Tue 04:00 hold, Thu 04:00 open, 13:00 solved; reopened
+    # Sat 02-07 05:00 and pending Mon 02-09 06:00, before the day's business hours.
     new, opened = (2 * 60, 0), (21 * 60 + 9 * 60, 8 * 60 + 4 * 60)
     hold = (48 * 60, 8 * 60 + 8 * 60)
-    assert found["requester_wait_time"] == (new[0] + opened[0] + hold[0], 0 + 720 + 960)
-    assert found["agent_work_time"] == (new[0] + opened[0], 720)
+    reopened = (49 * 60, 0)
+    assert found["requester_wait_time"] == (
+        new[0] + opened[0] + hold[0] + reopened[0],
+        0 + 720 + 960,
+    )
+    assert found["agent_work_time"] == (new[0] + opened[0] + reopened[0], 720)
+    assert found["full_resolution_time"] == (3 * 24 * 60 + 8 * 60, 3 * 8 * 60 + 4 * 60)
     assert found["on_hold_time"] == hold
     assert (row["reopens"], row["solved_at"]) == (1, at("2026-02-05 18:00"))
 
 
-def test_unsolved_tickets_have_no_resolution_or_wait_times(activity: Target) -> None:
+def test_no_status_change_in_the_history_no_resolution_or_wait_times(activity: Target) -> None:
     metrics = rows_by(activity, "ticket_metrics", "ticket_id")
 
+    # 108 has no history; 109's starts with its one change, so no status span ends in it.
     for ticket in (108, 109):
         assert set(minutes(metrics[ticket]).values()) == {(None, None)}
     assert 110 not in metrics  # deleted

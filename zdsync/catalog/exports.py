@@ -70,6 +70,30 @@ OPERATIONS = (
         sources=("notes",),
         timestamp_field="updated_at",
     ),
+    # Audits in time order; comments come in full only with include=comment_events.
+    Operation(
+        "incremental.ticket_events",
+        "GET",
+        "/api/v2/incremental/ticket_events",
+        (*_TIME_EXPORT, in_query("include")),
+        "ticket_events",
+        Paging.INCREMENTAL_TIME,
+        rate_limit="incremental",
+        sources=("notes",),
+        timestamp_field="created_at",
+    ),
+    # Zendesk's SLA clocks: activate, pause, fulfill, apply_sla, breach... in time order.
+    Operation(
+        "incremental.ticket_metric_events",
+        "GET",
+        "/api/v2/incremental/ticket_metric_events",
+        (in_query("start_time", "integer", required=True), in_query("per_page", "integer")),
+        "ticket_metric_events",
+        Paging.INCREMENTAL_TIME,
+        rate_limit="incremental",
+        sources=("notes",),
+        timestamp_field="time",
+    ),
     Operation(
         "job_statuses.show",
         "GET",

@@ -11,6 +11,7 @@ from zdsync.catalog import (
     exports,
     identities,
     organizations,
+    satisfaction_ratings,
     search,
     tickets,
     triggers,
@@ -31,6 +32,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *zis.OPERATIONS,
     *exports.OPERATIONS,
     *account_config.OPERATIONS,
+    *satisfaction_ratings.OPERATIONS,
 )
 BY_NAME: dict[str, Operation] = {op.name: op for op in OPERATIONS}
 if len(BY_NAME) != len(OPERATIONS):

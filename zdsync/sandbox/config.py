@@ -50,6 +50,13 @@ class SandboxConfig:
         extra_user_fields, extra_ticket_fields: Plain text fields defined beyond the five stock
             ones of each kind, so that the field lists run to several pages (Zendesk pages
             them at 100).
+        rating_time_filter: The time a satisfaction rating list's ``start_time`` and
+            ``end_time`` compare, which Zendesk does not document: ``created_at`` (default,
+            the stricter for a client: a rating changed later is not found by a later
+            ``start_time``) or ``updated_at``.
+        rating_change_days: Days after a rating is created that its requester may still change
+            it (Zendesk: until the ticket closes, which its automations do at most 28 days
+            after the solve).
         search_export_rpm: Search export requests per window (Zendesk: 100).
         search_repeated_keywords: ``all`` (default) makes every term of a search hold;
             ``any`` makes positive terms that repeat a keyword alternatives
@@ -114,6 +121,8 @@ class SandboxConfig:
     ticket_updates_per_ticket: int = 30
     organization_updates_per_organization: int = 5
     admins_set_passwords: bool = False
+    rating_time_filter: Literal["created_at", "updated_at"] = "created_at"
+    rating_change_days: int = 28
 
     @property
     def window_seconds(self) -> float:

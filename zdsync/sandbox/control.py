@@ -25,6 +25,7 @@ STORE_OPERATIONS = frozenset(
         "update_ticket",
         "delete_ticket",
         "touch_ticket",
+        "rate_ticket",
         "create_ticket",
         "update_organization",
         "delete_organization",

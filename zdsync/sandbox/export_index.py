@@ -17,7 +17,9 @@ from zdsync.sandbox.fakedata import Record
 class ExportIndex:
     """Records of one kind in export order, (timestamp, id), with their JSON cached."""
 
-    def __init__(self, records: dict[int, Record], stamp: Callable[[Record], int]) -> None:
+    def __init__(
+        self, records: dict[int, Record], stamp: Callable[[Record], int], *, eager: bool = True
+    ) -> None:
         self.records = records
         self.stamp = stamp
         self.keys = sorted((stamp(r), r["id"]) for r in records.values())
@@ -32,9 +34,12 @@ class ExportIndex:
         self._ids: list[int] | None = None
         # Serialised up front: a 100,000-ticket export then costs joins, not encodes, so the
         # sandbox stays faster than any client reading it.
-        self._json: dict[int, bytes] = {
-            record_id: orjson.dumps(record) for record_id, record in records.items()
-        }
+        # (Not ``eager``: on first read, for an index several times larger than the tickets.)
+        self._json: dict[int, bytes] = (
+            {record_id: orjson.dumps(record) for record_id, record in records.items()}
+            if eager
+            else {}
+        )
 
     def next_id(self) -> int:
         """The id a new record takes: one past the highest ever stored, so none is reused."""

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from urllib.parse import quote
 
 import orjson
 
 from zdsync.sandbox.export_index import ExportIndex
+from zdsync.sandbox.fakedata import Record
 from zdsync.sandbox.store import Store
 from zdsync.sandbox.wire import Reply, Request, error_reply
 
@@ -55,15 +57,33 @@ def _visible(store: Store, kind: str, request: Request) -> tuple[ExportIndex, bo
     return index, hide_deleted
 
 
-def _body(key: str, index: ExportIndex, ids: list[int], fields: dict[str, object]) -> bytes:
+Render = Callable[[Record], bytes]
+
+
+def _body(
+    key: str,
+    index: ExportIndex,
+    ids: list[int],
+    fields: dict[str, object],
+    render: Render | None = None,
+) -> bytes:
     # Records are pre-serialised once and spliced in: a 1,000-record page costs a join.
-    records = b",".join(index.json(record_id) for record_id in ids)
+    if render is None:
+        records = b",".join(index.json(record_id) for record_id in ids)
+    else:
+        records = b",".join(render(index.records[record_id]) for record_id in ids)
     tail = orjson.dumps(fields)[1:]
     return b'{"' + key.encode() + b'":[' + records + b"]" + (b"," + tail if len(tail) > 1 else b"}")
 
 
-def cursor_export(store: Store, kind: str, request: Request) -> Reply:
-    """``GET /api/v2/incremental/{tickets,users}/cursor``."""
+Sideload = Callable[[Store, list[int]], dict[str, object]]
+
+
+def cursor_export(
+    store: Store, kind: str, request: Request, sideload: Sideload | None = None
+) -> Reply:
+    """``GET /api/v2/incremental/{tickets,users}/cursor``; ``sideload`` adds the lists the
+    request's ``include`` asks for, of the page's records."""
     per_page = _per_page(request)
     if isinstance(per_page, Reply):
         return per_page
@@ -79,12 +99,11 @@ def cursor_export(store: Store, kind: str, request: Request) -> Reply:
             position = (start, 0)
         index, hide_deleted = _visible(store, kind, request)
         keys, more = _take(index, position, store.horizon(), per_page, hide_deleted)
-        body = _body(
-            kind,
-            index,
-            [k[1] for k in keys],
-            _cursor_fields(store, kind, request, keys, position, more),
-        )
+        ids = [k[1] for k in keys]
+        fields = _cursor_fields(store, kind, request, keys, position, more)
+        if sideload is not None:
+            fields.update(sideload(store, ids))
+        body = _body(kind, index, ids, fields)
     return Reply(200, body)
 
 
@@ -128,11 +147,12 @@ def _cursor_fields(
     }
 
 
-def time_export(store: Store, kind: str, request: Request) -> Reply:
-    """``GET /api/v2/incremental/{tickets,users,organizations}``: start_time paging.
+def time_export(store: Store, kind: str, request: Request, render: Render | None = None) -> Reply:
+    """``GET /api/v2/incremental/{tickets,users,organizations,ticket_events}``: start_time paging.
 
     A page finishes the second of its last record, so it can exceed ``per_page``; the next
-    ``start_time`` (``end_time``) repeats that second's records.
+    ``start_time`` (``end_time``) repeats that second's records. ``render`` serialises each
+    record when the request asks for another form than the stored one.
     """
     per_page = _per_page(request)
     if isinstance(per_page, Reply):
@@ -154,6 +174,8 @@ def time_export(store: Store, kind: str, request: Request) -> Reply:
         query = f"start_time={end_time}"
         if "per_page" in request.query:
             query = f"per_page={per_page}&{query}"
+        if "include" in request.query:
+            query = f"{query}&include={quote(request.query['include'])}"
         fields = {
             "count": len(taken),
             "end_of_stream": not more,
@@ -161,5 +183,5 @@ def time_export(store: Store, kind: str, request: Request) -> Reply:
             # Never null, even on the last page, as Zendesk does.
             "next_page": f"{store.origin}/api/v2/incremental/{kind}.json?{query}",
         }
-        body = _body(kind, index, [k[1] for k in taken], fields)
+        body = _body(kind, index, [k[1] for k in taken], fields, render)
     return Reply(200, body)

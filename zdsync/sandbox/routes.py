@@ -10,10 +10,12 @@ from zdsync.sandbox import (
     account_lists,
     deleted_users,
     exports,
+    exports_activity,
     identities,
     lists,
     members,
     passwords,
+    rating_routes,
     reads_many,
     search,
     trigger_categories,
@@ -60,7 +62,7 @@ def _searching(serve: Callable[[Store, Request], Reply]) -> Handler:
 
 
 def _cursor_export(resource: str) -> Handler:
-    return _admin_only(lambda a, r, m: exports.cursor_export(a.store, resource, r))
+    return _admin_only(lambda a, r, m: exports_activity.cursor_export(a.store, resource, r))
 
 
 def _time_export(resource: str) -> Handler:
@@ -74,6 +76,10 @@ ROUTES: dict[str, Handler] = {
     "incremental.tickets": _time_export("tickets"),
     "incremental.users": _time_export("users"),
     "incremental.organizations": _time_export("organizations"),
+    "incremental.ticket_metric_events": _time_export("ticket_metric_events"),
+    "incremental.ticket_events": _admin_only(
+        lambda a, r, m: exports_activity.ticket_events(a.store, r)
+    ),
     "users.me": lambda a, r, m: json_reply(200, {"user": r.user}),
     **{name: _searching(serve) for name, serve in search.OPERATIONS.items()},
     "users.show_many": lambda a, r, m: lists.show_many_users(a.store, r),
@@ -136,4 +142,8 @@ ROUTES: dict[str, Handler] = {
     **trigger_categories.HANDLERS,
     **user_field_writes.HANDLERS,
     **user_field_options.HANDLERS,
+    "satisfaction_ratings.list": _admin_only(_listed(rating_routes.LISTING)),
+    "satisfaction_ratings.show": _admin_only(rating_routes.show),
+    "satisfaction_ratings.count": _admin_only(rating_routes.count),
+    "satisfaction_ratings.create": rating_routes.create,
 }

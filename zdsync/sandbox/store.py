@@ -13,9 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from zdsync.sandbox.account_config import ConfigGenerator
+from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
+from zdsync.sandbox.new_user import NEW_USER
+from zdsync.sandbox.ratings import Answer, Ratings, summary
 from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
 DELETED_USER_KEYS = (
@@ -63,6 +66,13 @@ class Store:
         self.clock = Clock()
         self.lock = threading.RLock()
         data = Generator(config, origin).build()
+        self.ticket_events = ExportIndex({}, event_stamp, eager=False)
+        self.ticket_metric_events = ExportIndex({}, metric_stamp, eager=False)
+        self.audits = Audits(self.ticket_events, self.ticket_metric_events, origin, config.seed)
+        self.audits.generate(data.tickets, [u["id"] for u in data.users if u["role"] != "end-user"])
+        # Before the tickets are indexed: each ticket's rating summary is part of its JSON.
+        self.ratings = Ratings(config, origin)
+        self.ratings.generate(data.tickets, self.audits.of_ticket, self.now())
         self.tickets = ExportIndex({t["id"]: t for t in data.tickets}, _ticket_stamp)
         self.users = ExportIndex({u["id"]: u for u in data.users}, _updated_stamp)
         self.organizations = ExportIndex({o["id"]: o for o in data.organizations}, _updated_stamp)
@@ -123,6 +133,7 @@ class Store:
                     "triggers": self.triggers.triggers,
                     "trigger_categories": self.triggers.categories,
                     "user_fields": {f["id"]: f for f in self.user_fields},
+                    "satisfaction_ratings": self.ratings.records,
                     **self.account.truth(),
                 }
             )
@@ -206,13 +217,23 @@ class Store:
                 compliance_status(user_id, "complete", application, self.now())
             )
 
-    def update_ticket(self, ticket_id: int, **changes: Any) -> Record:
-        """An agent-visible change: both updated_at and generated_timestamp move."""
+    def update_ticket(
+        self,
+        ticket_id: int,
+        *,
+        by: int | None = None,
+        comment: Record | None = None,
+        **changes: Any,
+    ) -> Record:
+        """An agent-visible change: both updated_at and generated_timestamp move, and the
+        ticket gains an audit of what changed (and of ``comment``, by ``by``)."""
         with self.lock:
             now = self.now()
-            ticket = {**self.tickets.records[ticket_id], **changes}
+            before = self.tickets.records[ticket_id]
+            ticket = {**before, **changes}
             ticket.update(updated_at=iso(now), generated_timestamp=now)
             self.tickets.put(ticket)
+            self.audits.changed(before, ticket, now, by, comment)
             return ticket
 
     def delete_ticket(self, ticket_id: int) -> Record:
@@ -225,7 +246,20 @@ class Store:
             self.tickets.put(ticket)
             return ticket
 
-    def create_ticket(self, **fields: Any) -> Record:
+    def rate_ticket(self, ticket_id: int, **answer: Any) -> Record:
+        """The requester's ``Answer`` to the ticket's survey: its rating made or changed, and
+        the ticket's summary of it, a system-only change as far as the ticket's stamps go."""
+        with self.lock:
+            ticket, now = self.tickets.records[ticket_id], self.now()
+            audits = self.audits.of_ticket(ticket_id)
+            rating = self.ratings.rate(ticket, audits, Answer(**answer), now)
+            summed = {"satisfaction_rating": summary(rating), "generated_timestamp": now}
+            self.tickets.put({**ticket, **summed})
+            return copy.deepcopy(rating)
+
+    def create_ticket(
+        self, *, by: int | None = None, comment: Record | None = None, **fields: Any
+    ) -> Record:
         with self.lock:
             template = next(iter(self.tickets.records.values()))
             ticket_id = self.tickets.next_id()
@@ -240,6 +274,7 @@ class Store:
                 "generated_timestamp": now,
             }
             self.tickets.put(ticket)
+            self.audits.created(ticket, now, by, comment)
             return ticket
 
     def update_organization(self, org_id: int, **changes: Any) -> Record:
@@ -340,32 +375,8 @@ class Store:
         self.next_user_id += 17
         now = iso(self.now())
         user: Record = dict.fromkeys(self._user_keys)
-        user.update(
-            id=user_id,
-            url=f"{self.origin}/api/v2/users/{user_id}.json",
-            created_at=now,
-            updated_at=now,
-            role="end-user",
-            active=True,
-            verified=False,
-            tags=[],
-            user_fields={},
-            locale="en-US",
-            locale_id=1,
-            time_zone="Copenhagen",
-            iana_time_zone="Europe/Copenhagen",
-            alias="",
-            details="",
-            notes="",
-            signature="",
-            shared=False,
-            shared_agent=False,
-            suspended=False,
-            moderator=False,
-            only_private_comments=False,
-            restricted_agent=False,
-            report_csv=False,
-        )
+        user.update(copy.deepcopy(NEW_USER), id=user_id, created_at=now, updated_at=now)
+        user["url"] = f"{self.origin}/api/v2/users/{user_id}.json"
         user.update(fields)
         self.identities[user_id] = []
         if user.get("email"):

@@ -103,7 +103,7 @@ def update(app: App, request: Request, ticket_id: int) -> Reply:
         problems = update_problems(app.store, ticket, row)
         if problems:
             return record_invalid(*problems)
-        changed = _update(app.store, ticket, row)
+        changed = _update(app.store, ticket, row, request.user)
     author = request.user["id"] if request.user else None
     return json_reply(200, {"ticket": changed, "audit": _audit(changed, row, author)})
 
@@ -252,7 +252,7 @@ def _create(store: Store, row: Record, caller: Record | None) -> Record:
         fields.setdefault(key, None)
     fields.setdefault("tags", [])
     fields.update(collaborator_ids=[], follower_ids=[], email_cc_ids=[], followup_ids=[])
-    return store.create_ticket(**fields)
+    return store.create_ticket(by=caller["id"] if caller else None, comment=_comment(row), **fields)
 
 
 def _requester(store: Store, row: Record, caller: Record | None) -> int:
@@ -268,14 +268,15 @@ def _requester(store: Store, row: Record, caller: Record | None) -> int:
     return int(store.create_user({"name": name, "email": email})["id"])
 
 
-def _update(store: Store, ticket: Record, row: Record) -> Record:
+def _update(store: Store, ticket: Record, row: Record, caller: Record | None = None) -> Record:
     fields = {k: row[k] for k in UPDATABLE if k in row}
     if any(key in row for key in TAG_CHANGES):
         added = [t for t in row.get("additional_tags") or [] if t not in ticket["tags"]]
         removed = set(row.get("remove_tags") or [])
         kept: list[str] = fields["tags"] if "tags" in fields else ticket["tags"]
         fields["tags"] = [t for t in [*kept, *dict.fromkeys(added)] if t not in removed]
-    return store.update_ticket(ticket["id"], **fields)
+    author = caller["id"] if caller else None
+    return store.update_ticket(ticket["id"], by=author, comment=_comment(row), **fields)
 
 
 def _update_row(store: Store, row: Record, index: int) -> Record:
@@ -317,6 +318,15 @@ def _audit(ticket: Record, row: Record, author: int | None) -> Record:
         "author_id": author,
         "events": events,
     }
+
+
+def _comment(row: Record) -> Record | None:
+    """The comment a write adds, as its audit records it."""
+    body = _comment_body(row) if "comment" in row else ""
+    if not body:
+        return None
+    given = row["comment"] if isinstance(row["comment"], dict) else {}
+    return {"body": body, "public": bool(given.get("public", True))}
 
 
 def _comment_body(row: Record) -> str:

@@ -2,10 +2,12 @@
 -- as in Zendesk's own metric sets, in whole minutes of calendar time and of business hours (the
 -- schedules the ticket had, ticket_schedules; NULL for a ticket without any).
 -- First reply: creation to the first public comment by an agent after the ticket's first
--- comment. First and full resolution: creation to the first and the last solve. Through the last
--- solve: requester wait = new, open and on hold; agent wait = pending; on hold = hold; agent
--- work = new and open. A reopen is a solved ticket set to any status but closed. Tickets never
--- solved have no resolution and no wait times.
+-- comment. First and full resolution: creation to the first and the last solve; a reopen keeps
+-- them until the next solve. The status times are running totals of every status span that has
+-- ended with a later change, solved or not: requester wait = new, open and on hold; agent wait =
+-- pending; on hold = hold; agent work = new and open. As in Zendesk, a figure stays NULL until
+-- both its events have happened once: the status times until the status first changes. A reopen
+-- is a solved ticket set to any status but closed.
 CREATE OR REPLACE TABLE analytics.ticket_metrics AS
 WITH tickets AS (
     SELECT ticket_id, created_at, requester_id, assignee_id
@@ -64,8 +66,8 @@ status_measures AS (
         ('hold', 'on_hold_time'), ('new', 'agent_work_time'), ('open', 'agent_work_time')
     ) AS m(status, measure)
 ),
--- Every measured range; a zero-length one per solved ticket and status measure, so that a
--- solved ticket that never was in a status has 0 there rather than NULL.
+-- Every measured range; a zero-length one per ticket whose status has changed and status
+-- measure, so that such a ticket that never was in a status has 0 there rather than NULL.
 ranges AS (
     SELECT t.ticket_id, 'reply_time' AS measure, t.created_at AS started_at, r.first_reply_at AS ended_at
     FROM tickets AS t JOIN replies AS r ON r.ticket_id = t.ticket_id
@@ -80,10 +82,12 @@ ranges AS (
     SELECT st.ticket_id, m.measure, st.started_at, st.ended_at
     FROM statuses AS st
     JOIN status_measures AS m ON m.status = st.status
-    JOIN solves AS s ON s.ticket_id = st.ticket_id AND st.ended_at <= s.solved_at
+    WHERE st.ended_at IS NOT NULL
     UNION ALL
-    SELECT s.ticket_id, m.measure, s.solved_at, s.solved_at
-    FROM solves AS s CROSS JOIN (SELECT DISTINCT measure FROM status_measures) AS m
+    SELECT st.ticket_id, m.measure, min(st.ended_at), min(st.ended_at)
+    FROM statuses AS st CROSS JOIN (SELECT DISTINCT measure FROM status_measures) AS m
+    WHERE st.ended_at IS NOT NULL
+    GROUP BY 1, 2
 ),
 business AS (
     SELECT

@@ -1,0 +1,131 @@
+"""Tables read from another export's pages: no request of their own.
+
+A derived stream names the export whose pages carry its rows (``follows``) and a pure function
+that makes its rows from each page: from the page's records (the field changes, comments and
+tag changes inside ticket events) or from a list the body sideloads beside them (metric sets
+beside tickets). The rows reach dlt through the export's own resource, marked with their
+table's name, so they commit in the same load package as the export's position: a run killed
+before that package loads reads the page again for every table alike.
+
+Each page's rows travel as an Arrow table with the stream's declared column types, made on the
+fetch thread by the same DuckDB parse the parents' records go through: dlt writes such a table
+out as it receives it, where a list of dicts would be normalized row by row and held meanwhile.
+(The parents' JSON-lines files cannot carry them: dlt imports a file only into its resource's
+own table.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pipelines.zendesk.convert import Converted, Converter
+from pipelines.zendesk.progress import BatchBudget, StreamProgress
+from pipelines.zendesk.stream import Fetch, Phase, RunContext, Stream
+from zdsync.client.pagination import MAX_EXPORT_PAGE
+
+Record = dict[str, Any]
+# A page's records (repeats already dropped) and its whole body, to the derived table's rows.
+Rows = Callable[[Sequence[Record], Mapping[str, Any]], list[Record]]
+
+
+def _no_rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
+    return []
+
+
+@dataclass(frozen=True)
+class Derived(Fetch):
+    """Rows made from each page another export stream fetches.
+
+    Attributes:
+        follows: The export whose pages carry the rows; selecting it selects this.
+        rows: The table's rows of one page, with exactly the stream's columns.
+    """
+
+    phase: ClassVar[Phase] = Phase.EXPORTS
+    page_size: ClassVar[int] = MAX_EXPORT_PAGE
+    # Defaults only because ``Fetch`` gives ``follows`` one; every entry names both.
+    follows: str = ""
+    rows: Rows = _no_rows
+
+    def start(self, stream: Stream, run: RunContext) -> DerivedTask:
+        return DerivedTask(stream, run.progress(stream.name))
+
+
+class DerivedTask:
+    """Nothing to fetch or load of its own: the export it follows hands its rows to dlt."""
+
+    def __init__(self, stream: Stream, progress: StreamProgress) -> None:
+        self.stream = stream
+        self.progress = progress
+
+    @property
+    def done(self) -> bool:
+        return True
+
+    def fetch_ahead(self) -> None:
+        """Nothing: its rows arrive with the pages of the export it follows."""
+
+    def batch(self, budget: BatchBudget) -> Iterator[Any] | None:
+        return None
+
+    def loaded(self) -> None:
+        """Nothing: its rows were handed over as Arrow tables, which dlt has written out."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """A derived stream of a run and the converter that types its rows (into Arrow tables)."""
+
+    stream: Stream
+    converter: Converter
+
+    def convert(self, items: Sequence[Record], body: Mapping[str, Any]) -> Converted | None:
+        """The stream's rows of one page, typed; None when the page has none."""
+        fetch = self.stream.fetch
+        assert isinstance(fetch, Derived)
+        rows = fetch.rows(items, body)
+        return self.converter.records(rows) if rows else None
+
+
+def derived_parts(
+    tables: Sequence[DerivedTable], items: Sequence[Record], body: Mapping[str, Any]
+) -> dict[str, Converted]:
+    """Each derived stream's typed rows of one page, for the streams that have any."""
+    found: dict[str, Converted] = {}
+    for table in tables:
+        part = table.convert(items, body)
+        if part is not None:
+            found[table.stream.name] = part
+    return found
+
+
+def sideload(key: str, columns: Mapping[str, str]) -> Rows:
+    """Rows of the list a body sideloads under ``key``, cut to ``columns``."""
+
+    def rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
+        return [{name: record.get(name) for name in columns} for record in body.get(key) or []]
+
+    return rows
+
+
+def flattened(key: str, columns: Mapping[str, str], durations: Sequence[str]) -> Rows:
+    """Rows of a sideloaded list whose ``durations`` are ``{"calendar": m, "business": m}``:
+    each becomes ``<duration>_calendar`` and ``<duration>_business``."""
+
+    def rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
+        found = []
+        for record in body.get(key) or []:
+            flat = dict(record)
+            for duration in durations:
+                value = flat.pop(duration, None) or {}
+                flat[f"{duration}_calendar"] = value.get("calendar")
+                flat[f"{duration}_business"] = value.get("business")
+            found.append({name: flat.get(name) for name in columns})
+        return found
+
+    return rows
