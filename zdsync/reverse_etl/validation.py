@@ -13,8 +13,8 @@ from typing import Any
 
 import orjson
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
+from zdsync.reverse_etl.emails import email_problem
 from zdsync.reverse_etl.rows import COLUMNS, ORGANIZATION_COLUMNS, USER_FIELD_PREFIX, InputRow
 
 ROLES = ("end-user", "agent", "admin")
@@ -113,12 +113,9 @@ def payload_hash(payload: dict[str, Any]) -> str:
 
 def check_email(address: str) -> None:
     """Raises ``Invalid`` unless ``address`` is a well-formed email address."""
-    # Syntax only: whether the domain receives mail is Zendesk's business, and asking DNS
-    # would make planning slow and flaky.
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise Invalid(f"email {address!r} is not a valid address: {exc}") from None
+    problem = email_problem(address)
+    if problem is not None:
+        raise Invalid(f"email {address!r} is not a valid address: {problem}")
 
 
 def phone(raw: str) -> str:
