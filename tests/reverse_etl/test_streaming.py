@@ -22,7 +22,7 @@ from tests.reverse_etl.conftest import (
     write_csv,
 )
 from zdsync import catalog
-from zdsync.client import RateLimitSettings, RetrySettings
+from zdsync.client import RateLimitSettings, RetrySettings, ZendeskClient
 from zdsync.errors import PushRunAgainLaterError
 from zdsync.reverse_etl.organizations import CREATE_PATH, UPDATE_PATH
 from zdsync.reverse_etl.plan import PlannedRow
@@ -139,11 +139,14 @@ def test_an_organization_push_sends_creates_and_updates_in_full_batches(
 def test_a_lookup_failing_after_the_first_chunk_ends_the_push_and_a_rerun_finishes_it(
     crm_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    # The first chunk is matched by name alone (the list), the next by external id: the first
-    # external id lookup fails, while the first chunk's job may already be out.
+    # The first chunk is matched by name alone, on organizations the list holds last, so the
+    # list is not read past them; the next chunk by external id: the first external id lookup
+    # fails, while the first chunk's job may already be out.
     given = crm_organizations(900)
-    for row in given[:100]:
-        del row["external_id"]
+    with ZendeskClient(settings_for(crm_sandbox)) as client:
+        for row in given[:100]:
+            del row["external_id"]
+            client.call("organizations.create", organization={"name": row["name"]})
     source = write_csv(tmp_path / "orgs.csv", given, ["external_id", "name"])
     lookups = catalog.operation("organizations.show_many").path
     crm_sandbox.app.faults.queue(Fault("503", 0), path_prefix=lookups)
@@ -166,3 +169,22 @@ def test_a_lookup_failing_after_the_first_chunk_ends_the_push_and_a_rerun_finish
     )
     assert sorted(created) == sorted(f"CRM Company {i}" for i in range(900))
     assert set(created.values()) == {1}
+
+
+def test_once_the_list_is_read_to_its_end_no_organization_is_looked_up_again(
+    crm_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # New organizations: the first chunk's external ids are not found, nor its names, so the
+    # whole list is read; it names every organization, and later chunks need no request.
+    source = write_csv(tmp_path / "orgs.csv", crm_organizations(900), ["external_id", "name"])
+    existing = len(crm_sandbox.store.organizations.records)
+
+    summary = push(crm_sandbox, tmp_path, "organizations", input=source)
+
+    reads = Counter(
+        e["path"] for e in crm_sandbox.app.request_log() if e["path"].startswith("/api/v2/org")
+    )
+    assert reads[catalog.operation("organizations.show_many").path] == 1
+    assert reads[catalog.operation("organizations.list").path] == math.ceil(existing / 100)
+    assert summary.totals.created == 900
+    assert posts_to(crm_sandbox, CREATE_PATH) == 9

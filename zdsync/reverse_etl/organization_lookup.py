@@ -41,6 +41,8 @@ class Finder:
 
     External ids already asked for are not asked again, and the list of organizations is read
     once, from where the last chunk's names left it, until every name wanted so far is found.
+    Once the list has been read to its end, nothing more is asked: it named every organization
+    the account had, and those this push creates are its own rows.
     """
 
     def __init__(self, client: ZendeskClient) -> None:
@@ -52,6 +54,9 @@ class Finder:
 
     def find(self, external_ids: Iterable[str], names: Iterable[str]) -> Found:
         """What is known so far, after reading what ``external_ids`` and ``names`` need."""
+        if self._listed:
+            # The whole list has been read: every organization is known by both keys.
+            return self.found
         wanted_ids = sorted({e.lower() for e in external_ids} - self._asked)
         self._asked.update(wanted_ids)
         chunks = [
