@@ -122,10 +122,14 @@ def previous_state(db: Path, obj: SyncObject = OBJECTS["users"]) -> dict[str, Pr
         ).fetchall()
         if not found[0][0]:
             return {}
-        rows = con.execute(
-            f"SELECT identity, payload_hash, last_action, {obj.id_column} "  # noqa: S608
-            f"FROM {SCHEMA}.{obj.state_table}"
-        ).fetchall()
+        return _previous_in(con, obj)
+
+
+def _previous_in(con: duckdb.DuckDBPyConnection, obj: SyncObject) -> dict[str, Previous]:
+    rows = con.execute(
+        f"SELECT identity, payload_hash, last_action, {obj.id_column} "  # noqa: S608
+        f"FROM {SCHEMA}.{obj.state_table}"
+    ).fetchall()
     return {identity: Previous(digest, action, found) for identity, digest, action, found in rows}
 
 
@@ -165,6 +169,11 @@ class Ledger:
         ledger = cls.__new__(cls)
         ledger._open(db, run_id, obj)
         return ledger
+
+    def previous(self) -> dict[str, Previous]:
+        """The last push of every identity of this object (``previous_state``), read on the
+        ledger's own connection: a second one would cost as much as the ledger's opening."""
+        return _previous_in(self._con, self.obj)
 
     def close(self) -> None:
         self._queued.close()

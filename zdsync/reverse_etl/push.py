@@ -10,9 +10,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
@@ -27,64 +26,20 @@ from zdsync.errors import (
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl import queued_jobs
 from zdsync.reverse_etl.feed import Feed
-from zdsync.reverse_etl.job_policies import PollPolicy, Resubmit
 from zdsync.reverse_etl.jobs import BulkSender, Finished
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.objects import OBJECTS, OneByOne, Streaming, SyncObject
 from zdsync.reverse_etl.progress import PushProgress
+from zdsync.reverse_etl.push_options import PushOptions, PushSummary
 from zdsync.reverse_etl.reconcile import RowOutcome, failed, reconcile
 from zdsync.reverse_etl.rows import InputRow, load_mapping, read_file, read_query
 from zdsync.reverse_etl.single import SINGLE_PATH, SingleSender
-from zdsync.reverse_etl.stream import Planner, chunks
+from zdsync.reverse_etl.stream import Planner, PlanRows, chunks, quick_handoffs
+
+# The options and the summary live beside the run, and are named here too, where callers look.
+__all__ = ["PushOptions", "PushSummary", "push", "push_users"]
 
 log = logging.getLogger(__name__)
-DEFAULT_DB = Path("data/zdsync.duckdb")
-
-
-@dataclass(frozen=True)
-class PushOptions:
-    """What to push and how.
-
-    Attributes:
-        input: A CSV, Parquet or JSON-lines file (or None with ``query``).
-        query: SQL run on ``db`` whose rows are the input.
-        db: DuckDB file holding the ledger (and the query's tables).
-        mapping: TOML file renaming CRM columns.
-        mode: upsert, update-only or create-only.
-        on_duplicate: Which of several rows naming one record is sent: ``last`` (the newest row
-            of a CRM export), ``first``, or ``reject`` (none of them).
-        mirror: Identities only: delete the listed users' identities, of the types their rows
-            name, that no row names (never a primary one).
-        dry_run: Plan and report only: nothing is written to Zendesk or to the database.
-        single: One ``create_or_update`` request per user, for accounts without bulk imports
-            (users only).
-        job_margin: Job slots left free for other tools.
-        poll: How job statuses are polled.
-        resubmit: How batches whose job failed as a whole are sent again.
-    """
-
-    input: Path | None = None
-    query: str | None = None
-    db: Path = DEFAULT_DB
-    mapping: Path | None = None
-    mode: planning.Mode = "upsert"
-    on_duplicate: planning.OnDuplicate = "last"
-    dry_run: bool = False
-    mirror: bool = False
-    single: bool = False
-    job_margin: int = 1
-    poll: PollPolicy = field(default_factory=PollPolicy)
-    resubmit: Resubmit = field(default_factory=Resubmit)
-
-
-@dataclass
-class PushSummary:
-    run_id: str
-    totals: RunTotals
-    plan: dict[str, int]
-    invalid: list[tuple[int, str]]
-    dry_run: bool
-    object: str = "users"
 
 
 def push_users(
@@ -239,9 +194,28 @@ class _Push:
 
     def _execute_streamed(self) -> list[planning.PlannedRow]:
         assert isinstance(self.adapter, Streaming)
-        # Read before the ledger opens the file for writing.
-        previous = previous_state(self.options.db, self.obj)
-        plan_rows = self.adapter.prepare(self.client, self.options.on_duplicate)
+        # The ledger opens while the adapter asks Zendesk what planning needs (field
+        # definitions): both mostly wait, and planning starts once both are done. Planning
+        # any earlier would hold the interpreter while the ledger opens, and nothing is sent
+        # before it is open.
+        with ThreadPoolExecutor(1, thread_name_prefix="push-ledger") as pool:
+            opening = pool.submit(self._open_ledger)
+            try:
+                plan_rows = self.adapter.prepare(self.client, self.options.on_duplicate)
+            except BaseException:
+                if opening.exception() is None:
+                    opening.result().close()
+                raise
+            ledger = opening.result()
+        try:
+            return self._send_planned(ledger, plan_rows)
+        finally:
+            ledger.close()
+
+    def _send_planned(self, ledger: Ledger, plan_rows: PlanRows) -> list[planning.PlannedRow]:
+        """Plan chunk after chunk in a thread of its own while the planned batches are sent."""
+        assert isinstance(self.adapter, Streaming)
+        previous = ledger.previous()
         feed: Feed[list[planning.PlannedRow]] = Feed()
         planner = Planner(
             chunks(self.rows, self.adapter.keys),
@@ -250,23 +224,14 @@ class _Push:
             self.adapter.batch_kind,
             feed,
         )
-        # The first chunk is planned while the ledger opens; nothing is sent before it is open.
-        planner.start()
-        try:
-            ledger = self._open_ledger()
-        except BaseException:
-            feed.cancel()
-            planner.join()
-            raise
-        try:
+        with quick_handoffs():
+            planner.start()
             try:
                 self._send_bulk(feed)
             finally:
                 planned = planner.join()
-            self._log_unsent(planned)
-            self._finish_run()
-        finally:
-            ledger.close()
+        self._log_unsent(planned)
+        self._finish_run()
         return planned
 
     def _open_ledger(self) -> Ledger:
