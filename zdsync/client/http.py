@@ -177,14 +177,20 @@ class ZendeskClient:
                 method, target, json=json, headers={"Authorization": header}
             )
         except httpx.TransportError as exc:
+            _release(slots)
             self.stats.record(method, target.path, None)
             return errors.ConnectionFailedError(
                 f"{type(exc).__name__} talking to {self.origin} ({method} {target.path})"
             )
+        except BaseException:
+            _release(slots)
+            raise
+        try:
+            # What the server says of its budget is learned before the slots are given back,
+            # so a request waiting for one is sent knowing it.
+            self.limits.observe(method, target.path, response.status_code, response.headers)
         finally:
-            for slot in slots:
-                slot.limiter.release()
-        self.limits.observe(method, target.path, response.status_code, response.headers)
+            _release(slots)
         self.stats.record(method, target.path, response.status_code)
         log.debug("%s %s -> %d", method, target.path, response.status_code)
         return response
@@ -225,3 +231,8 @@ def _delay(policy: RetrySettings, attempt: int, error: errors.ZendeskError) -> f
     backoff = min(policy.backoff_cap_seconds, policy.backoff_base_seconds * 2 ** (attempt - 1))
     # Full jitter keeps parallel workers from retrying in lockstep.
     return random.uniform(backoff / 2, backoff)
+
+
+def _release(slots: list[Slot]) -> None:
+    for slot in slots:
+        slot.limiter.release()

@@ -17,6 +17,12 @@ the ``total`` the server reports, and pause it for ``resets`` seconds when ``rem
 name the table does not know becomes a bucket learned at run time, sized from ``total``, for the
 endpoint it arrived on.
 
+A run is not alone on its account: the run before it may have just spent most of a window, and
+other tools spend the same budgets. So a bucket lets one request through before it has heard
+from the server, and what ``total - remaining`` counts beyond this run's own requests holds
+slots too. A window spent to the last request before a run starts still costs that run one 429
+(and its ``Retry-After``): nothing says so before the first answer.
+
 Zendesk documents the users cursor export's own limit and the budget every incremental export
 shares, but not whether one request spends both. The client assumes it does until the responses
 show otherwise: the server reports the shared budget on some responses, and a users cursor
@@ -59,6 +65,12 @@ class WindowLimiter:
         self._done: deque[float] = deque()
         self._in_flight = 0
         self._paused_until = 0.0
+        # Requests the server counted in its window that this run did not send: an earlier
+        # run's, or another tool's, stamped when the server told of them.
+        self._foreign: deque[float] = deque()
+        # Until a first response has arrived, the server's count is unknown (a run started
+        # right after another finds most of the window spent), so requests go one at a time.
+        self._heard = False
         self._cond = threading.Condition()
         self.waited_seconds = 0.0
 
@@ -80,6 +92,7 @@ class WindowLimiter:
         with self._cond:
             self._in_flight -= 1
             self._done.append(self._clock())
+            self._heard = True
             self._cond.notify_all()
 
     def delay(self, reserve: int = 0) -> float:
@@ -104,6 +117,28 @@ class WindowLimiter:
             if self._delay(now, 0) <= 0:
                 self._paused_until = now + seconds
 
+    def spent_by_server(self, spent: int, resets: int | None) -> None:
+        """The server counts ``spent`` requests in its window, the one it answered included,
+        and the first of them leaves it in ``resets`` seconds.
+
+        What it counts beyond the requests this run has sent in the window was sent by others.
+        The server does not say when, and a guess too early earns 429s, so they are taken to
+        have been sent just now and hold their slots a whole window; all but the first, when
+        the one leaving in ``resets`` seconds cannot be one of ours.
+        """
+        with self._cond:
+            now = self._clock()
+            self._delay(now, 0)
+            unknown = spent - len(self._done) - self._in_flight - len(self._foreign)
+            if unknown <= 0:
+                return
+            stamps = [now] * unknown
+            ours_leave = self._done[0] + self.window - now if self._done else float("inf")
+            # Resets are whole seconds, rounded up: one second apart, the first is not ours.
+            if resets is not None and resets + 1 < ours_leave:
+                stamps[0] = now + resets - self.window
+            self._foreign = deque(sorted([*self._foreign, *stamps]))
+
     def set_limit(self, limit: int) -> None:
         """Adopt the limit the server reports, when it is lower than configured."""
         with self._cond:
@@ -111,16 +146,24 @@ class WindowLimiter:
                 self.limit = limit
 
     def _delay(self, now: float, reserve: int) -> float:
-        while self._done and self._done[0] <= now - self.window:
-            self._done.popleft()
+        for stamps in (self._done, self._foreign):
+            while stamps and stamps[0] <= now - self.window:
+                stamps.popleft()
         if now < self._paused_until:
             return self._paused_until - now
-        used = len(self._done) + self._in_flight
+        if not self._heard and self._in_flight:
+            return self.window
+        # A reserve is worked out before the request waits here, from the limit then; the server
+        # may have lowered the limit since, below the reserve, which would hold it for ever.
+        if reserve >= self.limit:
+            reserve = self.limit // 2
+        finished = sorted((*self._done, *self._foreign)) if self._foreign else self._done
+        used = len(finished) + self._in_flight
         if used < self.limit - reserve:
             return 0.0
-        if used - self.limit + reserve < len(self._done):
+        if used - self.limit + reserve < len(finished):
             # The slot we need frees when enough of the finished requests leave the window.
-            return self._done[used - self.limit + reserve] + self.window - now
+            return finished[used - self.limit + reserve] + self.window - now
         # Every slot we could use is in flight: wait for a release to notify us.
         return self.window
 
@@ -299,5 +342,7 @@ def _reserved(limiter_name: str) -> bool:
 def _adjust(limiter: WindowLimiter, report: Report) -> None:
     if report.total:
         limiter.set_limit(report.total)
+        if report.remaining is not None:
+            limiter.spent_by_server(report.total - report.remaining, report.resets)
     if report.remaining == 0:
         limiter.exhausted(float(report.resets) if report.resets else limiter.window)
