@@ -106,28 +106,59 @@ def derived_parts(
     return found
 
 
+@dataclass(frozen=True, eq=False)
+class Sideload:
+    """Rows of the list a body sideloads under ``key``, cut to ``columns``.
+
+    A page's other records play no part, so a page parsed in DuckDB need hand over to Python
+    only this list (``sideloads``), not the whole body.
+    """
+
+    key: str
+    columns: Mapping[str, str]
+
+    def __call__(self, items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
+        return [self.row(record) for record in body.get(self.key) or []]
+
+    def row(self, record: Record) -> Record:
+        return {name: record.get(name) for name in self.columns}
+
+
+@dataclass(frozen=True, eq=False)
+class Flattened(Sideload):
+    """A sideloaded list whose ``durations`` are ``{"calendar": m, "business": m}``: each
+    becomes ``<duration>_calendar`` and ``<duration>_business``."""
+
+    durations: Sequence[str] = ()
+
+    def row(self, record: Record) -> Record:
+        flat = dict(record)
+        for duration in self.durations:
+            value = flat.pop(duration, None) or {}
+            flat[f"{duration}_calendar"] = value.get("calendar")
+            flat[f"{duration}_business"] = value.get("business")
+        return super().row(flat)
+
+
 def sideload(key: str, columns: Mapping[str, str]) -> Rows:
     """Rows of the list a body sideloads under ``key``, cut to ``columns``."""
-
-    def rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
-        return [{name: record.get(name) for name in columns} for record in body.get(key) or []]
-
-    return rows
+    return Sideload(key, columns)
 
 
 def flattened(key: str, columns: Mapping[str, str], durations: Sequence[str]) -> Rows:
     """Rows of a sideloaded list whose ``durations`` are ``{"calendar": m, "business": m}``:
     each becomes ``<duration>_calendar`` and ``<duration>_business``."""
+    return Flattened(key, columns, tuple(durations))
 
-    def rows(items: Sequence[Record], body: Mapping[str, Any]) -> list[Record]:
-        found = []
-        for record in body.get(key) or []:
-            flat = dict(record)
-            for duration in durations:
-                value = flat.pop(duration, None) or {}
-                flat[f"{duration}_calendar"] = value.get("calendar")
-                flat[f"{duration}_business"] = value.get("business")
-            found.append({name: flat.get(name) for name in columns})
-        return found
 
-    return rows
+def sideloads(tables: Sequence[DerivedTable]) -> list[str] | None:
+    """The body's lists the rows of ``tables`` are made from; None when some table's rows
+    come from the page's records, which then must be read too."""
+    keys = []
+    for table in tables:
+        fetch = table.stream.fetch
+        assert isinstance(fetch, Derived)
+        if not isinstance(fetch.rows, Sideload):
+            return None
+        keys.append(fetch.rows.key)
+    return keys
