@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import dlt
 import pyarrow as pa
 
 from pipelines.zendesk.convert import Batch, Converted, Converter
@@ -20,7 +21,7 @@ class ArrowConverter(Converter):
     """
 
     def batch(self) -> Batch:
-        return _TableBatch()
+        return _TableBatch(self.shape.name)
 
     def _emit(self, records: str, count: int) -> Converted:
         table = self._db.sql(f"SELECT record.* FROM ({records})").to_arrow_table()  # noqa: S608
@@ -28,10 +29,15 @@ class ArrowConverter(Converter):
 
 
 class _TableBatch:
-    """Hands each page's table on as it comes: dlt writes tables out as it receives them."""
+    """Hands each page's table on as it comes, marked with its table's name (an export's
+    resource also carries the tables derived from its pages): dlt writes tables out as it
+    receives them."""
+
+    def __init__(self, table: str) -> None:
+        self._table = table
 
     def add(self, part: Converted) -> Iterator[Any]:
-        yield part.data
+        yield dlt.mark.with_table_name(part.data, self._table)
 
     def finish(self) -> Iterator[Any]:
         yield from ()

@@ -199,9 +199,16 @@ class JsonLinesConverter(Converter):
         return _FileBatch(self)
 
     def hand(self, path: Path, count: int) -> Any:
-        """The dlt item that imports ``path``; the file is removed by ``forget_handed``."""
+        """The dlt item that imports ``path`` into the stream's table; the file is removed by
+        ``forget_handed``.
+
+        The item carries the table's name, which a resource whose files go to several tables
+        (an export and the streams derived from its pages) reads as its table name.
+        """
         self._handed.append(path)
-        return dlt.mark.with_file_import(str(path), "jsonl", items_count=count)
+        return dlt.mark.with_file_import(
+            str(path), "jsonl", items_count=count, hints=TableFile(self.shape.name)
+        )
 
     def forget_handed(self) -> None:
         """Remove the files of batches dlt has extracted; its package keeps its own links."""
@@ -259,6 +266,17 @@ class _FileBatch:
             path, count = self._path, self._count
             self._path, self._count, self._bytes = None, 0, 0
             yield self._converter.hand(path, count)
+
+
+class TableFile(str):
+    """The name of the table an imported file belongs to, as the file's dlt item."""
+
+
+def table_of(item: Any) -> str:
+    """The table of an item a converter handed: its file's table (``TableFile``)."""
+    if not isinstance(item, TableFile):
+        raise TypeError(f"not a converter's file item: {type(item).__name__}")
+    return str(item)
 
 
 def _struct_list(columns: dict[str, str]) -> str:

@@ -156,6 +156,7 @@ class ExportTask:
         self.progress = progress
         self._feed: PageFeed | None = None
         self._converter: Converter | None = None
+        self._derived: list[DerivedTable] | None = None
 
     @property
     def done(self) -> bool:
@@ -183,12 +184,14 @@ class ExportTask:
     def derived(self) -> list[DerivedTable]:
         """The streams whose rows this one's pages carry, among the run's, each with the
         converter that types them."""
-        return [
-            DerivedTable(task.stream, self.run.table_converter(task.stream))
-            for task in self.run.tasks.values()
-            if isinstance(task.stream.fetch, Derived)
-            and task.stream.fetch.follows == self.stream.name
-        ]
+        if self._derived is None:
+            self._derived = [
+                DerivedTable(task.stream, self.run.converter(task.stream))
+                for task in self.run.tasks.values()
+                if isinstance(task.stream.fetch, Derived)
+                and task.stream.fetch.follows == self.stream.name
+            ]
+        return self._derived
 
     def converter(self) -> Converter:
         if self._converter is None:
@@ -198,6 +201,8 @@ class ExportTask:
     def loaded(self) -> None:
         if self._converter is not None:
             self._converter.forget_handed()
+        for table in self._derived or []:
+            table.converter.forget_handed()
 
     def close(self) -> None:
         if self._feed is not None:
@@ -210,6 +215,8 @@ def export_batch(task: ExportTask, budget: BatchBudget) -> Iterator[Any]:
     feed = task.feed(state)
     progress = task.progress
     batch = task.converter().batch()
+    # Each derived table's rows gather in files of their own, as the export's records do.
+    derived = {table.stream.name: table.converter.batch() for table in task.derived()}
     while not budget.spent:
         page = feed.next()
         progress.requests = feed.requests
@@ -221,7 +228,7 @@ def export_batch(task: ExportTask, budget: BatchBudget) -> Iterator[Any]:
         if page.records is not None:
             yield from batch.add(page.records)
         for name, part in page.derived.items():
-            yield dlt.mark.with_table_name(part.data, name)
+            yield from derived[name].add(part)
             task.run.tasks[name].progress.records += part.count
         task.kind.save(state, page.position)
         budget.spend(page.count)
@@ -231,3 +238,5 @@ def export_batch(task: ExportTask, budget: BatchBudget) -> Iterator[Any]:
         if page.is_last:
             break
     yield from batch.finish()
+    for table_batch in derived.values():
+        yield from table_batch.finish()

@@ -22,7 +22,6 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from pipelines.zendesk import runtime, streams
 from pipelines.zendesk.convert import Converter, JsonLinesConverter, Parsers
-from pipelines.zendesk.derived import Derived
 from pipelines.zendesk.failures import extract_error
 from pipelines.zendesk.gdpr import scrub
 from pipelines.zendesk.options import RESERVED_FILE_STEMS, ExtractOptions
@@ -65,8 +64,7 @@ def run_extract(
     """
     options = options or ExtractOptions()
     check(options)
-    derived = any(isinstance(s.fetch, Derived) for s in streams.loaded_with(options.resources))
-    runtime.prepare(arrow=bool(options.destination) or derived)
+    runtime.prepare(arrow=bool(options.destination))
     with ZendeskClient(settings) as client:
         try:
             extract = ExtractRun(client, options, on_progress)
@@ -125,7 +123,6 @@ class ExtractRun:
             start_time=_epoch(options.start_date),
             full_refresh=options.full_refresh,
             converter=self._converter,
-            table_converter=self._table_converter,
             progress=self._progress,
             saved_state=self._saved_state,
             has_table=self.warehouse.has_table,
@@ -183,8 +180,9 @@ class ExtractRun:
         first = True
         while True:
             budget = BatchBudget(self.options.batch_records)
+            files = not self.options.destination
             loads = [
-                StreamLoad(task.stream, items, streams.derived_from(task.stream.name))
+                StreamLoad(task.stream, items, streams.derived_from(task.stream.name), files)
                 for task in tasks
                 if not task.done and (items := task.batch(budget)) is not None
             ]

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from pipelines.zendesk.convert import Converted, Converter
-from pipelines.zendesk.derived import DerivedTable, derived_parts
+from pipelines.zendesk.derived import DerivedTable, derived_parts, sideloads
 from zdsync.client import PageRequest, Paginator, ZendeskClient
 from zdsync.client.errors import ZendeskError
 
@@ -63,6 +63,9 @@ def raw_export_pages(
     derived: Sequence[DerivedTable] = (),
 ) -> Iterator[FedPage]:
     """Cursor-export pages parsed straight from the body by DuckDB: the fast path."""
+    keys = sideloads(derived)
+    # The sideloaded lists the derived streams read, each as its JSON text.
+    lists = dict.fromkeys(keys or (), "JSON")
     request: PageRequest | None = paginator.first_request()
     while request is not None:
         try:
@@ -71,15 +74,26 @@ def raw_export_pages(
             page = paginator.recover(exc)
             yield FedPage(None, 0, page.position, page.is_last)
             return
-        records, fields = converter.page(body, CURSOR_EXPORT_FIELDS)
+        records, fields = converter.page(body, {**CURSOR_EXPORT_FIELDS, **lists})
+        # Only the sideloads become Python objects, each read back from DuckDB's parse.
+        sideloaded = {key: orjson.loads(fields.pop(key) or "null") for key in lists}
         page, request = paginator.read({**fields, converter.shape.key: []})
-        rows = {}
-        if derived:
-            # Only the sideloads need the body as Python objects; the records never do.
-            parsed = orjson.loads(body)
-            rows = derived_parts(derived, parsed.get(converter.shape.key) or [], parsed)
+        rows = derived_rows(derived, body, sideloaded, converter.shape.key)
         count = records.count if records else 0
         yield FedPage(records, count, page.position, page.is_last, rows)
+
+
+def derived_rows(
+    derived: Sequence[DerivedTable], body: bytes, sideloaded: dict[str, Any], key: str
+) -> dict[str, Converted]:
+    """The derived streams' rows of a cursor-export page: from its sideloaded lists alone when
+    they are all the streams read, else from the whole body read into Python."""
+    if not derived:
+        return {}
+    if sideloads(derived) is not None:
+        return derived_parts(derived, [], sideloaded)
+    parsed = orjson.loads(body)
+    return derived_parts(derived, parsed.get(key) or [], parsed)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dlt.common.data_types import TDataType
 from dlt.common.schema.typing import TColumnSchema
 from dlt.extract import DltResource
 
+from pipelines.zendesk.convert import table_of
 from pipelines.zendesk.stream import Phase, Stream
 
 __all__ = ["DLT_TYPES", "SOURCE", "StreamLoad", "column_hints", "zendesk"]
@@ -37,11 +38,17 @@ DLT_TYPES: dict[str, TDataType] = {
 @dataclass(frozen=True)
 class StreamLoad:
     """One stream's part of a batch: the items its task yields for it, and the streams whose
-    rows come with them, each marked with its table's name."""
+    rows come with them, each marked with its table's name.
+
+    Attributes:
+        files: The items are files to import, each naming its table (``TableFile``); else
+            Arrow tables marked with their table's name.
+    """
 
     stream: Stream
     items: Iterator[Any]
     derived: Sequence[Stream] = ()
+    files: bool = False
 
 
 @dlt.source(name=SOURCE)
@@ -59,10 +66,14 @@ def stream_resource(load: StreamLoad) -> DltResource:
         # not hold back one whose budget is separate.
         parallelized=stream.fetch.phase is Phase.EXPORTS,
     )
+    # dlt imports a file into its resource's table, which a mark of another table's name does
+    # not change: a resource whose files go to several tables takes each file's table from the
+    # file itself.
+    own_table: Any = table_of if load.files and load.derived else stream.name
     # The derived tables' hints first: a table variant starts from the resource's own.
     for table in [*load.derived, stream]:
         resource.apply_hints(
-            table_name=table.name,
+            table_name=own_table if table is stream else table.name,
             primary_key=list(table.primary_key),
             write_disposition=table.disposition,
             columns=column_hints(table),

@@ -22,8 +22,7 @@ def prepare(*, arrow: bool = False) -> None:
     """Set up the process for extracts; each setting is the same however often it is made.
 
     Args:
-        arrow: Pages will travel as Arrow tables (destinations other than DuckDB, and the
-            rows of derived streams).
+        arrow: Pages will travel as Arrow tables (destinations other than DuckDB).
     """
     keep_memory_flat()
     quiet_arrow_hints()

@@ -107,8 +107,6 @@ class RunContext:
         start_time: Where exports begin when no position is saved (Unix seconds).
         full_refresh: Saved positions and state are being dropped with the tables.
         converter: A new converter for a stream's records; the run closes it.
-        table_converter: A new converter whose parses are Arrow tables, for the rows a stream
-            hands dlt marked with another table's name; the run closes it.
         progress: A new progress record for a stream, reported to the run's listener.
         saved_state: A stream's state as the last committed load left it.
         has_table: Whether the destination holds a table yet.
@@ -123,7 +121,6 @@ class RunContext:
     start_time: int
     full_refresh: bool
     converter: Callable[[Stream], Converter]
-    table_converter: Callable[[Stream], Converter]
     progress: Callable[[str], StreamProgress]
     saved_state: Callable[[str], Mapping[str, Any]]
     has_table: Callable[[str], bool]
