@@ -128,7 +128,7 @@ class WindowLimiter:
         """
         with self._cond:
             now = self._clock()
-            self._delay(now, 0)
+            self._forget_before(now - self.window)
             unknown = spent - len(self._done) - self._in_flight - len(self._foreign)
             if unknown <= 0:
                 return
@@ -145,10 +145,14 @@ class WindowLimiter:
             if 0 < limit < self.limit:
                 self.limit = limit
 
-    def _delay(self, now: float, reserve: int) -> float:
+    def _forget_before(self, moment: float) -> None:
+        """Drop the requests that left the window by ``moment``."""
         for stamps in (self._done, self._foreign):
-            while stamps and stamps[0] <= now - self.window:
+            while stamps and stamps[0] <= moment:
                 stamps.popleft()
+
+    def _delay(self, now: float, reserve: int) -> float:
+        self._forget_before(now - self.window)
         if now < self._paused_until:
             return self._paused_until - now
         if not self._heard and self._in_flight:
