@@ -37,6 +37,9 @@ from pipelines.zendesk.sql_text import string_literal
 _STAGED = "staged"
 # Size at which an imported file is closed and a new one begun (see _FileBatch).
 FILE_BYTES = 4 << 20
+# The CSV delimiter the files are written (and read back) with: a character JSON text always
+# escapes, so a line is one field, the record's JSON as it is.
+LINE_DELIMITER = "\x01"
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class Converter:
                 maximum_object_size=largest,
             )
             staged = self._staged
-            return self._emit(f"SELECT {staged} AS record FROM {staged}", len(records))  # noqa: S608
+            return self._emit_staged(f"SELECT {staged} AS record FROM {staged}", len(records))  # noqa: S608
 
     def page(self, body: bytes, meta: dict[str, str]) -> tuple[Converted | None, dict[str, Any]]:
         """A whole response body: its records (None when it has none) and its ``meta`` fields.
@@ -146,9 +149,10 @@ class Converter:
             fields = dict(zip(meta, row[:-1], strict=True))
             count = int(row[-1] or 0)
             if not count:
+                self._unstage()
                 return None, fields
             records = f'SELECT unnest("{key}") AS record FROM {self._staged}'  # noqa: S608
-            return self._emit(records, count), fields
+            return self._emit_staged(records, count), fields
 
     def batch(self) -> Batch:
         raise NotImplementedError
@@ -158,10 +162,21 @@ class Converter:
 
     def close(self) -> None:
         with self._lock:
-            self._db.execute(f"DROP TABLE IF EXISTS {self._staged}")
+            self._unstage()
         self._db.close()
         if self._own:
             self._parsers.close()
+
+    def _emit_staged(self, records: str, count: int) -> Converted:
+        """``_emit``, then the parse dropped: a run has some thirty converters, which would
+        otherwise each hold their last page in the parsers' memory."""
+        try:
+            return self._emit(records, count)
+        finally:
+            self._unstage()
+
+    def _unstage(self) -> None:
+        self._db.execute(f"DROP TABLE IF EXISTS {self._staged}")
 
     def _emit(self, records: str, count: int) -> Converted:
         """What the query ``records``, one ``record`` struct per row, becomes."""
@@ -231,7 +246,7 @@ class JsonLinesConverter(Converter):
         lines = f"SELECT to_json(record) FROM ({records})"  # noqa: S608
         self._db.execute(
             f"COPY ({lines}) TO {string_literal(str(path))}"
-            " (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')"
+            f" (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '{LINE_DELIMITER}')"
         )
         return Converted(path, count)
 

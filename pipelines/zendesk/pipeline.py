@@ -39,11 +39,12 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
         config={
             # Merges spill to disk past this rather than grow with the batch; one thread keeps
             # scan buffers to one set; row order within a table carries no meaning, so DuckDB
-            # need not keep it. A page of ticket events with their child events needs a 16 MB
-            # read buffer beside what a merge holds, which 64 MB did not leave. DuckDB keeps
-            # the file's blocks cached up to the limit, so the limit is most of a long run's
-            # peak: 80 MB loaded 100,000 tickets as fast as 128 MB did, at 45 MB less.
-            "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "80MB"),
+            # need not keep it. DuckDB keeps the file's blocks cached up to the limit, so the
+            # limit is most of a long run's peak: 64 MB loaded 20,000 tickets with every stream
+            # on as fast as 80 MB did, at a peak 12 MB lower (files load through a read buffer
+            # of their own size, ``destination.py``; 80 MB loaded 100,000 tickets as fast as
+            # 128 MB).
+            "memory_limit": os.environ.get("ZDSYNC_DUCKDB_MEMORY", "64MB"),
             "preserve_insertion_order": False,
             "threads": int(os.environ.get("ZDSYNC_DUCKDB_THREADS", "1")),
         },
