@@ -7,11 +7,6 @@ current values, which replaying the loaded field and tag history must reach.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +16,7 @@ import pytest
 
 from tests.pipelines.activity import table
 from tests.pipelines.conftest import extract
+from tests.pipelines.killed_runs import kill_extract_midway
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import ADMIN_EMAIL
 
@@ -163,33 +159,15 @@ def _event_pages(sandbox: Sandbox) -> list[dict[str, Any]]:
 )
 def test_a_killed_backfill_of_activity_resumes_exact(sandbox: Sandbox, db: Path) -> None:
     sandbox.store.advance_clock(120)
-    command = [
-        str(Path(sys.executable).parent / "zdsync"),
-        "extract",
-        "--db",
-        str(db),
-        "--resources",
-        "ticket_events",
-        "--batch-records",
-        "2000",
-    ]
-    env = {
-        **os.environ,
-        "ZENDESK_BASE_URL": sandbox.base_url,
-        "ZENDESK_EMAIL": sandbox.admin_email,
-        "ZENDESK_API_TOKEN": sandbox.api_token,
-        "ZENDESK_RATE_WINDOW_SECONDS": "1",
-        "ZENDESK_INCREMENTAL_RATE_LIMIT": "4",
-    }
-    process = subprocess.Popen(  # noqa: S603
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    killed_after = kill_extract_midway(
+        sandbox,
+        db,
+        ["ticket_events"],
+        batch_records=2000,
+        pages_per_second=4,
+        pages=lambda: len(_event_pages(sandbox)),
+        kill_at=7,
     )
-    deadline = time.monotonic() + 120
-    while len(_event_pages(sandbox)) < 7 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed_after = len(_event_pages(sandbox))
     total_pages = len(sandbox.store.ticket_events.records) // 1000 + 1
     assert killed_after < total_pages, "the run finished before it could be killed"
 

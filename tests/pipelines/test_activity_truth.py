@@ -3,11 +3,6 @@ after a first run, after changes made through its API, and after a killed run re
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +14,7 @@ from tests.pipelines import test_satisfaction_ratings as ratings
 from tests.pipelines import test_ticket_metric_events as metric_events
 from tests.pipelines import test_user_identities as identities
 from tests.pipelines.conftest import extract
+from tests.pipelines.killed_runs import kill_extract_midway
 from tests.pipelines.test_ticket_metrics import assert_metrics_match
 from zdsync.sandbox import Sandbox, SandboxConfig
 from zdsync.sandbox.config import ADMIN_EMAIL
@@ -100,34 +96,15 @@ def _export_pages(sandbox: Sandbox) -> list[dict[str, Any]]:
 )
 def test_a_killed_backfill_resumes_with_every_table_exact(sandbox: Sandbox, db: Path) -> None:
     sandbox.store.advance_clock(120)
-    command = [
-        str(Path(sys.executable).parent / "zdsync"),
-        "extract",
-        "--db",
-        str(db),
-        "--resources",
-        ",".join(RESOURCES),
-        "--batch-records",
-        "1000",
-    ]
-    env = {
-        **os.environ,
-        "ZENDESK_BASE_URL": sandbox.base_url,
-        "ZENDESK_EMAIL": sandbox.admin_email,
-        "ZENDESK_API_TOKEN": sandbox.api_token,
-        "ZENDESK_RATE_WINDOW_SECONDS": "1",
-        "ZENDESK_INCREMENTAL_RATE_LIMIT": "3",
-    }
-    process = subprocess.Popen(  # noqa: S603
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    killed_after = kill_extract_midway(
+        sandbox,
+        db,
+        RESOURCES,
+        batch_records=1000,
+        pages_per_second=3,
+        pages=lambda: len(_export_pages(sandbox)),
+        kill_at=6,
     )
-    deadline = time.monotonic() + 120
-    while len(_export_pages(sandbox)) < 6 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed_after = len(_export_pages(sandbox))
-    assert process.returncode == -signal.SIGKILL
     assert killed_after < 8, "the run finished before it could be killed"
 
     extract(sandbox, db, resources=RESOURCES)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from tests.pipelines.conftest import (
     rows,
     settings_truth,
 )
+from tests.pipelines.killed_runs import kill_extract_midway
 from zdsync.client import ApiTokenCredentials, RateLimitSettings
 from zdsync.client.secrets import Secret
 from zdsync.errors import ExtractError
@@ -127,9 +126,6 @@ def _cli_env(sandbox: Sandbox) -> dict[str, str]:
         "ZENDESK_BASE_URL": sandbox.base_url,
         "ZENDESK_EMAIL": sandbox.admin_email,
         "ZENDESK_API_TOKEN": sandbox.api_token,
-        # Paced at 4 export pages a second, so the kill lands mid-backfill.
-        "ZENDESK_RATE_WINDOW_SECONDS": "1",
-        "ZENDESK_INCREMENTAL_RATE_LIMIT": "4",
     }
 
 
@@ -144,25 +140,15 @@ def _ticket_pages(sandbox: Sandbox) -> list[dict[str, object]]:
 )
 def test_a_killed_backfill_resumes_from_its_last_batch(sandbox: Sandbox, db: Path) -> None:
     sandbox.store.advance_clock(120)
-    command = [
-        str(Path(sys.executable).parent / "zdsync"),
-        "extract",
-        "--db",
-        str(db),
-        "--resources",
-        "tickets",
-        "--batch-records",
-        "2000",
-    ]
-    process = subprocess.Popen(  # noqa: S603
-        command, env=_cli_env(sandbox), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    killed_after = kill_extract_midway(
+        sandbox,
+        db,
+        ["tickets"],
+        batch_records=2000,
+        pages_per_second=4,
+        pages=lambda: len(_ticket_pages(sandbox)),
+        kill_at=7,
     )
-    deadline = time.monotonic() + 60
-    while len(_ticket_pages(sandbox)) < 7 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed_after = len(_ticket_pages(sandbox))
     assert killed_after < 12, "the run finished before it could be killed"
 
     extract(sandbox, db, resources=("tickets",))
