@@ -87,8 +87,12 @@ def task_run(flow_run_name: str, task_name: str) -> TaskRun | None:
     return next((run for run in found if run.name.startswith(task_name)), None)
 
 
-def run_logs(parent: UUID, awaited: str) -> list[Log]:
-    """The logs of ``parent`` and its subflow runs, once a record from ``awaited`` is among them."""
+def run_logs(parent: UUID, *awaited: Callable[[Log], bool]) -> list[Log]:
+    """The logs of ``parent`` and its subflow runs, once each of ``awaited`` matches one.
+
+    Records reach the server in batches, each subflow's on its own time: one subflow's last
+    record says nothing of the next one's.
+    """
     children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent]))
     found: list[Log] = []
 
@@ -102,9 +106,9 @@ def run_logs(parent: UUID, awaited: str) -> list[Log]:
                 log_filter=flow_runs, limit=200, offset=len(found), sort=LogSort.TIMESTAMP_ASC
             ):
                 found.extend(page)
-        return any(log.name == awaited for log in found)
+        return all(any(match(log) for log in found) for match in awaited)
 
-    wait_for(f"a record from {awaited} among the run's logs", arrived, seconds=15)
+    wait_for("the records awaited among the run's logs", arrived, seconds=30)
     return found
 
 
@@ -185,8 +189,13 @@ def test_the_sync_flow_extracts_transforms_and_pushes(
     assert report == (tmp_path / "warehouse-report.html").resolve()
     assert "<h2>Open backlog over time, by status</h2>" in report.read_text()
     assert report_link(state.state_details.flow_run_id) == report.as_uri()
-    # The run's records are sent in batches; the extract's own arrives with the last ones.
-    logs = run_logs(state.state_details.flow_run_id, "pipelines.zendesk.extract")
+    # Records reach the server in batches: wait for the last one of each part read below.
+    logs = run_logs(
+        state.state_details.flow_run_id,
+        lambda log: log.name == "pipelines.zendesk.extract",
+        lambda log: log.message.startswith("push: 30/30 rows, "),
+        lambda log: log.message == "Finished in state Completed()",
+    )
     (finished,) = [log.message for log in logs if log.name == "pipelines.zendesk.extract"]
     assert finished.startswith("extract finished: ")
     # Progress reaches the run's log as plain lines, the last of each resource when it is done.
