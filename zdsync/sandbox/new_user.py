@@ -26,3 +26,8 @@ NEW_USER: dict[str, Any] = {
     "restricted_agent": False,
     "report_csv": False,
 }
+
+
+def new_user() -> dict[str, Any]:
+    """The starting values for one new user, with a list and a dict of its own."""
+    return {**NEW_USER, "tags": [], "user_fields": {}}

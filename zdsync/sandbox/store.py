@@ -17,7 +17,7 @@ from zdsync.sandbox.audits import Audits, event_stamp, metric_stamp
 from zdsync.sandbox.config import ADMIN_EMAIL, SandboxConfig
 from zdsync.sandbox.export_index import ExportIndex
 from zdsync.sandbox.fakedata import Generator, Record, compliance_status, iso, scrubbed
-from zdsync.sandbox.new_user import NEW_USER
+from zdsync.sandbox.new_user import new_user
 from zdsync.sandbox.ratings import Answer, Ratings, summary
 from zdsync.sandbox.trigger_data import seeded as seeded_triggers
 
@@ -375,7 +375,7 @@ class Store:
         self.next_user_id += 17
         now = iso(self.now())
         user: Record = dict.fromkeys(self._user_keys)
-        user.update(copy.deepcopy(NEW_USER), id=user_id, created_at=now, updated_at=now)
+        user.update(new_user(), id=user_id, created_at=now, updated_at=now)
         user["url"] = f"{self.origin}/api/v2/users/{user_id}.json"
         user.update(fields)
         self.identities[user_id] = []
