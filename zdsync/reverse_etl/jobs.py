@@ -23,7 +23,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,8 +122,10 @@ class BulkSender:
     ``on_done`` raised. Without it, ``on_done`` runs in the sender's thread, each poll's finds
     and each refused batch on their own.
 
-    ``on_queued`` is told, in the sender's thread, the jobs each wave's POSTs queued, before
-    anything else happens: a run killed after that knows which jobs hold its rows.
+    ``on_queued`` is told the jobs each wave's POSTs queued at once, in a thread of its own, so
+    that writing them down holds up neither the next POSTs nor the wait for the next poll; no
+    poll goes out before it has returned, so a job is always written down as queued before
+    anything can find it done. A run killed after that knows which jobs hold its rows.
     """
 
     def __init__(
@@ -160,6 +162,8 @@ class BulkSender:
         self._write_behind = write_behind
         self._report: Callable[[list[Finished]], None] = self._report_now
         self._pool: ThreadPoolExecutor | None = None
+        self._queued_writer: ThreadPoolExecutor | None = None
+        self._writing: deque[Future[None]] = deque()
         self._answered = False
         self._in_flight: deque[InFlight] = deque()
         self._retries: list[_Pending] = []
@@ -177,8 +181,11 @@ class BulkSender:
     def run(self, batches: Iterable[list[PlannedRow]] | Feed[list[PlannedRow]]) -> None:
         """Send every batch; a ``Feed`` still being filled is sent from as it fills."""
         fresh = batches if isinstance(batches, Feed) else Feed.of(batches)
-        with ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool:
-            self._pool = pool
+        with (
+            ThreadPoolExecutor(self._senders, thread_name_prefix="bulk-post") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="bulk-queued") as queued_writer,
+        ):
+            self._pool, self._queued_writer = pool, queued_writer
             try:
                 if self._write_behind:
                     with WriteBehind(self._report_now, "bulk-report") as writer:
@@ -190,7 +197,8 @@ class BulkSender:
                 fresh.cancel()
                 raise
             finally:
-                self._pool, self._report = None, self._report_now
+                self._pool, self._queued_writer = None, None
+                self._report = self._report_now
 
     def _report_now(self, finished: list[Finished]) -> None:
         self.on_done(finished)
@@ -252,7 +260,13 @@ class BulkSender:
             )
             queued.append((str(job.get("id")), sent.batch))
         if queued and self.on_queued is not None:
-            self.on_queued(queued)
+            assert self._queued_writer is not None
+            self._writing.append(self._queued_writer.submit(self.on_queued, queued))
+
+    def _written_down(self) -> None:
+        """Wait until every queued job is written down, and raise what writing one raised."""
+        while self._writing:
+            self._writing.popleft().result()
 
     def _wait_for_work(self, fresh: Feed[list[PlannedRow]]) -> None:
         """Nothing in flight: wait for the next retry, or for the planner's next batch."""
@@ -319,6 +333,7 @@ class BulkSender:
         """
         if not self._wait_until(self._next_poll(), fresh):
             return []
+        self._written_down()
         ids = [job.job_id for job in list(self._in_flight)[:100]]
         self._last_poll = self._clock()
         self.polls += 1

@@ -54,7 +54,7 @@ def read_file(path: Path, mapping: Mapping[str, str]) -> list[InputRow]:
         raise InputError(f"no such input file: {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return list(_renamed(_csv_records(path), mapping))
+        return _csv_rows(path, mapping)
     if suffix in (".parquet", ".jsonl", ".ndjson", ".json"):
         sql = (
             "SELECT * FROM read_parquet(?)"
@@ -70,9 +70,29 @@ def read_query(db: Path, sql: str, mapping: Mapping[str, str]) -> list[InputRow]
     return _query(sql, [], db, mapping)
 
 
-def _csv_records(path: Path) -> Iterator[dict[str, Any]]:
+def _csv_rows(path: Path, mapping: Mapping[str, str]) -> list[InputRow]:
+    """The rows of a CSV file under its header, read as ``csv.DictReader`` would read them:
+    blank lines skipped, a short row's missing cells None, cells beyond the header dropped.
+
+    Every cell is text, so the header is renamed once and each cell only stripped. Nothing
+    can be sent before the file is read, and the general path took twice as long.
+    """
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        yield from csv.DictReader(handle)
+        lines = csv.reader(handle)
+        names = [mapping.get(name, name) for name in next(lines, [])]
+        rows: list[InputRow] = []
+        for cells in lines:
+            if not cells:
+                continue
+            cells += [""] * (len(names) - len(cells))
+            # Cells beyond the header are left out, as DictReader leaves them out.
+            values = dict(zip(names, map(_stripped, cells), strict=False))
+            rows.append(InputRow(len(rows) + 1, values))
+        return rows
+
+
+def _stripped(cell: str) -> str | None:
+    return cell.strip() or None
 
 
 def _query(
