@@ -50,12 +50,13 @@ def split_linked(
     rows: list[InputRow], keys: tuple[str, ...]
 ) -> tuple[list[InputRow], list[InputRow]]:
     """Rows that share no value of ``keys`` (ignoring case) with any other row, and the rest."""
-    seen = Counter(key for row in rows for key in set(match_keys(row.values, keys)))
+    # A row's keys are named by column, so no row repeats one of its own.
+    keyed = [(row, match_keys(row.values, keys)) for row in rows]
+    seen = Counter(key for _, found in keyed for key in found)
     alone: list[InputRow] = []
     linked: list[InputRow] = []
-    for row in rows:
-        shared = any(seen[key] > 1 for key in match_keys(row.values, keys))
-        (linked if shared else alone).append(row)
+    for row, found in keyed:
+        (linked if any(seen[key] > 1 for key in found) else alone).append(row)
     return alone, linked
 
 
