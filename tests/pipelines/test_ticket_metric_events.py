@@ -106,3 +106,31 @@ def test_metric_events_equal_the_sandbox_and_follow_a_late_reply(
         r for r in table(db, "ticket_metric_events") if r["ticket_id"] == ticket["id"] and r["sla"]
     ]
     assert json.loads(applied["sla"])["target"] == 60
+
+
+def test_breaches_that_did_not_happen_are_served_deleted(clock_sandbox: Sandbox, db: Path) -> None:
+    sandbox = clock_sandbox
+    new = {"ticket": {"subject": "Slow", "priority": "normal", "comment": {"body": "Slow pages"}}}
+    ticket = call(sandbox, "POST", "/api/v2/tickets.json", new)["ticket"]
+    created = epoch(ticket["created_at"])
+    path = f"/api/v2/tickets/{ticket['id']}.json"
+    sandbox.store.advance_clock(10 * 60)
+    call(sandbox, "PUT", path, {"ticket": {"priority": "urgent"}})
+    sandbox.store.advance_clock(20 * 60)
+    reply = {"ticket": {"comment": {"body": "Looking into it", "public": True}}}
+    replied = epoch(call(sandbox, "PUT", path, reply)["ticket"]["updated_at"])
+    # Past the standard policy's eight hours, and the minute exports hold back.
+    sandbox.store.advance_clock(8 * 60 * 60)
+    extract(sandbox, db, resources=RESOURCES)
+
+    assert loaded(db) == visible_truth(sandbox)
+    breaches = {
+        (int(r["time"].timestamp()), r["deleted"])
+        for r in table(db, "ticket_metric_events")
+        if r["ticket_id"] == ticket["id"] and r["type"] == "breach"
+    }
+    # Worked out by hand: made urgent ten minutes in, the ticket no longer answers to the
+    # standard eight hours; answered thirty minutes in, it met the urgent hour. Neither breach
+    # happened, and both are served at their times, deleted.
+    assert replied - created < 60 * 60
+    assert breaches == {(created + 8 * 60 * 60, True), (created + 60 * 60, True)}

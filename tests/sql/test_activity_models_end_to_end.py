@@ -214,6 +214,11 @@ def test_sla_breaches_are_the_outcomes_of_the_metric_events(synced: Synced) -> N
 
     assert found == expected
     assert {o["breached"] for o in expected.values()} == {True, False}
+    # Breaches that did not happen are in the data too, deleted, and count for nothing.
+    (called_off,) = synced.after.query(
+        "SELECT count(*) AS n FROM zendesk.ticket_metric_events WHERE type = 'breach' AND deleted"
+    )
+    assert called_off["n"] > 0
     # Worked out by hand: unanswered past its standard policy's eight hours, the ticket breached
     # then; made urgent, it falls under the urgent policy, whose hour had passed too, so that
     # breach is due at once, on the sandbox's clock (which the test moved past the wall clock

@@ -104,16 +104,18 @@ class Audits:
             self.index.keys.append((audit["timestamp"], audit["id"]))
 
     def _measure(self, ticket_id: int) -> None:
-        """The ticket's metric events after a new audit: new ones added, ones no longer due
-        (a breach its reply came in time for) removed."""
+        """The ticket's metric events after a new audit: new ones added, changed ones (a
+        breach its reply came in time for, now deleted) stored again, and any the audits no
+        longer give removed."""
         found = {
             e["id"]: e for e in metric_events(ticket_id, self.of_ticket(ticket_id), self.agents)
         }
         known = self.metrics_of.setdefault(ticket_id, set())
         for event_id in known - found.keys():
             self.metrics.remove(event_id)
-        for event_id in found.keys() - known:
-            self.metrics.put(found[event_id])
+        for event_id, event in found.items():
+            if self.metrics.records.get(event_id) != event:
+                self.metrics.put(event)
         self.metrics_of[ticket_id] = set(found)
 
 

@@ -10,8 +10,11 @@ a reopen starts a new instance of each. The first public comment by an agent ful
 ``reply_time``; one that comes after the target of the policy applied last, or none at all,
 means a ``breach`` at that target, or when the policy was applied if its target had passed by
 then: an event is never written in the past, and a breach already past when a new policy
-applies stays. Each event's id comes from its audit's, so computing a ticket's events again
-after a change gives the earlier ones unchanged.
+applies stays. A breach that did not happen is still served at its time, marked ``deleted``
+as the API reference describes (clients are to skip those): the reply came in time, or a new
+policy applied before it. Each event's id comes from its audit's, so computing a ticket's
+events again after a change gives the earlier ones unchanged, and a breach called off keeps
+its id, only marked deleted.
 """
 
 from __future__ import annotations
@@ -47,8 +50,8 @@ class _Events:
                 "instance_id": extra.pop("instance", 1),
                 "type": kind,
                 "time": iso(extra.pop("at", audit["timestamp"])),
+                "deleted": extra.pop("deleted", False),
                 **extra,
-                "deleted": False,
             }
         )
 
@@ -111,10 +114,11 @@ def metric_events(ticket_id: int, audits: list[Record], agents: set[int]) -> lis
             events.add(audit, 0, "reply_time", "fulfill")
         changed = _policy(audit)
         if changed is not None and replied_at is None:
-            if policy is not None and _due(first, applied_by, policy) <= audit["timestamp"]:
-                events.add(
-                    applied_by, 9, "reply_time", "breach", at=_due(first, applied_by, policy)
-                )
+            if policy is not None:
+                due = _due(first, applied_by, policy)
+                # Still ahead, the old policy's breach is called off by the new one.
+                called_off = due > audit["timestamp"]
+                events.add(applied_by, 9, "reply_time", "breach", at=due, deleted=called_off)
             policy, applied_by = changed, audit
             events.add(audit, 8, "reply_time", "apply_sla", sla=_sla(policy))
         new = _status(audit)
@@ -133,6 +137,6 @@ def metric_events(ticket_id: int, audits: list[Record], agents: set[int]) -> lis
         status = new
     if policy is not None:
         due = _due(first, applied_by, policy)
-        if replied_at is None or replied_at > due:
-            events.add(applied_by, 9, "reply_time", "breach", at=due)
+        in_time = replied_at is not None and replied_at <= due
+        events.add(applied_by, 9, "reply_time", "breach", at=due, deleted=in_time)
     return sorted(events.found, key=lambda e: (e["time"], e["id"]))
