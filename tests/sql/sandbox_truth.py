@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from zdsync.sandbox import Sandbox
@@ -121,6 +122,36 @@ def sla_outcomes(sandbox: Sandbox, now: float) -> dict[tuple[int, str, int], Rec
             "fulfilled_at": fulfilled_at,
             "elapsed_minutes_calendar": ran // 60 if fulfilled_at is not None else None,
         }
+    return found
+
+
+def agent_work_minutes(sandbox: Sandbox) -> dict[int, int | None]:
+    """Per live ticket, the whole minutes its ``agent_work_time`` clock ran, from the metric
+    events: every span from one of the clock's events to its next, over every instance,
+    while the clock was running (an activation starts it, a pause or fulfilment stops it). A
+    running clock's last span has not ended and does not count; None for a ticket whose clock
+    has only started."""
+    with sandbox.store.lock:
+        live = {t for t, r in sandbox.store.tickets.records.items() if r["status"] != "deleted"}
+        events = [
+            e
+            for e in sandbox.store.ticket_metric_events.records.values()
+            if e["metric"] == "agent_work_time" and e["ticket_id"] in live
+        ]
+    by_ticket: dict[int, list[Record]] = defaultdict(list)
+    for event in events:
+        by_ticket[event["ticket_id"]].append(event)
+    found: dict[int, int | None] = {}
+    for ticket_id in live:
+        ordered = sorted(by_ticket[ticket_id], key=lambda e: (epoch(e["time"]), e["id"]))
+        ran, running = 0, False
+        for event, after in pairwise(ordered):
+            running = event["type"] == "activate" or (
+                running and event["type"] not in ("pause", "fulfill")
+            )
+            if running:
+                ran += epoch(after["time"]) - epoch(event["time"])
+        found[ticket_id] = ran // 60 if len(ordered) > 1 else None
     return found
 
 

@@ -174,6 +174,23 @@ def test_they_still_agree_after_a_reopen_a_hold_and_a_reply(synced: Synced) -> N
     )
 
 
+def test_agent_work_time_is_how_long_the_metric_events_ran_that_clock(synced: Synced) -> None:
+    # Zendesk's metric sets carry no agent work time: the truth is the sandbox's SLA clock,
+    # from its metric events, which the model does not read.
+    expected = sandbox_truth.agent_work_minutes(synced.sandbox)
+    rows = synced.after.query(
+        "SELECT ticket_id, agent_work_time_in_minutes_calendar AS minutes "
+        "FROM analytics.ticket_metrics"
+    )
+
+    found = {r["ticket_id"]: r["minutes"] for r in rows}
+
+    assert found == expected
+    # Tickets still new have no figure yet; many others have worked minutes.
+    assert None in found.values()
+    assert sum(1 for minutes in found.values() if minutes) > 10
+
+
 def test_daily_history_is_the_replay_of_the_audits(synced: Synced) -> None:
     expected = sandbox_truth.daily_history(synced.sandbox)
     rows = synced.after.query("SELECT * FROM analytics.ticket_field_history_daily")
