@@ -21,7 +21,7 @@ import itertools
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +40,9 @@ FILE_BYTES = 4 << 20
 # The CSV delimiter the files are written (and read back) with: a character JSON text always
 # escapes, so a line is one field, the record's JSON as it is.
 LINE_DELIMITER = "\x01"
+# Records parsed at a time from Python (list endpoints): about as many as an export page holds,
+# so a long list's parse costs no more memory than a page's.
+PART_RECORDS = 1_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,25 @@ class Batch(Protocol):
     def add(self, part: Converted) -> Iterator[Any]: ...
 
     def finish(self) -> Iterator[Any]: ...
+
+
+def records_in_parts(
+    converter: Converter,
+    records: Sequence[dict[str, Any]],
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Iterator[Any]:
+    """A list's records, each made ready by ``prepare``, parsed ``PART_RECORDS`` at a time into
+    one batch of ``converter``'s.
+
+    A parse holds its records' JSON and DuckDB's buffers for them: a whole list parsed at once
+    made a run's peak memory grow with the account's size.
+    """
+    batch = converter.batch()
+    for start in range(0, len(records), PART_RECORDS):
+        part = records[start : start + PART_RECORDS]
+        ready = part if prepare is None else [prepare(record) for record in part]
+        yield from batch.add(converter.records(ready))
+    yield from batch.finish()
 
 
 class Parsers:

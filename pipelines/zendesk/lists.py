@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import dlt
 
-from pipelines.zendesk.convert import Converted, Converter
+from pipelines.zendesk.convert import PART_RECORDS, Converted, Converter, records_in_parts
 from pipelines.zendesk.prefetch import Prefetch, Stopped
 from pipelines.zendesk.progress import BatchBudget, StreamProgress
 from pipelines.zendesk.snapshots import digest, snapshot_rows, unchanged
@@ -31,8 +31,6 @@ _PLACEHOLDER = re.compile(r"\{\w+\}")
 
 log = logging.getLogger(__name__)
 Record = dict[str, Any]
-# Records converted at a time: small enough to keep the Python side of a long list flat.
-PART_RECORDS = 10_000
 
 
 class _List(Fetch):
@@ -143,11 +141,7 @@ class ListTask:
 
 def list_rows(task: ListTask, converter: Converter) -> Iterator[Any]:
     """Every record of a whole list."""
-    rows = task.rows()
-    batch = converter.batch()
-    for start in range(0, len(rows), PART_RECORDS):
-        yield from batch.add(converter.records(rows[start : start + PART_RECORDS]))
-    yield from batch.finish()
+    return records_in_parts(converter, task.rows())
 
 
 @dataclass(frozen=True)
@@ -280,7 +274,7 @@ class EachTask:
                 gathered.records.extend(found or [])
                 continue
             pending.extend(found or [])
-            if len(pending) >= 1000:
+            if len(pending) >= PART_RECORDS:
                 gathered.parts.append(self.converter.records(pending))
                 pending = []
         if pending:

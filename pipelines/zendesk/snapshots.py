@@ -22,7 +22,7 @@ from typing import Any
 import dlt
 import orjson
 
-from pipelines.zendesk.convert import Converter
+from pipelines.zendesk.convert import Converter, records_in_parts
 from pipelines.zendesk.sql_text import string_literal
 from pipelines.zendesk.state import check_version
 from pipelines.zendesk.stream import RunContext, Stream
@@ -74,10 +74,9 @@ def snapshot_rows(
     load_id = dlt.current.load_package_state()["load_id"]
     state[DIGEST] = seen
     state[LOAD_ID] = load_id
-    stamped = [{**r, DELETED: is_deleted(r), LOADED_IN: load_id} for r in records]
-    batch = converter.batch()
-    yield from batch.add(converter.records(stamped))
-    yield from batch.finish()
+    yield from records_in_parts(
+        converter, records, lambda r: {**r, DELETED: is_deleted(r), LOADED_IN: load_id}
+    )
 
 
 def mark_gone(
