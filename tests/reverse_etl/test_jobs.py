@@ -25,12 +25,8 @@ from zdsync.client.secrets import Secret
 from zdsync.errors import BulkImportsDisabledError, BulkWriteNotAllowedError
 from zdsync.reverse_etl.bulk_request import BULK_PATH
 from zdsync.reverse_etl.job_policies import PollPolicy, Resubmit
-from zdsync.reverse_etl.jobs import (
-    SHOW_MANY_PATH,
-    BulkSender,
-    Finished,
-    failed_as_a_whole,
-)
+from zdsync.reverse_etl.job_records import Finished, failed_as_a_whole
+from zdsync.reverse_etl.jobs import SHOW_MANY_PATH, BulkSender
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.rows import InputRow
 from zdsync.sandbox import Fault, Sandbox, SandboxConfig

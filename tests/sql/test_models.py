@@ -36,7 +36,9 @@ from zdsync.transform import ModelRun, models, run_models
 README = Path(__file__).resolve().parents[2] / "README.md"
 # dlt reads the postgres destination's credentials from here.
 CREDENTIALS = "DESTINATION__POSTGRES__CREDENTIALS"
-
+# The first test to ask for ``built`` pays for it inside its own time limit: two extracts, six
+# pushes and every model on two warehouses, minutes on a busy two-core machine.
+pytestmark = pytest.mark.timeout(1200)
 
 WAREHOUSES = ("duckdb", "postgres")
 

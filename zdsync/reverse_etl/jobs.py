@@ -42,6 +42,14 @@ from zdsync.reverse_etl.bulk_request import (
 from zdsync.reverse_etl.feed import Feed
 from zdsync.reverse_etl.job_latency import JobLatency
 from zdsync.reverse_etl.job_policies import DEFAULT_POLL, DEFAULT_RESUBMIT, PollPolicy, Resubmit
+from zdsync.reverse_etl.job_records import (
+    Finished,
+    InFlight,
+    JobsDone,
+    JobsQueued,
+    done_by_progress,
+    failed_as_a_whole,
+)
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.write_behind import WriteBehind
 
@@ -53,48 +61,10 @@ _CAP_TOTAL = re.compile(r"total=(\d+)")
 
 
 @dataclass
-class InFlight:
-    """A job Zendesk has queued; ``submitted`` is when its POST went out.
-
-    ``expected`` is when the job's reported progress says it will be done, once a poll has seen
-    it running.
-    """
-
-    job_id: str
-    batch: list[PlannedRow]
-    submitted: float
-    tries: int
-    expected: float | None = None
-
-
-@dataclass(frozen=True)
-class Finished:
-    """A batch that is done: its last job's status, or the reason it could not be sent.
-
-    ``tries`` counts the jobs the batch went through (more than one after whole-job failures).
-    """
-
-    batch: list[PlannedRow]
-    job: dict[str, Any] | None
-    reason: str | None = None
-    tries: int = 1
-
-
-JobsDone = Callable[[list[Finished]], None]
-# Jobs Zendesk has just queued, by id, with their batches: told before any of them is polled.
-JobsQueued = Callable[[list[tuple[str, list[PlannedRow]]]], None]
-
-
-@dataclass
 class _Pending:
     batch: list[PlannedRow]
     tries: int
     not_before: float
-
-
-def failed_as_a_whole(status: dict[str, Any]) -> bool:
-    """A job Zendesk could not run: failed or killed, with no result for any row."""
-    return status.get("status") in ("failed", "killed") and not status.get("results")
 
 
 @dataclass(frozen=True)
@@ -360,7 +330,7 @@ class BulkSender:
             due = self._expected(job)
             if due is None or due <= self._last_poll:
                 self._latency.running(age)
-            job.expected = _done_by_progress(job, status, answered) or job.expected
+            job.expected = done_by_progress(job, status, answered) or job.expected
         for job in finished:
             self._in_flight.remove(job)
         self._empty_polls = 0 if finished else self._empty_polls + 1
@@ -402,14 +372,3 @@ class BulkSender:
             latency = self._latency.estimate()
         by_latency = None if latency is None else job.submitted + latency
         return min((t for t in (by_latency, job.expected) if t is not None), default=None)
-
-
-def _done_by_progress(job: InFlight, status: dict[str, Any], seen: float) -> float | None:
-    """When a running job will be done if it goes on as fast as it has since it was sent.
-
-    Time in the queue counts as time spent, so the guess errs late, never early.
-    """
-    progress, total = status.get("progress"), status.get("total")
-    if not isinstance(progress, int) or not isinstance(total, int) or not 0 < progress < total:
-        return None
-    return job.submitted + (seen - job.submitted) * total / progress

@@ -26,7 +26,8 @@ from zdsync.errors import (
 from zdsync.reverse_etl import plan as planning
 from zdsync.reverse_etl import queued_jobs
 from zdsync.reverse_etl.feed import Feed
-from zdsync.reverse_etl.jobs import BulkSender, Finished
+from zdsync.reverse_etl.job_records import Finished
+from zdsync.reverse_etl.jobs import BulkSender
 from zdsync.reverse_etl.ledger import Ledger, RunTotals, previous_state
 from zdsync.reverse_etl.objects import OBJECTS, OneByOne, Streaming, SyncObject
 from zdsync.reverse_etl.progress import PushProgress

@@ -22,7 +22,8 @@ import duckdb
 import orjson
 
 from zdsync.client import ZendeskClient
-from zdsync.reverse_etl.jobs import SHOW_MANY_PATH, failed_as_a_whole
+from zdsync.reverse_etl.job_records import failed_as_a_whole
+from zdsync.reverse_etl.jobs import SHOW_MANY_PATH
 from zdsync.reverse_etl.plan import PlannedRow
 from zdsync.reverse_etl.reconcile import RowOutcome, reconcile
 from zdsync.reverse_etl.rows import InputRow
